@@ -1,0 +1,56 @@
+//===- TernaryPacking.h - 2-bit ternary packing and absmean quantization --===//
+//
+// Plain C++ (no MLIR): the dialect, the runtime and the unit tests share it.
+//
+// Layout: trit k of a flat row-major array lives in byte k/4, bits
+// [2*(k%4), 2*(k%4)+1], stored as the code (trit + 1): 0b00 = -1, 0b01 = 0,
+// 0b10 = +1; 0b11 is invalid. Padding trits in the last byte are 0 (0b01).
+//
+//===----------------------------------------------------------------------===//
+#ifndef TERN_SUPPORT_TERNARYPACKING_H
+#define TERN_SUPPORT_TERNARYPACKING_H
+
+#include <cstddef>
+#include <cstdint>
+
+namespace tern {
+
+/// Bytes needed to pack `n` trits.
+constexpr int64_t packedSize(int64_t n) { return (n + 3) / 4; }
+
+/// The 2-bit code of a trit in {-1, 0, 1}.
+constexpr uint8_t encodeTrit(int8_t t) { return static_cast<uint8_t>(t + 1); }
+
+/// The trit at flat index `i` (the code must be valid).
+inline int8_t tritAt(const uint8_t *packed, int64_t i) {
+  return static_cast<int8_t>(((packed[i / 4] >> (2 * (i % 4))) & 3) - 1);
+}
+
+/// Packs `n` trits into `packedSize(n)` bytes. Returns false (and writes
+/// nothing meaningful) if a value is outside {-1, 0, 1}.
+bool packTrits(const int8_t *trits, int64_t n, uint8_t *packed);
+
+/// Unpacks `n` trits. Returns false if a code is 0b11 or a padding trit of
+/// the last byte is not 0.
+bool unpackTrits(const uint8_t *packed, int64_t n, int8_t *trits);
+
+/// True if `packed` holds `n` valid trits (see unpackTrits) — without
+/// unpacking; fast enough to run on every constant of a large model.
+bool isValidPacking(const uint8_t *packed, int64_t n);
+
+/// True if every one of the `n` trits is 0.
+bool isAllZeroPacking(const uint8_t *packed, int64_t n);
+
+/// The absmean weight scale: s_w = 1 / max(mean(|w|), 1e-5). The mean is
+/// accumulated in double so it does not depend on summation order.
+float absmeanScale(const float *w, int64_t n);
+
+/// One weight quantized with scale s: clip(round_half_even(w * s), -1, 1).
+int8_t quantizeTrit(float w, float scale);
+
+/// Quantizes `n` latent weights to packed trits; returns the scale s_w.
+float quantizeAndPack(const float *w, int64_t n, uint8_t *packed);
+
+} // namespace tern
+
+#endif // TERN_SUPPORT_TERNARYPACKING_H

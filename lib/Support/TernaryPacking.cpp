@@ -1,0 +1,92 @@
+//===- TernaryPacking.cpp - 2-bit ternary packing and quantization --------===//
+#include "tern/Support/TernaryPacking.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace tern {
+
+static constexpr uint8_t kZeroByte = 0x55; // four 0-trits (code 0b01 each)
+
+bool packTrits(const int8_t *trits, int64_t n, uint8_t *packed) {
+  std::fill(packed, packed + packedSize(n), kZeroByte);
+  for (int64_t k = 0; k < n; ++k) {
+    int8_t t = trits[k];
+    if (t < -1 || t > 1)
+      return false;
+    int shift = 2 * (k % 4);
+    uint8_t &byte = packed[k / 4];
+    byte = static_cast<uint8_t>((byte & ~(3u << shift)) | (encodeTrit(t) << shift));
+  }
+  return true;
+}
+
+bool isValidPacking(const uint8_t *packed, int64_t n) {
+  int64_t full = n / 4;
+  // A code is 0b11 exactly when both of its bits are set.
+  for (int64_t b = 0; b < full; ++b) {
+    uint8_t v = packed[b];
+    if ((v & (v >> 1) & 0x55) != 0)
+      return false;
+  }
+  if (int64_t rest = n % 4) {
+    uint8_t v = packed[full];
+    for (int64_t k = 0; k < 4; ++k) {
+      uint8_t code = (v >> (2 * k)) & 3;
+      if (code == 3 || (k >= rest && code != encodeTrit(0)))
+        return false;
+    }
+  }
+  return true;
+}
+
+bool unpackTrits(const uint8_t *packed, int64_t n, int8_t *trits) {
+  if (!isValidPacking(packed, n))
+    return false;
+  for (int64_t k = 0; k < n; ++k)
+    trits[k] = tritAt(packed, k);
+  return true;
+}
+
+bool isAllZeroPacking(const uint8_t *packed, int64_t n) {
+  int64_t bytes = packedSize(n);
+  for (int64_t b = 0; b + 1 < bytes; ++b)
+    if (packed[b] != kZeroByte)
+      return false;
+  if (bytes == 0)
+    return true;
+  // The last byte may hold padding, which is 0 as well.
+  return packed[bytes - 1] == kZeroByte;
+}
+
+float absmeanScale(const float *w, int64_t n) {
+  double sum = 0.0;
+  for (int64_t k = 0; k < n; ++k)
+    sum += std::fabs(static_cast<double>(w[k]));
+  float mean = n > 0 ? static_cast<float>(sum / static_cast<double>(n)) : 0.0f;
+  return 1.0f / std::max(mean, 1e-5f);
+}
+
+int8_t quantizeTrit(float w, float scale) {
+  float r = std::nearbyint(w * scale); // default rounding mode: half to even
+  // r is integral (or NaN, which quantizes to 0 rather than to UB).
+  if (r >= 1.0f)
+    return 1;
+  if (r <= -1.0f)
+    return -1;
+  return 0;
+}
+
+float quantizeAndPack(const float *w, int64_t n, uint8_t *packed) {
+  float scale = absmeanScale(w, n);
+  std::fill(packed, packed + packedSize(n), kZeroByte);
+  for (int64_t k = 0; k < n; ++k) {
+    int shift = 2 * (k % 4);
+    uint8_t &byte = packed[k / 4];
+    byte = static_cast<uint8_t>((byte & ~(3u << shift)) |
+                                (encodeTrit(quantizeTrit(w[k], scale)) << shift));
+  }
+  return scale;
+}
+
+} // namespace tern

@@ -1,0 +1,12 @@
+"""Tern: Python side of the MLIR compiler for ternary MatMul-free language models.
+
+* :mod:`tern.reference` -- numpy reference numerics (the oracle), no dependency beyond numpy.
+* :mod:`tern.onnx_models` -- builders of test ONNX graphs in every form Tern imports
+  (needs ``onnx``); ``python -m tern.onnx_models OUTDIR`` writes a test-data set.
+* :mod:`tern.onnx_expand` -- rewrites Tern's custom-domain ops into standard ONNX, which
+  makes models of form 4 runnable by onnxruntime (and fixes what the ops mean).
+"""
+
+__version__ = "0.1.0"
+
+from . import reference  # noqa: F401  (numpy only: cheap to import)

@@ -1,0 +1,19 @@
+//===- tern-opt.cpp - MLIR optimizer driver with Tern -----------------===//
+#include "Tern/TernOps.h"
+#include "tern/Transforms/Passes.h"
+
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
+#include "mlir/InitAllPasses.h"
+#include "mlir/Tools/mlir-opt/MlirOptMain.h"
+
+int main(int argc, char **argv) {
+  mlir::DialectRegistry registry;
+  mlir::registerAllDialects(registry);
+  mlir::registerAllExtensions(registry);
+  mlir::registerAllPasses();
+  registry.insert<mlir::tern::TernDialect>();
+  mlir::tern::registerTernPasses();
+  return mlir::asMainReturnCode(
+      mlir::MlirOptMain(argc, argv, "Tern optimizer driver\n", registry));
+}

@@ -1,0 +1,19 @@
+//===- TernPlugin.cpp - tern as an mlir-opt dialect and pass plugin ---===//
+#include "Tern/TernOps.h"
+#include "tern/Transforms/Passes.h"
+
+#include "mlir/Tools/Plugins/DialectPlugin.h"
+#include "mlir/Tools/Plugins/PassPlugin.h"
+#include "llvm/Config/llvm-config.h"
+
+extern "C" LLVM_ATTRIBUTE_WEAK mlir::DialectPluginLibraryInfo mlirGetDialectPluginInfo() {
+  return {MLIR_PLUGIN_API_VERSION, "Tern", LLVM_VERSION_STRING,
+          [](mlir::DialectRegistry *registry) {
+            registry->insert<mlir::tern::TernDialect>();
+          }};
+}
+
+extern "C" LLVM_ATTRIBUTE_WEAK mlir::PassPluginLibraryInfo mlirGetPassPluginInfo() {
+  return {MLIR_PLUGIN_API_VERSION, "TernPasses", LLVM_VERSION_STRING,
+          []() { mlir::tern::registerTernPasses(); }};
+}

@@ -1,0 +1,15 @@
+//===- tern-translate.cpp - translations out of MLIR with Tern --------===//
+//
+// Upstream translations (e.g. --mlir-to-llvmir) plus Tern's emitters, which
+// register themselves here as the CUDA and HLS backends land.
+//
+//===----------------------------------------------------------------------===//
+#include "Tern/TernOps.h"
+
+#include "mlir/InitAllTranslations.h"
+#include "mlir/Tools/mlir-translate/MlirTranslateMain.h"
+
+int main(int argc, char **argv) {
+  mlir::registerAllTranslations();
+  return mlir::failed(mlir::mlirTranslateMain(argc, argv, "Tern translation driver\n"));
+}
