@@ -1,6 +1,8 @@
 //===- FoldWeightQuant.cpp - latent weights to packed ternary constants ---===//
 #include "tern/Transforms/Passes.h"
 
+#include "mlir/IR/Dominance.h"
+#include "mlir/Transforms/CSE.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace mlir::tern {
@@ -10,19 +12,19 @@ namespace mlir::tern {
 namespace {
 struct FoldWeightQuantPass : impl::TernFoldWeightQuantBase<FoldWeightQuantPass> {
   void runOnOperation() override {
-    auto countConstants = [&] {
-      int64_t n = 0;
-      getOperation()->walk([&](ConstantOp) { ++n; });
-      return n;
-    };
-    int64_t constantsBefore = countConstants();
+    // 1. Make every latent weight an explicit weight_quant (no folding yet).
     RewritePatternSet patterns(&getContext());
     populateQuantizeLatentWeightsPatterns(patterns);
-    // The greedy driver folds weight_quant of constants through its folder.
-    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns),
+                                     GreedyRewriteConfig().enableFolding(false))))
       return signalPassFailure();
-    numFolded = countConstants() - constantsBefore;
-    getOperation()->walk([&](WeightQuantOp) { ++numRuntime; });
+    // 2. A weight shared by several layers is quantized (and packed) once.
+    IRRewriter rewriter(&getContext());
+    eliminateCommonSubExpressions(rewriter, getAnalysis<DominanceInfo>(), getOperation());
+    // 3. Fold weight_quant of constants into packed tern.constant ops.
+    if (failed(applyPatternsGreedily(getOperation(), RewritePatternSet(&getContext()))))
+      return signalPassFailure();
+    markAnalysesPreserved<DominanceInfo>();
   }
 };
 } // namespace

@@ -270,6 +270,9 @@ def mlgru_step(x, h, params: Mapping[str, np.ndarray], variant: str = "released"
         f = sigmoid(BL_f(x)); c = SiLU(BL_i(x)); g = sigmoid(BL_g(x))
         h = f * h + (1 - f) * c
         o = BL_o(g * h)
+
+    The two carry the same state update (``(1 - f) * SiLU(BL_i(x))`` is added either way);
+    they differ in how the output is gated.
     """
     if variant not in VARIANTS:
         raise ValueError(f"mlgru: variant must be one of {VARIANTS}, got {variant!r}")

@@ -13,10 +13,6 @@ def TernFoldWeightQuant : Pass<"tern-fold-weight-quant"> {
     `tern.weight_quant`.
   }];
   let dependentDialects = ["::mlir::tern::TernDialect"];
-  let statistics = [
-    Statistic<"numFolded", "folded-weights", "Latent weight tensors folded to ternary constants">,
-    Statistic<"numRuntime", "runtime-weights", "Weight quantizations left to run time">,
-  ];
 }
 
 #endif // TERN_TRANSFORMS_PASSES_TD

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs everything Tern needs on Debian 12 (idempotent: quick when done).
+#  - C++ side: LLVM/MLIR 22, clang-22, ONNX + protobuf, GoogleTest, Ninja, ccache.
+#  - Python side: a venv at .venv on Debian's python3 with its numpy/onnx/pytest,
+#    plus the pinned pip packages Debian lacks (python/requirements.txt).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+
+packages=(llvm-22-dev libmlir-22-dev mlir-22-tools llvm-22-tools clang-22 libomp-22-dev
+          libonnx-dev libprotobuf-dev protobuf-compiler libonnx-testdata libgtest-dev
+          cmake ninja-build ccache python3 python3-venv python3-numpy python3-onnx
+          python3-pytest)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo=sudo
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+venv="$root/.venv"
+if [ ! -x "$venv/bin/python" ]; then
+  /usr/bin/python3 -m venv --system-site-packages "$venv"
+fi
+stamp="$venv/.requirements.sha"
+want=$(sha256sum "$root/python/requirements.txt" | cut -d' ' -f1)
+if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  "$venv/bin/pip" install -q --disable-pip-version-check -r "$root/python/requirements.txt"
+  echo "$want" > "$stamp"
+fi

@@ -1,0 +1,153 @@
+//===- TernaryPackingTest.cpp - 2-bit packing and absmean quantization ----===//
+#include "tern/Support/TernaryPacking.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+#include <random>
+#include <vector>
+
+using namespace tern;
+
+namespace {
+
+std::vector<int8_t> roundTrip(const std::vector<int8_t> &trits) {
+  std::vector<uint8_t> packed(packedSize(trits.size()));
+  EXPECT_TRUE(packTrits(trits.data(), trits.size(), packed.data()));
+  EXPECT_TRUE(isValidPacking(packed.data(), trits.size()));
+  std::vector<int8_t> out(trits.size(), 42);
+  EXPECT_TRUE(unpackTrits(packed.data(), trits.size(), out.data()));
+  for (size_t i = 0; i < trits.size(); ++i)
+    EXPECT_EQ(tritAt(packed.data(), i), trits[i]) << "index " << i;
+  return out;
+}
+
+TEST(TernaryPacking, PackedSizeIsTwoBitsPerWeightRoundedUp) {
+  EXPECT_EQ(packedSize(0), 0);
+  EXPECT_EQ(packedSize(1), 1);
+  EXPECT_EQ(packedSize(4), 1);
+  EXPECT_EQ(packedSize(5), 2);
+  EXPECT_EQ(packedSize(2048LL * 5632), 2048LL * 5632 / 4);
+}
+
+TEST(TernaryPacking, ExhaustiveRoundTripUpToNineTrits) {
+  for (int n = 0; n <= 9; ++n) {
+    int combos = 1;
+    for (int i = 0; i < n; ++i)
+      combos *= 3;
+    for (int c = 0; c < combos; ++c) {
+      std::vector<int8_t> trits(n);
+      for (int i = 0, v = c; i < n; ++i, v /= 3)
+        trits[i] = static_cast<int8_t>(v % 3 - 1);
+      ASSERT_EQ(roundTrip(trits), trits) << "n=" << n << " combo=" << c;
+    }
+  }
+}
+
+TEST(TernaryPacking, DocumentedBitLayout) {
+  // Trit k sits in byte k/4 at bits 2*(k%4) as code trit+1.
+  std::vector<int8_t> trits = {-1, 0, 1, 0, 1};
+  std::vector<uint8_t> packed(packedSize(trits.size()));
+  ASSERT_TRUE(packTrits(trits.data(), trits.size(), packed.data()));
+  EXPECT_EQ(packed[0], 0b01100100); // codes 00, 01, 10, 01 from bit 0 up
+  EXPECT_EQ(packed[1], 0b01010110); // code 10, then three zero-trit paddings
+}
+
+TEST(TernaryPacking, RandomLargeOddLengths) {
+  std::mt19937 rng(1234);
+  std::uniform_int_distribution<int> dist(-1, 1);
+  for (int64_t n : {1000003LL, 4097LL, 2LL, 3LL}) {
+    std::vector<int8_t> trits(n);
+    for (auto &t : trits)
+      t = static_cast<int8_t>(dist(rng));
+    ASSERT_EQ(roundTrip(trits), trits) << "n=" << n;
+  }
+}
+
+TEST(TernaryPacking, RejectsOutOfRangeValues) {
+  std::vector<uint8_t> packed(2);
+  for (int8_t bad : {int8_t(2), int8_t(-2), int8_t(127), int8_t(-128)}) {
+    std::vector<int8_t> trits = {0, 1, bad, -1, 0};
+    EXPECT_FALSE(packTrits(trits.data(), trits.size(), packed.data()));
+  }
+}
+
+TEST(TernaryPacking, RejectsInvalidCodeAndPadding) {
+  std::vector<int8_t> out(5);
+  uint8_t invalidCode[2] = {0b01110101, 0b01010101}; // code 0b11 at trit 2
+  EXPECT_FALSE(isValidPacking(invalidCode, 5));
+  EXPECT_FALSE(unpackTrits(invalidCode, 5, out.data()));
+  uint8_t badPadding[2] = {0b01010101, 0b01011001}; // padding trit 1 is +1
+  EXPECT_FALSE(isValidPacking(badPadding, 5));
+  uint8_t goodPadding[2] = {0b01010101, 0b01010101};
+  EXPECT_TRUE(isValidPacking(goodPadding, 5));
+  // Every byte value with a 0b11 code in any position is rejected.
+  for (int v = 0; v < 256; ++v) {
+    uint8_t b = static_cast<uint8_t>(v);
+    bool hasThree = false;
+    for (int k = 0; k < 4; ++k)
+      hasThree |= ((b >> (2 * k)) & 3) == 3;
+    EXPECT_EQ(isValidPacking(&b, 4), !hasThree) << "byte " << v;
+  }
+}
+
+TEST(TernaryPacking, AllZeroDetection) {
+  std::vector<int8_t> zeros(13, 0);
+  std::vector<uint8_t> packed(packedSize(13));
+  ASSERT_TRUE(packTrits(zeros.data(), 13, packed.data()));
+  EXPECT_TRUE(isAllZeroPacking(packed.data(), 13));
+  zeros[12] = -1;
+  ASSERT_TRUE(packTrits(zeros.data(), 13, packed.data()));
+  EXPECT_FALSE(isAllZeroPacking(packed.data(), 13));
+  EXPECT_TRUE(isAllZeroPacking(nullptr, 0));
+}
+
+TEST(TernaryScale, AbsmeanScaleAndClamp) {
+  std::vector<float> w = {0.5f, -1.5f, 0.0f, 2.0f}; // mean |w| = 1.0
+  EXPECT_FLOAT_EQ(absmeanScale(w.data(), w.size()), 1.0f);
+  std::vector<float> small = {1e-7f, -1e-7f};
+  EXPECT_FLOAT_EQ(absmeanScale(small.data(), small.size()), 1e5f); // mean clamped to 1e-5
+  std::vector<float> zeros(7, 0.0f);
+  EXPECT_FLOAT_EQ(absmeanScale(zeros.data(), zeros.size()), 1e5f);
+}
+
+TEST(TernaryScale, AbsmeanUsesDoubleAccumulation) {
+  // 2^24 + 1 ones: a float accumulator would stall at 2^24.
+  std::vector<float> w((1 << 24) + 1, 1.0f);
+  EXPECT_FLOAT_EQ(absmeanScale(w.data(), w.size()), 1.0f);
+}
+
+TEST(TernaryScale, QuantizeRoundsHalfToEvenAndClips) {
+  EXPECT_EQ(quantizeTrit(0.5f, 1.0f), 0);   // tie -> even (0)
+  EXPECT_EQ(quantizeTrit(-0.5f, 1.0f), 0);
+  EXPECT_EQ(quantizeTrit(0.51f, 1.0f), 1);
+  EXPECT_EQ(quantizeTrit(1.5f, 1.0f), 1);   // rounds to 2, clipped to 1
+  EXPECT_EQ(quantizeTrit(-2.5f, 1.0f), -1); // rounds to -2, clipped
+  EXPECT_EQ(quantizeTrit(1e30f, 1e5f), 1);  // overflow to inf still clips
+  EXPECT_EQ(quantizeTrit(std::numeric_limits<float>::quiet_NaN(), 1.0f), 0);
+}
+
+TEST(TernaryScale, QuantizeAndPackMatchesElementwise) {
+  std::mt19937 rng(7);
+  std::normal_distribution<float> dist(0.0f, 0.02f);
+  std::vector<float> w(1027);
+  for (auto &v : w)
+    v = dist(rng);
+  std::vector<uint8_t> packed(packedSize(w.size()));
+  float scale = quantizeAndPack(w.data(), w.size(), packed.data());
+  EXPECT_FLOAT_EQ(scale, absmeanScale(w.data(), w.size()));
+  ASSERT_TRUE(isValidPacking(packed.data(), w.size()));
+  int counts[3] = {0, 0, 0};
+  for (size_t i = 0; i < w.size(); ++i) {
+    int8_t t = tritAt(packed.data(), i);
+    EXPECT_EQ(t, quantizeTrit(w[i], scale)) << i;
+    ++counts[t + 1];
+  }
+  // Gaussian weights at absmean scale give all three values.
+  EXPECT_GT(counts[0], 100);
+  EXPECT_GT(counts[1], 100);
+  EXPECT_GT(counts[2], 100);
+}
+
+} // namespace
