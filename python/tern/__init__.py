@@ -9,4 +9,6 @@
 
 __version__ = "0.1.0"
 
-from . import reference  # noqa: F401  (numpy only: cheap to import)
+from . import reference  # numpy only: cheap to import
+
+__all__ = ["reference", "__version__"]

@@ -106,7 +106,7 @@ def _expand(gb: GraphBuilder, node: onnx.NodeProto, sp: Spelling) -> List[str]:
         y, h_new = step(gb, x["X"], x["H"])
         return [y, h_new]
     if mode == "sequence":
-        y, h_fin = emit_scan(gb, x["X"], x["H"], 0, step)
+        y, h_fin = emit_scan(gb, x["X"], x["H"], step)
         return [y, h_fin]
     raise ValueError(f"tern.MLGRU: unknown mode {mode!r}")
 

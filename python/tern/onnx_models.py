@@ -447,7 +447,7 @@ def emit_mlgru_step(gb: GraphBuilder, x: str, h: str, bl: BLFn, variant: str,
     return y, h_new
 
 
-def emit_scan(gb: GraphBuilder, x_seq: str, h0: str, d: int,
+def emit_scan(gb: GraphBuilder, x_seq: str, h0: str,
               body_fn: Callable[[GraphBuilder, str, str], Tuple[str, str]]) -> Tuple[str, str]:
     """ONNX Scan over axis 0 of ``x_seq`` carrying state ``h``; ``body_fn(body, x_t, h) ->
     (y_t, h_new)``.  Returns (y_seq, h_final)."""
@@ -704,7 +704,8 @@ def build_bitlinear(opset: int = DEFAULT_OPSET, batch: int = 4, d_in: int = 48,
     if expose_quant and storage != "custom":
         gb.add_output(gb.taps["xq"], "xq", F32, lead + [d_in])
         if storage == "latent":
-            gb.add_output(gb.taps["wt"], "wt", F32, None)
+            wshape = [d_in, d_out] if spelling.linear == "matmul_kn" else [d_out, d_in]
+            gb.add_output(gb.taps["wt"], "wt", F32, wshape)
             gb.add_output(gb.taps["s_w"], "s_w", F32, [])
     form = FORM_OF_STORAGE[storage]
     desc = (f"BitLinear {d_in}->{d_out}, weights {storage}"
@@ -873,9 +874,9 @@ def build_mlgru_step(opset: int = DEFAULT_OPSET, batch: int = 2, d: int = 32,
 
     inputs = {"x": rng.standard_normal((batch, d)).astype(F32),
               "h": (rng.standard_normal((batch, d)) * 0.5).astype(F32)}
-    tag = custom_weight_form if storage == "custom" else storage
-    return Built(f"mlgru_step_{variant}_{tag}" + ("_custom" if storage == "custom" else ""),
-                 form, gb.make_model("mlgru_step", _model_doc(form, desc)), p, inputs, ref,
+    name = f"mlgru_step_custom_{variant}_{custom_weight_form}" if storage == "custom" else \
+        f"mlgru_step_{variant}_{storage}"
+    return Built(name, form, gb.make_model("mlgru_step", _model_doc(form, desc)), p, inputs, ref,
                  rtol=1e-4, atol_rel=5e-3, description=desc)
 
 
@@ -907,7 +908,7 @@ def build_mlgru_scan(opset: int = DEFAULT_OPSET, seq: int = 5, batch: int = 2, d
         def body(b: GraphBuilder, x_t: str, h: str) -> Tuple[str, str]:
             return emit_mlgru_step(b, x_t, h, bl, variant, gn, g_norm_eps, lbn, spelling)
 
-        y, h_fin = emit_scan(gb, x, h0, d, body)
+        y, h_fin = emit_scan(gb, x, h0, body)
     gb.add_output(y, "y", F32, ["T", "B", d])
     gb.add_output(h_fin, "h_out", F32, ["B", d])
     form = "4" if storage == "custom" else "5"
