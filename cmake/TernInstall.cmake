@@ -3,11 +3,11 @@
 # `find_package(Tern)` and build its own passes on the dialect.
 include(CMakePackageConfigHelpers)
 
-foreach(lib TernSupport TernDialect TernTransforms)
+foreach(lib TernSupport TernUtils TernDialect TernTransforms TernConversion)
   target_include_directories(${lib} INTERFACE $<INSTALL_INTERFACE:include>)
 endforeach()
 
-install(TARGETS TernSupport TernDialect TernTransforms EXPORT TernTargets
+install(TARGETS TernSupport TernUtils TernDialect TernTransforms TernConversion EXPORT TernTargets
   LIBRARY DESTINATION lib ARCHIVE DESTINATION lib)
 install(TARGETS tern-opt tern-translate RUNTIME DESTINATION bin)
 install(TARGETS TernPlugin LIBRARY DESTINATION lib)

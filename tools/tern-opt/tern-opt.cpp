@@ -1,6 +1,6 @@
 //===- tern-opt.cpp - MLIR optimizer driver with Tern -----------------===//
 #include "Tern/TernOps.h"
-#include "tern/Transforms/Passes.h"
+#include "tern/InitAllPasses.h"
 
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
@@ -13,7 +13,7 @@ int main(int argc, char **argv) {
   mlir::registerAllExtensions(registry);
   mlir::registerAllPasses();
   registry.insert<mlir::tern::TernDialect>();
-  mlir::tern::registerTernPasses();
+  mlir::tern::registerAllTernPasses();
   return mlir::asMainReturnCode(
       mlir::MlirOptMain(argc, argv, "Tern optimizer driver\n", registry));
 }

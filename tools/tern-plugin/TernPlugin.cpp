@@ -1,6 +1,6 @@
 //===- TernPlugin.cpp - tern as an mlir-opt dialect and pass plugin ---===//
 #include "Tern/TernOps.h"
-#include "tern/Transforms/Passes.h"
+#include "tern/InitAllPasses.h"
 
 #include "mlir/Tools/Plugins/DialectPlugin.h"
 #include "mlir/Tools/Plugins/PassPlugin.h"
@@ -15,5 +15,5 @@ extern "C" LLVM_ATTRIBUTE_WEAK mlir::DialectPluginLibraryInfo mlirGetDialectPlug
 
 extern "C" LLVM_ATTRIBUTE_WEAK mlir::PassPluginLibraryInfo mlirGetPassPluginInfo() {
   return {MLIR_PLUGIN_API_VERSION, "TernPasses", LLVM_VERSION_STRING,
-          []() { mlir::tern::registerTernPasses(); }};
+          []() { mlir::tern::registerAllTernPasses(); }};
 }

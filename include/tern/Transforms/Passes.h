@@ -3,9 +3,17 @@
 #define TERN_TRANSFORMS_PASSES_H
 
 #include "Tern/TernOps.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Pass/Pass.h"
 
 namespace mlir::tern {
+
+/// The attribute marking ternary accumulation kernels (checked multiply-free).
+constexpr llvm::StringLiteral kTernaryAccumulationAttr = "tern.ternary_accumulation";
 
 #define GEN_PASS_DECL
 #include "tern/Transforms/Passes.h.inc"

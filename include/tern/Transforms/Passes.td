@@ -15,4 +15,34 @@ def TernFoldWeightQuant : Pass<"tern-fold-weight-quant"> {
   let dependentDialects = ["::mlir::tern::TernDialect"];
 }
 
+def TernDecompose : Pass<"tern-decompose"> {
+  let summary = "Decompose layers into rmsnorm, act_quant, tmatmul and element-wise math";
+  let description = [{
+    `tern.glu`, `tern.mlgru_step` and `tern.mlgru_sequence` become
+    `tern.bitlinear` ops plus element-wise `linalg.generic` math (the sequence
+    form becomes an `scf.for` over time around one step); every
+    `tern.bitlinear` becomes `[tern.rmsnorm] -> tern.act_quant -> tern.tmatmul`
+    and one rescale `acc / (s_x * s_w)`. Latent weights are quantized with
+    `tern.weight_quant` first.
+  }];
+  let dependentDialects = ["::mlir::tern::TernDialect", "::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect", "::mlir::scf::SCFDialect",
+                           "::mlir::math::MathDialect", "::mlir::arith::ArithDialect"];
+}
+
+def TernVerifyNoMultiply : Pass<"tern-verify-no-multiply"> {
+  let summary = "Prove that no multiply remains inside ternary accumulations";
+  let description = [{
+    Every op marked `tern.ternary_accumulation` (the kernels that
+    `tern-ternary-to-arith` and the CPU kernels produce) must accumulate with
+    select/add/sub only: an integer or float multiply, an FMA or a vector
+    contraction inside one is an error. A `tern.tmatmul` left unlowered is an
+    error too (it would not be checked).
+  }];
+  let options = [
+    Option<"expectAtLeast", "expect-at-least", "int64_t", "0",
+           "Fail unless at least this many ternary accumulations are verified">,
+  ];
+}
+
 #endif // TERN_TRANSFORMS_PASSES_TD

@@ -1,0 +1,31 @@
+#ifndef TERN_CONVERSION_PASSES_TD
+#define TERN_CONVERSION_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def TernConvertToLinalg : Pass<"tern-convert-to-linalg"> {
+  let summary = "Lower tern.rmsnorm and tern.act_quant to linalg on tensors";
+  let description = [{
+    RMSNorm becomes a sum-of-squares reduction and one element-wise map;
+    activation quantization a max-abs reduction, the scale, and a map that
+    rounds half to even, clamps and truncates to i8.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect", "::mlir::tensor::TensorDialect",
+                           "::mlir::math::MathDialect", "::mlir::arith::ArithDialect"];
+}
+
+def TernTernaryToArith : Pass<"tern-ternary-to-arith"> {
+  let summary = "Rewrite ternary products into select/add/sub over packed weights";
+  let description = [{
+    Ternary weights become packed `i8` tensors `[N, ceil(K/4)]` (row-padded,
+    code `trit + 1` at bits `2*(k%4)` of byte `k/4`) and an f32 scale: constant
+    ones at compile time, `tern.weight_quant` ones by a run-time packing
+    kernel. Every `tern.tmatmul` becomes a `linalg.generic` marked
+    `tern.ternary_accumulation` whose body decodes a 2-bit code and adds the
+    activation for +1, subtracts it for -1 and skips 0: no multiply.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect", "::mlir::tensor::TensorDialect",
+                           "::mlir::math::MathDialect", "::mlir::arith::ArithDialect"];
+}
+
+#endif // TERN_CONVERSION_PASSES_TD

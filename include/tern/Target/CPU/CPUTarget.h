@@ -1,0 +1,67 @@
+//===- CPUTarget.h - the CPU backend: pipelines, codegen, artifacts -------===//
+#ifndef TERN_TARGET_CPU_CPUTARGET_H
+#define TERN_TARGET_CPU_CPUTARGET_H
+
+#include "tern/Runtime/tern_runtime.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Pass/PassManager.h"
+
+#include <string>
+#include <vector>
+
+namespace mlir::tern {
+
+/// The symbol the model function gets (it must not be `main`, which would
+/// clash with executables linking the artifact).
+constexpr llvm::StringLiteral kModelFunctionName = "tern_model_main";
+
+/// tern ops + linalg on tensors -> linalg with ternary products as
+/// select/add/sub, verified multiply-free (`tern-cpu-to-linalg`).
+void buildCPUTernToLinalgPipeline(OpPassManager &pm);
+/// linalg on tensors -> LLVM dialect (`tern-cpu-lower-to-llvm`).
+void buildCPULinalgToLLVMPipeline(OpPassManager &pm);
+/// Registers both pipelines and their union `tern-cpu-pipeline`.
+void registerCPUPipelines();
+
+/// One tensor of the model signature.
+struct TensorSignature {
+  std::string name;
+  tern_dtype dtype;
+  std::vector<int64_t> shape;
+};
+struct ModelSignature {
+  std::vector<TensorSignature> inputs, outputs;
+};
+
+/// Reads the signature of the model function (tensor types, `tern.name`
+/// argument/result attributes) before lowering; fails with a diagnostic on
+/// dynamic shapes or unsupported element types.
+FailureOr<ModelSignature> getModelSignature(func::FuncOp fn);
+
+/// The generated C header and the C source of the ABI wrapper
+/// (tern_runtime.h's functions) around `_mlir_ciface_tern_model_main`.
+std::string emitModelHeader(const ModelSignature &sig);
+std::string emitModelWrapper(const ModelSignature &sig);
+
+struct CPUCodegenOptions {
+  std::string cpu = "native";       ///< -mcpu name, or "native" for the host
+  std::string features;             ///< extra target features, "+avx2,-avx512f"
+  unsigned optLevel = 3;
+};
+enum class CPUEmitKind { LLVMIR, Assembly, Object };
+
+/// Translates an LLVM-dialect module to LLVM IR, optimizes it for the target
+/// and writes LLVM IR, assembly or an object file.
+LogicalResult emitCPUCode(ModuleOp module, const CPUCodegenOptions &options,
+                          CPUEmitKind kind, llvm::raw_pwrite_stream &os);
+
+/// Links `objectPath` and the wrapper source into a shared library with the
+/// host C compiler (clang-22).
+LogicalResult linkModelLibrary(Location loc, llvm::StringRef objectPath,
+                               llvm::StringRef wrapperPath, llvm::StringRef outputPath);
+
+} // namespace mlir::tern
+
+#endif // TERN_TARGET_CPU_CPUTARGET_H

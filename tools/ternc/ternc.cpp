@@ -1,0 +1,414 @@
+//===- ternc.cpp - the Tern compiler driver -------------------------------===//
+//
+//   ternc compile MODEL (.onnx | .onnxtxt | .mlir) --target=cpu -o model.so
+//   ternc run MODEL --input=@a.npy ... [--output=@y.npy ...]
+//
+// The driver only assembles registered pipelines (see lib/Target).
+//
+//===----------------------------------------------------------------------===//
+#include "Tern/TernOps.h"
+#include "tern/InitAllPasses.h"
+#include "tern/Runtime/Model.h"
+#include "tern/Target/CPU/CPUTarget.h"
+#ifdef TERN_HAVE_ONNX_IMPORT
+#include "tern/Import/ONNX/ImportONNX.h"
+#endif
+
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Support/FileUtilities.h"
+
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FileUtilities.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Process.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/ToolOutputFile.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <chrono>
+#include <cmath>
+#include <cstring>
+
+using namespace mlir;
+namespace cl = llvm::cl;
+namespace rt = ::tern::runtime;
+namespace mt = mlir::tern;
+
+static cl::OptionCategory ternCategory("ternc options");
+static cl::opt<std::string> modelPath(cl::Positional, cl::desc("<model.onnx | model.onnxtxt | model.mlir>"),
+                                      cl::Required, cl::cat(ternCategory));
+static cl::opt<std::string> target("target", cl::desc("Backend: cpu"), cl::init("cpu"),
+                                   cl::cat(ternCategory));
+static cl::opt<std::string> outputPath("o", cl::desc("Output file"), cl::value_desc("path"),
+                                       cl::cat(ternCategory));
+static cl::opt<std::string> emit("emit",
+                                 cl::desc("compile output: so (default), obj, asm, llvm, mlir, header"),
+                                 cl::init("so"), cl::cat(ternCategory));
+static cl::opt<std::string> mlirStage(
+    "mlir-stage", cl::desc("with --emit=mlir: imported, tern (default), linalg or llvm"),
+    cl::init("tern"), cl::cat(ternCategory));
+static cl::opt<std::string> cpu("cpu", cl::desc("Target CPU (default: native, the host)"),
+                                cl::init("native"), cl::cat(ternCategory));
+static cl::opt<std::string> targetFeatures("target-features",
+                                           cl::desc("Extra target features, e.g. +avx2,-avx512f"),
+                                           cl::cat(ternCategory));
+static cl::list<std::string> dims("dim", cl::desc("Value of a symbolic input dimension: NAME=N"),
+                                  cl::cat(ternCategory));
+static cl::opt<bool> reportFusion("report-fusion",
+                                  cl::desc("Report which layers were fused into tern ops and why not"),
+                                  cl::cat(ternCategory));
+static cl::opt<bool> printPipeline("print-pipeline", cl::desc("Print the pass pipelines that run"),
+                                   cl::cat(ternCategory));
+static cl::opt<bool> quiet("quiet", cl::desc("No progress messages"), cl::cat(ternCategory));
+static cl::list<std::string> inputs("input", cl::desc("run: an input, @file.npy, in graph order"),
+                                    cl::cat(ternCategory));
+static cl::list<std::string> outputs("output",
+                                     cl::desc("run: where to write an output, @file.npy, in graph order"),
+                                     cl::cat(ternCategory));
+
+namespace {
+
+/// Progress on a terminal, with elapsed time (silenced by --quiet).
+class Progress {
+public:
+  Progress() : enabled(!quiet && llvm::sys::Process::StandardErrIsDisplayed()) {}
+  void step(StringRef what) {
+    if (!enabled)
+      return;
+    double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    llvm::errs() << llvm::format("[ternc %6.1fs] ", s) << what << "\n";
+  }
+
+private:
+  bool enabled;
+  std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+};
+
+int fail(const Twine &message) {
+  llvm::errs() << "ternc: error: " << message << "\n";
+  return 1;
+}
+
+OwningOpRef<ModuleOp> loadModel(MLIRContext &ctx, llvm::SourceMgr &sourceMgr) {
+  StringRef ext = llvm::sys::path::extension(modelPath);
+  if (ext == ".mlir")
+    return parseSourceFile<ModuleOp>(modelPath, sourceMgr, &ctx);
+#ifdef TERN_HAVE_ONNX_IMPORT
+  mt::ONNXImportOptions options;
+  for (const std::string &d : dims) {
+    auto [name, value] = StringRef(d).split('=');
+    int64_t n = 0;
+    if (name.empty() || value.getAsInteger(10, n) || n <= 0) {
+      fail("--dim expects NAME=N with N > 0, got '" + d + "'");
+      return nullptr;
+    }
+    options.dimValues[name] = n;
+  }
+  return mt::importONNXFile(modelPath, &ctx, options);
+#else
+  fail("this ternc was built without the ONNX importer; give a .mlir file");
+  return nullptr;
+#endif
+}
+
+LogicalResult runPipeline(ModuleOp module, function_ref<void(OpPassManager &)> build,
+                          StringRef name) {
+  PassManager pm(module->getContext());
+  if (failed(applyPassManagerCLOptions(pm)))
+    return failure();
+  build(pm);
+  if (printPipeline) {
+    llvm::errs() << "// " << name << ":\n";
+    pm.printAsTextualPipeline(llvm::errs());
+    llvm::errs() << "\n";
+  }
+  return pm.run(module);
+}
+
+/// The model function: @main, or the only public function with a body.
+FailureOr<func::FuncOp> findModelFunction(ModuleOp module) {
+  func::FuncOp found;
+  int candidates = 0;
+  for (auto fn : module.getOps<func::FuncOp>()) {
+    if (fn.isExternal() || fn.isPrivate())
+      continue;
+    ++candidates;
+    if (fn.getName() == "main" || !found)
+      found = fn;
+  }
+  if (!found)
+    return module.emitError("no public function to compile (expected @main)");
+  if (candidates > 1 && found.getName() != "main")
+    return module.emitError("several public functions and none is @main");
+  return found;
+}
+
+/// Everything up to the LLVM dialect; `stopAfter` ends early for --emit=mlir.
+LogicalResult lowerForCPU(ModuleOp module, StringRef stopAfter, mt::ModelSignature &sig,
+                          Progress &progress) {
+  if (stopAfter == "imported")
+    return success();
+#ifdef TERN_HAVE_ONNX_IMPORT
+  progress.step("recognizing ternary layers and legalizing ONNX ops");
+  if (failed(runPipeline(module,
+                         [](OpPassManager &pm) { mt::buildONNXToTernPipeline(pm, reportFusion); },
+                         "onnx-to-tern")))
+    return failure();
+#endif
+  if (stopAfter == "tern")
+    return success();
+  FailureOr<func::FuncOp> fn = findModelFunction(module);
+  if (failed(fn))
+    return failure();
+  FailureOr<mt::ModelSignature> s = mt::getModelSignature(*fn);
+  if (failed(s))
+    return failure();
+  sig = *s;
+  fn->setName(mt::kModelFunctionName);
+  (*fn)->setAttr("llvm.emit_c_interface", UnitAttr::get(module.getContext()));
+  progress.step("lowering ternary layers to select/add/sub kernels");
+  if (failed(runPipeline(module, mt::buildCPUTernToLinalgPipeline, "tern-cpu-to-linalg")))
+    return failure();
+  if (stopAfter == "linalg")
+    return success();
+  progress.step("bufferizing and lowering to LLVM");
+  return runPipeline(module, mt::buildCPULinalgToLLVMPipeline, "tern-cpu-lower-to-llvm");
+}
+
+LogicalResult writeFile(StringRef path, StringRef contents) {
+  std::string error;
+  auto file = openOutputFile(path, &error);
+  if (!file)
+    return emitError(UnknownLoc::get(nullptr), error), failure();
+  file->os() << contents;
+  file->keep();
+  return success();
+}
+
+/// Compiles the lowered module into a shared library at `soPath` (with the
+/// generated header next to it when `headerPath` is set).
+LogicalResult buildLibrary(ModuleOp module, const mt::ModelSignature &sig, StringRef soPath,
+                           Progress &progress) {
+  SmallString<128> dir;
+  if (std::error_code ec = llvm::sys::fs::createUniqueDirectory("ternc", dir))
+    return module.emitError("cannot create a temporary directory: ") << ec.message();
+  SmallString<128> objPath(dir), wrapperPath(dir);
+  llvm::sys::path::append(objPath, "model.o");
+  llvm::sys::path::append(wrapperPath, "model_abi.c");
+  progress.step("generating machine code");
+  {
+    std::error_code ec;
+    llvm::raw_fd_ostream obj(objPath, ec);
+    if (ec)
+      return module.emitError("cannot write ") << objPath << ": " << ec.message();
+    mt::CPUCodegenOptions options;
+    options.cpu = cpu;
+    options.features = targetFeatures;
+    if (failed(mt::emitCPUCode(module, options, mt::CPUEmitKind::Object, obj)))
+      return failure();
+  }
+  {
+    std::error_code ec;
+    llvm::raw_fd_ostream wrapper(wrapperPath, ec);
+    if (ec)
+      return module.emitError("cannot write ") << wrapperPath << ": " << ec.message();
+    wrapper << mt::emitModelWrapper(sig);
+  }
+  progress.step("linking");
+  LogicalResult linked = mt::linkModelLibrary(module.getLoc(), objPath, wrapperPath, soPath);
+  llvm::sys::fs::remove(objPath);
+  llvm::sys::fs::remove(wrapperPath);
+  llvm::sys::fs::remove(dir);
+  return linked;
+}
+
+int compileCommand(MLIRContext &ctx) {
+  if (target != "cpu")
+    return fail("unknown --target '" + target + "' (available: cpu)");
+  if (outputPath.empty() && emit != "mlir" && emit != "llvm" && emit != "asm" && emit != "header")
+    return fail("compile needs -o OUTPUT");
+  static const char *kinds[] = {"so", "obj", "asm", "llvm", "mlir", "header"};
+  if (!llvm::is_contained(kinds, StringRef(emit)))
+    return fail("unknown --emit '" + emit + "' (so, obj, asm, llvm, mlir, header)");
+  Progress progress;
+  llvm::SourceMgr sourceMgr;
+  SourceMgrDiagnosticHandler handler(sourceMgr, &ctx);
+  progress.step("importing " + modelPath);
+  OwningOpRef<ModuleOp> module = loadModel(ctx, sourceMgr);
+  if (!module)
+    return 1;
+  std::string stopAfter = emit == "mlir" ? mlirStage.getValue() : std::string("llvm");
+  static const char *stages[] = {"imported", "tern", "linalg", "llvm"};
+  if (!llvm::is_contained(stages, StringRef(stopAfter)))
+    return fail("unknown --mlir-stage '" + stopAfter + "' (imported, tern, linalg, llvm)");
+  mt::ModelSignature sig;
+  if (failed(lowerForCPU(*module, emit == "header" ? "tern" : stopAfter, sig, progress)))
+    return 1;
+  std::string out = outputPath.empty() ? "-" : outputPath.getValue();
+  if (emit == "header") {
+    FailureOr<func::FuncOp> fn = findModelFunction(*module);
+    if (failed(fn))
+      return 1;
+    FailureOr<mt::ModelSignature> s = mt::getModelSignature(*fn);
+    if (failed(s))
+      return 1;
+    return failed(writeFile(out, mt::emitModelHeader(*s)));
+  }
+  if (emit == "mlir") {
+    std::string text;
+    llvm::raw_string_ostream os(text);
+    module->print(os);
+    return failed(writeFile(out, text));
+  }
+  if (emit == "so") {
+    if (failed(buildLibrary(*module, sig, out, progress)))
+      return 1;
+    // The generated header sits next to the library: model.so -> model.h.
+    SmallString<128> header(out);
+    llvm::sys::path::replace_extension(header, "h");
+    if (failed(writeFile(header, mt::emitModelHeader(sig))))
+      return 1;
+    progress.step("wrote " + out + " and " + std::string(header));
+    return 0;
+  }
+  std::error_code ec;
+  llvm::raw_fd_ostream os(out, ec);
+  if (ec)
+    return fail("cannot write " + out + ": " + ec.message());
+  mt::CPUCodegenOptions options;
+  options.cpu = cpu;
+  options.features = targetFeatures;
+  auto kind = emit == "obj" ? mt::CPUEmitKind::Object
+              : emit == "asm" ? mt::CPUEmitKind::Assembly
+                              : mt::CPUEmitKind::LLVMIR;
+  return failed(mt::emitCPUCode(*module, options, kind, os));
+}
+
+/// Shape, dtype and a value summary of an output (when no --output is given).
+void printSummary(const rt::TensorInfo &info, const rt::Array &a) {
+  llvm::outs() << info.name << ": " << rt::describe(a.shape, a.dtype);
+  int64_t n = a.numElements();
+  auto value = [&](int64_t i) -> double {
+    const char *p = a.data.data();
+    switch (a.dtype) {
+    case TERN_F32: return reinterpret_cast<const float *>(p)[i];
+    case TERN_F64: return reinterpret_cast<const double *>(p)[i];
+    case TERN_I64: return static_cast<double>(reinterpret_cast<const int64_t *>(p)[i]);
+    case TERN_I32: return reinterpret_cast<const int32_t *>(p)[i];
+    case TERN_I8: return reinterpret_cast<const int8_t *>(p)[i];
+    case TERN_BOOL: return reinterpret_cast<const uint8_t *>(p)[i];
+    }
+    return 0;
+  };
+  if (n > 0) {
+    double lo = value(0), hi = value(0), sum = 0;
+    for (int64_t i = 0; i < n; ++i) {
+      lo = std::min(lo, value(i));
+      hi = std::max(hi, value(i));
+      sum += value(i);
+    }
+    llvm::outs() << llvm::format("  min %g max %g mean %g\n  [", lo, hi, sum / n);
+    for (int64_t i = 0; i < std::min<int64_t>(n, 8); ++i)
+      llvm::outs() << (i ? ", " : "") << llvm::format("%g", value(i));
+    llvm::outs() << (n > 8 ? ", ...]" : "]");
+  }
+  llvm::outs() << "\n";
+}
+
+int runCommand(MLIRContext &ctx) {
+  if (target != "cpu")
+    return fail("unknown --target '" + target + "' for run (available: cpu)");
+  std::vector<rt::Array> in;
+  for (const std::string &spec : inputs) {
+    if (spec.empty() || spec[0] != '@')
+      return fail("--input expects @FILE.npy, got '" + spec + "'");
+    rt::Array a;
+    std::string error;
+    if (!rt::readNpy(spec.substr(1), a, error))
+      return fail(error);
+    in.push_back(std::move(a));
+  }
+  for (const std::string &spec : outputs)
+    if (spec.empty() || spec[0] != '@')
+      return fail("--output expects @FILE.npy, got '" + spec + "'");
+
+  Progress progress;
+  llvm::SourceMgr sourceMgr;
+  SourceMgrDiagnosticHandler handler(sourceMgr, &ctx);
+  progress.step("importing " + modelPath);
+  OwningOpRef<ModuleOp> module = loadModel(ctx, sourceMgr);
+  if (!module)
+    return 1;
+  mt::ModelSignature sig;
+  if (failed(lowerForCPU(*module, "llvm", sig, progress)))
+    return 1;
+  SmallString<128> soPath;
+  if (std::error_code ec = llvm::sys::fs::createTemporaryFile("ternc-model", "so", soPath))
+    return fail("cannot create a temporary file: " + ec.message());
+  llvm::FileRemover removeSo(soPath);
+  if (failed(buildLibrary(*module, sig, soPath, progress)))
+    return 1;
+  std::string error;
+  std::unique_ptr<rt::Model> model = rt::Model::load(std::string(soPath), error);
+  if (!model)
+    return fail(error);
+  if (!outputs.empty() && outputs.size() != model->outputs().size())
+    return fail("the model has " + Twine(model->outputs().size()) + " outputs, got " +
+                Twine(outputs.size()) + " --output flags");
+  std::vector<rt::Array> out;
+  progress.step("running");
+  if (!model->run(in, out, error))
+    return fail(error);
+  for (size_t i = 0; i < out.size(); ++i) {
+    if (outputs.empty()) {
+      printSummary(model->outputs()[i], out[i]);
+      continue;
+    }
+    if (!rt::writeNpy(outputs[i].substr(1), out[i], error))
+      return fail(error);
+  }
+  return 0;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  auto usage = [] {
+    llvm::errs() << "usage: ternc compile MODEL --target=cpu -o OUT [--emit=...]\n"
+                    "       ternc run MODEL --input=@a.npy ... [--output=@y.npy ...]\n"
+                    "       ternc {compile|run} --help\n";
+    return 1;
+  };
+  if (argc < 2)
+    return usage();
+  StringRef command = argv[1];
+  if (command != "compile" && command != "run")
+    return usage();
+  registerAsmPrinterCLOptions();
+  registerMLIRContextCLOptions();
+  registerPassManagerCLOptions();
+  mt::registerAllTernPasses();
+  // Argument 0 names the program and subcommand, so help reads "ternc run".
+  std::string program = std::string("ternc ") + command.str();
+  std::vector<const char *> args = {program.c_str()};
+  args.insert(args.end(), argv + 2, argv + argc);
+  cl::HideUnrelatedOptions(ternCategory);
+  if (!cl::ParseCommandLineOptions(static_cast<int>(args.size()), args.data(),
+                                   "Tern: compiler for ternary MatMul-free language models\n"))
+    return 1;
+
+  DialectRegistry registry;
+  registerAllDialects(registry);
+  registerAllExtensions(registry);
+  registry.insert<mt::TernDialect>();
+  MLIRContext ctx(registry);
+  ctx.loadAllAvailableDialects();
+  return command == "compile" ? compileCommand(ctx) : runCommand(ctx);
+}
