@@ -1,6 +1,9 @@
 //===- tern-opt.cpp - MLIR optimizer driver with Tern -----------------===//
 #include "Tern/TernOps.h"
 #include "tern/InitAllPasses.h"
+#include "tern/Target/CPU/CPUTarget.h"
+#include "ONNX/ONNXOps.h"
+#include "tern/Import/ONNX/ImportONNX.h"
 
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
@@ -12,8 +15,10 @@ int main(int argc, char **argv) {
   mlir::registerAllDialects(registry);
   mlir::registerAllExtensions(registry);
   mlir::registerAllPasses();
-  registry.insert<mlir::tern::TernDialect>();
+  registry.insert<mlir::tern::TernDialect, mlir::tern::ONNXDialect>();
   mlir::tern::registerAllTernPasses();
+  mlir::tern::registerCPUPipelines();
+  mlir::tern::registerONNXImportPasses();
   return mlir::asMainReturnCode(
       mlir::MlirOptMain(argc, argv, "Tern optimizer driver\n", registry));
 }

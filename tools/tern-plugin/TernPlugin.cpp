@@ -1,6 +1,9 @@
 //===- TernPlugin.cpp - tern as an mlir-opt dialect and pass plugin ---===//
 #include "Tern/TernOps.h"
 #include "tern/InitAllPasses.h"
+#include "tern/Target/CPU/CPUTarget.h"
+#include "ONNX/ONNXOps.h"
+#include "tern/Import/ONNX/ImportONNX.h"
 
 #include "mlir/Tools/Plugins/DialectPlugin.h"
 #include "mlir/Tools/Plugins/PassPlugin.h"
@@ -9,11 +12,14 @@
 extern "C" LLVM_ATTRIBUTE_WEAK mlir::DialectPluginLibraryInfo mlirGetDialectPluginInfo() {
   return {MLIR_PLUGIN_API_VERSION, "Tern", LLVM_VERSION_STRING,
           [](mlir::DialectRegistry *registry) {
-            registry->insert<mlir::tern::TernDialect>();
+            registry->insert<mlir::tern::TernDialect, mlir::tern::ONNXDialect>();
           }};
 }
 
 extern "C" LLVM_ATTRIBUTE_WEAK mlir::PassPluginLibraryInfo mlirGetPassPluginInfo() {
   return {MLIR_PLUGIN_API_VERSION, "TernPasses", LLVM_VERSION_STRING,
-          []() { mlir::tern::registerAllTernPasses(); }};
+          []() {
+            mlir::tern::registerAllTernPasses();
+            mlir::tern::registerONNXImportPasses();
+          }};
 }

@@ -1,15 +1,18 @@
 //===- tern-translate.cpp - translations out of MLIR with Tern --------===//
 //
-// Upstream translations (e.g. --mlir-to-llvmir) plus Tern's emitters, which
-// register themselves here as the CUDA and HLS backends land.
+// Upstream translations (e.g. --mlir-to-llvmir), the ONNX importer
+// (--import-onnx) and Tern's emitters, which register themselves here as the
+// CUDA and HLS backends land.
 //
 //===----------------------------------------------------------------------===//
 #include "Tern/TernOps.h"
+#include "tern/Import/ONNX/ImportONNX.h"
 
 #include "mlir/InitAllTranslations.h"
 #include "mlir/Tools/mlir-translate/MlirTranslateMain.h"
 
 int main(int argc, char **argv) {
   mlir::registerAllTranslations();
+  mlir::tern::registerONNXImportTranslation();
   return mlir::failed(mlir::mlirTranslateMain(argc, argv, "Tern translation driver\n"));
 }
