@@ -191,7 +191,10 @@ struct DecomposeMLGRUSequence : OpRewritePattern<MLGRUSequenceOp> {
           sliceAt(outType, t, outOffsets, outSizes);
           Value out = tensor::InsertSliceOp::create(nb, l, step.getOutput(), iter[1], outOffsets,
                                                     outSizes, strides);
-          scf::YieldOp::create(nb, l, ValueRange{step.getFinalState(), out});
+          // Copy the new state into the carried one so the loop updates one
+          // buffer in place (bufferization needs yields equivalent to iter args).
+          Value state = linalg::CopyOp::create(nb, l, step.getFinalState(), iter[0]).getResult(0);
+          scf::YieldOp::create(nb, l, ValueRange{state, out});
         });
     b.replaceOp(op, {loop.getResult(1), loop.getResult(0)});
     return success();

@@ -43,7 +43,7 @@ struct VerifyNoMultiplyPass : impl::TernVerifyNoMultiplyBase<VerifyNoMultiplyPas
     });
     if (verified < expectAtLeast) {
       getOperation()->emitError("expected at least ")
-          << expectAtLeast << " ternary accumulations, found " << verified;
+          << static_cast<int64_t>(expectAtLeast) << " ternary accumulations, found " << verified;
       failedCheck = true;
     }
     if (failedCheck)

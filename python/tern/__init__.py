@@ -3,6 +3,8 @@
 * :mod:`tern.reference` -- numpy reference numerics (the oracle), no dependency beyond numpy.
 * :mod:`tern.onnx_models` -- builders of test ONNX graphs in every form Tern imports
   (needs ``onnx``); ``python -m tern.onnx_models OUTDIR`` writes a test-data set.
+* :mod:`tern.api` -- :func:`compile` a model with ``ternc`` and call it on numpy arrays.
+* :mod:`tern.mlir_models` -- small ``tern``-dialect MLIR test models with reference outputs.
 * :mod:`tern.onnx_expand` -- rewrites Tern's custom-domain ops into standard ONNX, which
   makes models of form 4 runnable by onnxruntime (and fixes what the ops mean).
 """
@@ -10,5 +12,6 @@
 __version__ = "0.1.0"
 
 from . import reference  # numpy only: cheap to import
+from .api import CompiledModel, TernError, compile  # noqa: A001 (the API's name)
 
-__all__ = ["reference", "__version__"]
+__all__ = ["reference", "compile", "CompiledModel", "TernError", "__version__"]

@@ -27,12 +27,14 @@ static constexpr const char *kLinalgToLLVM =
     "buffer-results-to-out-params{modify-public-functions},"
     "buffer-deallocation-pipeline,"
     "convert-linalg-to-loops,"
+    // Subviews with loop-dependent offsets expand into affine.apply: expand
+    // them before affine is lowered.
+    "expand-strided-metadata,"
     "lower-affine,"
     "convert-scf-to-cf,"
     "canonicalize,"
     "convert-math-to-llvm,"
     "convert-math-to-libm,"
-    "expand-strided-metadata,"
     "finalize-memref-to-llvm,"
     "convert-arith-to-llvm,"
     "convert-index-to-llvm,"

@@ -1,0 +1,197 @@
+"""End-to-end numerics of the CPU backend: tern-dialect models compiled by ``ternc`` and run
+through the C ABI (``tern.compile``) and through ``ternc run``, against :mod:`tern.reference`.
+
+Tolerance (stated once, used everywhere): ``|got - want| <= 2e-3 * max|want| + 1e-5``
+elementwise, and the median error <= 1e-5 * max|want|.  Quantized layers round activations
+to int8: a one-ulp difference in the RMSNorm or a sum order can move one value to the
+neighbouring level, which the first bound allows; a wrong formula moves most values and
+fails the second.
+"""
+
+import os
+import subprocess
+
+import numpy as np
+import pytest
+
+import tern
+from tern import mlir_models as M
+from tern import reference as R
+
+TERNC = None
+
+
+def ternc():
+    global TERNC
+    if TERNC is None:
+        try:
+            TERNC = tern.api.find_ternc()
+        except tern.TernError as e:
+            pytest.skip(str(e))
+    return TERNC
+
+
+def assert_close(got, want):
+    got = np.asarray(got, np.float32)
+    want = np.asarray(want, np.float32)
+    assert got.shape == want.shape
+    scale = float(np.max(np.abs(want))) if want.size else 0.0
+    err = np.abs(got - want)
+    assert np.all(err <= 2e-3 * scale + 1e-5), f"max err {err.max()} vs scale {scale}"
+    assert float(np.median(err)) <= 1e-5 * scale + 1e-7, f"median err {np.median(err)}"
+
+
+def compile_text(tmp_path, text, name="model"):
+    ternc()
+    path = tmp_path / f"{name}.mlir"
+    path.write_text(text)
+    return tern.compile(str(path)), path
+
+
+@pytest.mark.parametrize("ternary", [False, True], ids=["latent", "ternary"])
+@pytest.mark.parametrize("norm", [True, False], ids=["norm", "nonorm"])
+@pytest.mark.parametrize("d_in", [37, 64])  # odd K pads the packed rows
+def test_bitlinear(tmp_path, ternary, norm, d_in):
+    rng = np.random.default_rng(d_in)
+    text, inputs, expected = M.bitlinear_model(rng, (2, 3), d_in, 20, norm=norm, ternary=ternary)
+    model, _ = compile_text(tmp_path, text)
+    (y,) = model(*inputs)
+    assert_close(y, expected[0])
+
+
+def test_bitlinear_low_activation_bits(tmp_path):
+    text, inputs, expected = M.bitlinear_model(np.random.default_rng(3), (4,), 40, 12, act_bits=4)
+    model, _ = compile_text(tmp_path, text)
+    assert_close(model(*inputs)[0], expected[0])
+
+
+@pytest.mark.parametrize("case", ["zeros", "huge", "tiny", "zero_weights"])
+def test_bitlinear_edge_inputs(tmp_path, case):
+    rng = np.random.default_rng(11)
+    x = rng.normal(0, 1, (3, 16)).astype(np.float32)
+    w = None
+    if case == "zeros":
+        x[:] = 0
+    elif case == "huge":
+        x *= np.float32(1e15)  # x^2 stays finite in fp32 up to ~1.8e19
+    elif case == "tiny":
+        x *= np.float32(1e-30)
+    else:
+        w = np.zeros((8, 16), np.float32)
+    text, inputs, expected = M.bitlinear_model(rng, (3,), 16, 8, x=x, w=w)
+    model, _ = compile_text(tmp_path, text)
+    (y,) = model(*inputs)
+    assert np.all(np.isfinite(y))
+    assert_close(y, expected[0])
+
+
+def test_glu(tmp_path):
+    text, inputs, expected = M.glu_model(np.random.default_rng(5))
+    model, _ = compile_text(tmp_path, text)
+    assert_close(model(*inputs)[0], expected[0])
+
+
+@pytest.mark.parametrize("variant", ["released", "paper"])
+@pytest.mark.parametrize("seq", [None, 6], ids=["step", "sequence"])
+def test_mlgru(tmp_path, variant, seq):
+    text, inputs, expected = M.mlgru_model(np.random.default_rng(7), seq=seq, variant=variant)
+    model, _ = compile_text(tmp_path, text)
+    o, h = model(*inputs)
+    assert_close(o, expected[0])
+    assert_close(h, expected[1])
+
+
+def test_mlgru_ternary_weights_no_norms(tmp_path):
+    text, inputs, expected = M.mlgru_model(np.random.default_rng(8), norms=False, ternary=True,
+                                           lower_bound=False)
+    model, _ = compile_text(tmp_path, text)
+    o, h = model(*inputs)
+    assert_close(o, expected[0])
+    assert_close(h, expected[1])
+
+
+def test_api_checks_inputs(tmp_path):
+    text, inputs, _ = M.bitlinear_model(np.random.default_rng(1), (2,), 8, 4)
+    model, _ = compile_text(tmp_path, text)
+    assert model.inputs[0].shape == (2, 8)
+    with pytest.raises(tern.TernError, match=r"input 0 'input 0': expected 2x8xfloat32, got 3x8xfloat32"):
+        model(np.zeros((3, 8), np.float32))
+    with pytest.raises(tern.TernError, match=r"expected 2x8xfloat32, got 2x8xfloat64"):
+        model(np.zeros((2, 8), np.float64))
+    with pytest.raises(tern.TernError, match=r"takes 1 inputs"):
+        model()
+
+
+def test_ternc_run_writes_outputs(tmp_path):
+    text, inputs, expected = M.mlgru_model(np.random.default_rng(9))
+    path = tmp_path / "m.mlir"
+    path.write_text(text)
+    args = [ternc(), "run", str(path), "--quiet"]
+    for i, a in enumerate(inputs):
+        np.save(tmp_path / f"in{i}.npy", a)
+        args.append(f"--input=@{tmp_path / f'in{i}.npy'}")
+    args += [f"--output=@{tmp_path / 'o.npy'}", f"--output=@{tmp_path / 'h.npy'}"]
+    subprocess.run(args, check=True)
+    assert_close(np.load(tmp_path / "o.npy"), expected[0])
+    assert_close(np.load(tmp_path / "h.npy"), expected[1])
+
+
+def test_ternc_run_prints_summary(tmp_path):
+    text, inputs, _ = M.bitlinear_model(np.random.default_rng(2), (2,), 8, 4)
+    path = tmp_path / "m.mlir"
+    path.write_text(text)
+    np.save(tmp_path / "x.npy", inputs[0])
+    out = subprocess.run([ternc(), "run", str(path), f"--input=@{tmp_path / 'x.npy'}"],
+                         check=True, capture_output=True, text=True).stdout
+    assert "output 0: 2x4xfloat32" in out
+    assert "min" in out and "max" in out
+
+
+@pytest.mark.parametrize("bad,message", [
+    ("shape", "input 0 'input 0': expected 2x8xfloat32, got 3x8xfloat32"),
+    ("dtype", "input 0 'input 0': expected 2x8xfloat32, got 2x8xint64"),
+    ("count", "the model takes 1 inputs"),
+    ("missing", "cannot open file"),
+    ("fortran", "Fortran-order arrays are not supported"),
+])
+def test_ternc_run_rejects_bad_inputs(tmp_path, bad, message):
+    text, inputs, _ = M.bitlinear_model(np.random.default_rng(2), (2,), 8, 4)
+    path = tmp_path / "m.mlir"
+    path.write_text(text)
+    x = inputs[0]
+    files = [tmp_path / "x.npy"]
+    if bad == "shape":
+        np.save(files[0], np.zeros((3, 8), np.float32))
+    elif bad == "dtype":
+        np.save(files[0], np.zeros((2, 8), np.int64))
+    elif bad == "count":
+        np.save(files[0], x)
+        files.append(files[0])
+    elif bad == "fortran":
+        np.save(files[0], np.asfortranarray(np.ones((2, 8), np.float32)))
+    args = [ternc(), "run", str(path), "--quiet"] + [f"--input=@{f}" for f in files]
+    proc = subprocess.run(args, capture_output=True, text=True)
+    assert proc.returncode != 0
+    assert message in proc.stderr, proc.stderr
+
+
+def test_compile_emits_header_and_library(tmp_path):
+    text, _, _ = M.bitlinear_model(np.random.default_rng(2), (2,), 8, 4)
+    path = tmp_path / "m.mlir"
+    path.write_text(text)
+    subprocess.run([ternc(), "compile", str(path), "-o", str(tmp_path / "m.so"), "--quiet"],
+                   check=True)
+    header = (tmp_path / "m.h").read_text()
+    assert "int tern_model_run(" in header
+    assert "0: input 0 2x8xfloat32" in header
+
+
+def test_compile_error_has_location(tmp_path):
+    path = tmp_path / "bad.mlir"
+    path.write_text("func.func @main(%x: tensor<2x8xf32>) -> tensor<2x4xf32> {\n"
+                    "  %w = tern.constant #tern.ternary<4x6, scale = 1.0, [1, 0]>\n"
+                    "  return %x : tensor<2x8xf32>\n}\n")
+    proc = subprocess.run([ternc(), "compile", str(path), "-o", str(tmp_path / "b.so")],
+                          capture_output=True, text=True)
+    assert proc.returncode != 0
+    assert "bad.mlir:2:" in proc.stderr and "expected 24 ternary values" in proc.stderr
