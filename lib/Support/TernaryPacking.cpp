@@ -59,6 +59,27 @@ bool isAllZeroPacking(const uint8_t *packed, int64_t n) {
   return packed[bytes - 1] == kZeroByte;
 }
 
+int64_t groupedRowBytes(int64_t cols, int64_t groupBytes) {
+  int64_t groupTrits = 4 * groupBytes;
+  return (cols + groupTrits - 1) / groupTrits * groupBytes;
+}
+
+void packTritsGrouped(const int8_t *trits, int64_t rows, int64_t cols, int64_t groupBytes,
+                      uint8_t *packed) {
+  int64_t rowBytes = groupedRowBytes(cols, groupBytes);
+  std::fill(packed, packed + rows * rowBytes, kZeroByte);
+  for (int64_t n = 0; n < rows; ++n) {
+    uint8_t *row = packed + n * rowBytes;
+    for (int64_t k = 0; k < cols; ++k) {
+      int64_t group = k / (4 * groupBytes), within = k % (4 * groupBytes);
+      int shift = static_cast<int>(2 * (within / groupBytes));
+      uint8_t &byte = row[group * groupBytes + within % groupBytes];
+      byte = static_cast<uint8_t>((byte & ~(3u << shift)) |
+                                  (encodeTrit(trits[n * cols + k]) << shift));
+    }
+  }
+}
+
 float absmeanScale(const float *w, int64_t n) {
   double sum = 0.0;
   for (int64_t k = 0; k < n; ++k)

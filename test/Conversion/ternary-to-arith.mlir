@@ -1,20 +1,22 @@
 // RUN: tern-opt %s -split-input-file -tern-ternary-to-arith -verify-diagnostics | FileCheck %s
+// RUN: tern-opt %s -split-input-file -tern-ternary-to-arith=group-bytes=64 -verify-diagnostics | FileCheck %s --check-prefix=G64
 
 // Constant weights become row-padded packed codes ([N, ceil(K/4)] i8) and a
 // scale; the product becomes a select/add/sub accumulation with no multiply.
 // Rows of 6 trits pad to 2 bytes: [1,0,-1,0|1,1] -> 0x46 0x5A,
 // [-1,-1,-1,0|0,0] -> 0x40 0x55, [1,1,1,1|1,1] -> 0xAA 0x5A.
 
-// CHECK-DAG: #[[MX:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d2, d3)>
-// CHECK-DAG: #[[MW:.*]] = affine_map<(d0, d1, d2, d3) -> (d1, d2)>
-// CHECK-DAG: #[[MO:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1)>
+// CHECK-DAG: #[[MX:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d2, d3, d4)>
+// CHECK-DAG: #[[MW:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d1, d2, d4)>
+// CHECK-DAG: #[[MO:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1)>
 // CHECK-LABEL: func.func @constant_weights
 // CHECK-SAME: (%[[X:.*]]: tensor<2x6xi8>)
 // CHECK-DAG: %[[CODES:.*]] = arith.constant dense_resource<[[BLOB:tern_packed.*]]> : tensor<3x2xi8>
 // CHECK-DAG: %[[SCALE:.*]] = arith.constant 5.000000e-01 : f32
 // CHECK: %[[PAD:.*]] = tensor.insert_slice %[[X]] into %{{.*}}[0, 0] [2, 6] [1, 1] : tensor<2x6xi8> into tensor<2x8xi8>
-// CHECK: %[[X3:.*]] = tensor.expand_shape %[[PAD]] {{\[\[}}0], [1, 2]] output_shape [2, 2, 4]
-// CHECK: %[[ACC:.*]] = linalg.generic {indexing_maps = [#[[MX]], #[[MW]], #[[MO]]], iterator_types = ["parallel", "parallel", "reduction", "reduction"]} ins(%[[X3]], %[[CODES]] : tensor<2x2x4xi8>, tensor<3x2xi8>) outs(%{{.*}} : tensor<2x3xi32>) attrs = {tern.ternary_accumulation}
+// CHECK: %[[X4:.*]] = tensor.expand_shape %[[PAD]] {{\[\[}}0], [1, 2, 3]] output_shape [2, 2, 4, 1]
+// CHECK: %[[W3:.*]] = tensor.expand_shape %[[CODES]] {{\[\[}}0], [1, 2]] output_shape [3, 2, 1]
+// CHECK: %[[ACC:.*]] = linalg.generic {indexing_maps = [#[[MX]], #[[MW]], #[[MO]]], iterator_types = ["parallel", "parallel", "reduction", "reduction", "reduction"]} ins(%[[X4]], %[[W3]] : tensor<2x2x4x1xi8>, tensor<3x2x1xi8>) outs(%{{.*}} : tensor<2x3xi32>) attrs = {tern.group_bytes = 1 : i64, tern.ternary_accumulation}
 // CHECK: ^bb0(%[[XV:.*]]: i8, %[[WV:.*]]: i8, %[[ACC_IN:.*]]: i32):
 // CHECK:   %[[J:.*]] = linalg.index 3 : index
 // CHECK:   %[[J8:.*]] = arith.index_cast %[[J]] : index to i8
@@ -32,6 +34,15 @@
 // CHECK-NOT: arith.muli
 // CHECK: return %[[ACC]], %[[SCALE]]
 // CHECK: [[BLOB]]: "0x01000000465A4055AA5A"
+
+// With 64-byte groups, each row pads to 256 trits (one group of 64 bytes);
+// trit k sits in byte k % 64 at bits 2 * (k / 64): for K = 6 all trits are
+// in the low bit pair of bytes 0..5, the rest is zero-trit padding (0x55).
+// G64-LABEL: func.func @constant_weights
+// G64: arith.constant dense_resource<[[BLOB64:tern_packed.*]]> : tensor<3x1x64xi8>
+// G64: tensor.expand_shape %{{.*}} output_shape [2, 1, 4, 64] : tensor<2x256xi8> into tensor<2x1x4x64xi8>
+// G64: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<2x1x4x64xi8>, tensor<3x1x64xi8>) {{.*}} attrs = {tern.group_bytes = 64 : i64, tern.ternary_accumulation}
+// G64: [[BLOB64]]: "0x01000000565554555656555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555454545555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555556565656565655555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555"
 func.func @constant_weights(%x: tensor<2x6xi8>) -> (tensor<2x3xi32>, f32) {
   %w = tern.constant #tern.ternary<3x6, scale = 0.5, [1, 0, -1, 0, 1, 1, -1, -1, -1, 0, 0, 0, 1, 1, 1, 1, 1, 1]>
   %y = tern.tmatmul %x, %w : tensor<2x6xi8>, !tern.ternary<3x6> -> tensor<2x3xi32>
@@ -62,11 +73,13 @@ func.func @shared_blob(%x: tensor<1x4xi8>) -> tensor<1x2xi32> {
 // CHECK: %[[MEAN:.*]] = arith.divf %[[SUM]], %{{.*}} : f32
 // CHECK: %[[CLAMPED:.*]] = arith.maximumf %[[MEAN]], %{{.*}} : f32
 // CHECK: %[[SW:.*]] = arith.divf %{{.*}}, %[[CLAMPED]] : f32
-// CHECK: %[[CODES:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction"]
+// CHECK: %[[CODES:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction", "parallel"]
 // CHECK:   math.roundeven
 // CHECK:   arith.shli
 // CHECK:   arith.ori
-// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %[[CODES]] : tensor<1x2x4xi8>, tensor<3x2xi8>) {{.*}} attrs = {tern.ternary_accumulation}
+// CHECK: %[[CODES2:.*]] = tensor.collapse_shape %[[CODES]]
+// CHECK: %[[CODES3:.*]] = tensor.expand_shape %[[CODES2]]
+// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %[[CODES3]] : tensor<1x2x4x1xi8>, tensor<3x2x1xi8>) {{.*}} attrs = {tern.group_bytes = 1 : i64, tern.ternary_accumulation}
 // CHECK: return %{{.*}}, %[[SW]]
 func.func @runtime_weights(%x: tensor<1x8xi8>, %lw: tensor<3x8xf32>) -> (tensor<1x3xi32>, f32) {
   %q = tern.weight_quant %lw : tensor<3x8xf32> -> !tern.ternary<3x8>

@@ -150,4 +150,38 @@ TEST(TernaryScale, QuantizeAndPackMatchesElementwise) {
   EXPECT_GT(counts[2], 100);
 }
 
+TEST(TernaryPacking, GroupedLayoutOneIsRowPadded) {
+  // G = 1 equals packing each row on its own with packTrits.
+  std::mt19937 rng(5);
+  const int64_t rows = 3, cols = 10;
+  std::vector<int8_t> trits(rows * cols);
+  for (auto &t : trits)
+    t = static_cast<int8_t>(static_cast<int>(rng() % 3) - 1);
+  ASSERT_EQ(groupedRowBytes(cols, 1), 3);
+  std::vector<uint8_t> grouped(rows * 3), rowwise(rows * 3);
+  packTritsGrouped(trits.data(), rows, cols, 1, grouped.data());
+  for (int64_t n = 0; n < rows; ++n)
+    ASSERT_TRUE(packTrits(trits.data() + n * cols, cols, rowwise.data() + n * 3));
+  EXPECT_EQ(grouped, rowwise);
+}
+
+TEST(TernaryPacking, GroupedLayoutSixtyFour) {
+  // Trit k of a row: group k/256, byte k%64, bits 2*((k/64)%4).
+  std::mt19937 rng(6);
+  const int64_t rows = 2, cols = 300; // pads to 512 trits = 2 groups per row
+  std::vector<int8_t> trits(rows * cols);
+  for (auto &t : trits)
+    t = static_cast<int8_t>(static_cast<int>(rng() % 3) - 1);
+  ASSERT_EQ(groupedRowBytes(cols, 64), 128);
+  std::vector<uint8_t> packed(rows * 128);
+  packTritsGrouped(trits.data(), rows, cols, 64, packed.data());
+  for (int64_t n = 0; n < rows; ++n)
+    for (int64_t k = 0; k < 512; ++k) {
+      uint8_t byte = packed[n * 128 + (k / 256) * 64 + k % 64];
+      int code = (byte >> (2 * ((k / 64) % 4))) & 3;
+      int want = k < cols ? trits[n * cols + k] + 1 : 1; // padding is a 0-trit
+      ASSERT_EQ(code, want) << "row " << n << " trit " << k;
+    }
+}
+
 } // namespace

@@ -17,13 +17,23 @@ def TernConvertToLinalg : Pass<"tern-convert-to-linalg"> {
 def TernTernaryToArith : Pass<"tern-ternary-to-arith"> {
   let summary = "Rewrite ternary products into select/add/sub over packed weights";
   let description = [{
-    Ternary weights become packed `i8` tensors `[N, ceil(K/4)]` (row-padded,
-    code `trit + 1` at bits `2*(k%4)` of byte `k/4`) and an f32 scale: constant
-    ones at compile time, `tern.weight_quant` ones by a run-time packing
-    kernel. Every `tern.tmatmul` becomes a `linalg.generic` marked
-    `tern.ternary_accumulation` whose body decodes a 2-bit code and adds the
-    activation for +1, subtracts it for -1 and skips 0: no multiply.
+    Ternary weights become packed `i8` codes (code `trit + 1`) and an f32
+    scale: constant ones at compile time, `tern.weight_quant` ones by a
+    run-time packing kernel. Every `tern.tmatmul` becomes a `linalg.generic`
+    marked `tern.ternary_accumulation` whose body decodes a 2-bit code and
+    adds the activation for +1, subtracts it for -1 and skips 0: no multiply.
+
+    Layout (`group-bytes` G, see TernaryPacking.h): each row is cut into
+    groups of 4G trits in G bytes; trit k sits in byte k % G of group
+    k / (4G), bits 2*((k / G) % 4). G = 1 gives `[N, ceil(K/4)]`, the plain
+    row-major packing; G = 64 gives `[N, ceil(K/256), 64]`, where one
+    shift+mask of a 64-byte vector yields 64 consecutive codes (the CPU
+    kernels' layout).
   }];
+  let options = [
+    Option<"groupBytes", "group-bytes", "int64_t", "1",
+           "Bytes per packing group: 1 (row-major) or 64 (AVX-512 kernels)">,
+  ];
   let dependentDialects = ["::mlir::linalg::LinalgDialect", "::mlir::tensor::TensorDialect",
                            "::mlir::math::MathDialect", "::mlir::arith::ArithDialect"];
 }

@@ -41,6 +41,19 @@ bool isValidPacking(const uint8_t *packed, int64_t n);
 /// True if every one of the `n` trits is 0.
 bool isAllZeroPacking(const uint8_t *packed, int64_t n);
 
+/// Kernel layouts of a [rows, cols] ternary matrix: each row is cut into
+/// groups of 4*G trits stored in G bytes; trit k of a row lives in group
+/// k / (4G), byte k % G, bits 2*((k / G) % 4) (code = trit + 1, padding 0).
+/// G = 1 is the plain row-major packing (trit k at bits 2*(k%4) of byte k/4,
+/// rows padded to whole bytes); G = 64 puts 64 consecutive trits in the same
+/// bit pair of 64 consecutive bytes, so one shift+mask of a 64-byte vector
+/// yields 64 consecutive codes (what the AVX-512 kernels load).
+int64_t groupedRowBytes(int64_t cols, int64_t groupBytes);
+/// Packs trits (row-major, values in {-1,0,1}) into the grouped layout;
+/// `packed` holds rows * groupedRowBytes(cols, groupBytes) bytes.
+void packTritsGrouped(const int8_t *trits, int64_t rows, int64_t cols, int64_t groupBytes,
+                      uint8_t *packed);
+
 /// The absmean weight scale: s_w = 1 / max(mean(|w|), 1e-5). The mean is
 /// accumulated in double so it does not depend on summation order.
 float absmeanScale(const float *w, int64_t n);

@@ -14,6 +14,8 @@ namespace mlir::tern {
 
 /// The attribute marking ternary accumulation kernels (checked multiply-free).
 constexpr llvm::StringLiteral kTernaryAccumulationAttr = "tern.ternary_accumulation";
+/// The packing group size (bytes) of the weights a ternary accumulation reads.
+constexpr llvm::StringLiteral kTernaryGroupBytesAttr = "tern.group_bytes";
 
 #define GEN_PASS_DECL
 #include "tern/Transforms/Passes.h.inc"

@@ -16,36 +16,51 @@ namespace mlir::tern {
 
 namespace {
 
-/// Ternary weights as the kernels read them: codes [N, ceil(K/4)] and s_w.
+/// Ternary weights as the kernels read them: codes and s_w.
 struct PackedWeights {
   Value codes;
   Value scale;
 };
 
-int64_t bytesPerRow(TernaryType t) { return ::tern::packedSize(t.getCols()); }
+/// The grouped packing layout (see TernaryPacking.h): a row of K trits is
+/// `groups` groups of `4 * bytes` trits stored in `bytes` bytes.
+struct Layout {
+  int64_t bytes;  // G
+  int64_t groups; // ceil(K / 4G)
 
-RankedTensorType packedType(TernaryType t) {
-  return RankedTensorType::get({t.getRows(), bytesPerRow(t)}, IntegerType::get(t.getContext(), 8));
+  Layout(int64_t cols, int64_t groupBytes)
+      : bytes(groupBytes), groups(::tern::groupedRowBytes(cols, groupBytes) / groupBytes) {}
+  int64_t paddedCols() const { return groups * 4 * bytes; }
+  /// [N, groups] for G = 1 (plain rows), [N, groups, G] otherwise.
+  SmallVector<int64_t> codesShape(int64_t rows) const {
+    if (bytes == 1)
+      return {rows, groups};
+    return {rows, groups, bytes};
+  }
+  /// A [R, paddedCols] tensor viewed as [R, groups, 4, G] (trit = group, bit pair, byte).
+  SmallVector<int64_t> tritView(int64_t rows) const { return {rows, groups, 4, bytes}; }
+};
+
+RankedTensorType codesType(MLIRContext *ctx, TernaryType t, const Layout &layout) {
+  return RankedTensorType::get(layout.codesShape(t.getRows()), IntegerType::get(ctx, 8));
 }
 
-/// Compile-time weights: the row-padded layout equals the attribute's flat
-/// layout when K % 4 == 0, so the blob is shared; otherwise it is repacked.
-FailureOr<PackedWeights> packConstant(OpBuilder &b, ConstantOp op) {
+/// Compile-time weights. With G = 1 and K % 4 == 0 the attribute's flat
+/// packing is already the layout, so the blob is shared, not copied.
+FailureOr<PackedWeights> packConstant(OpBuilder &b, ConstantOp op, const Layout &layout) {
   TernaryAttr attr = op.getValue();
   TernaryType type = attr.getType();
-  RankedTensorType resultType = packedType(type);
+  RankedTensorType resultType = codesType(b.getContext(), type, layout);
   DenseResourceElementsAttr packed;
-  if (type.getCols() % 4 == 0) {
+  if (layout.bytes == 1 && type.getCols() % 4 == 0) {
     packed = DenseResourceElementsAttr::get(resultType, attr.getPacked().getRawHandle());
   } else {
     SmallVector<int8_t> trits;
     if (failed(attr.unpack(trits)))
       return op.emitOpError("cannot read its packed weights");
-    int64_t rowBytes = bytesPerRow(type);
-    std::vector<uint8_t> bytes(type.getRows() * rowBytes);
-    for (int64_t n = 0; n < type.getRows(); ++n)
-      ::tern::packTrits(trits.data() + n * type.getCols(), type.getCols(),
-                        bytes.data() + n * rowBytes);
+    std::vector<uint8_t> bytes(resultType.getNumElements());
+    ::tern::packTritsGrouped(trits.data(), type.getRows(), type.getCols(), layout.bytes,
+                             bytes.data());
     packed = DenseResourceElementsAttr::get(
         resultType, "tern_packed",
         HeapAsmResourceBlob::allocateAndCopyInferAlign(ArrayRef<uint8_t>(bytes)));
@@ -55,12 +70,18 @@ FailureOr<PackedWeights> packConstant(OpBuilder &b, ConstantOp op) {
                        buildF32(b, loc, attr.getScaleValue())};
 }
 
+/// The bit shift of trit position j in its byte: 2 * j, as j + j (no multiply).
+Value shiftOf(OpBuilder &b, Location loc, unsigned dim) {
+  Value j = arith::IndexCastOp::create(b, loc, b.getI8Type(), linalg::IndexOp::create(b, loc, dim));
+  return arith::AddIOp::create(b, loc, j, j);
+}
+
 /// Run-time weights: absmean scale, then four codes OR-ed into each byte.
-PackedWeights packAtRunTime(OpBuilder &b, WeightQuantOp op) {
+PackedWeights packAtRunTime(OpBuilder &b, WeightQuantOp op, const Layout &layout) {
   Location loc = op.getLoc();
   MLIRContext *ctx = b.getContext();
   TernaryType type = op.getResult().getType();
-  int64_t rows = type.getRows(), cols = type.getCols(), kb = bytesPerRow(type);
+  int64_t rows = type.getRows(), cols = type.getCols();
   Value w = op.getInput();
 
   // sum |W| over the whole matrix -> s_w = 1 / max(sum / n, 1e-5).
@@ -77,15 +98,18 @@ PackedWeights packAtRunTime(OpBuilder &b, WeightQuantOp op) {
   Value scale = arith::DivFOp::create(
       b, loc, buildF32(b, loc, 1.0f), arith::MaximumFOp::create(b, loc, mean, buildF32(b, loc, 1e-5f)));
 
-  // Zero-pad K to a multiple of 4 (padding quantizes to the 0 code), view as [N, KB, 4].
-  w = buildReshape(b, loc, buildZeroPadLastAxis(b, loc, w, kb * 4), {rows, kb, 4});
-  Value codesInit = buildFilled(b, loc, {rows, kb}, b.getI8IntegerAttr(0));
-  AffineExpr n = getAffineDimExpr(0, ctx), k = getAffineDimExpr(1, ctx);
+  // Zero-pad K (padding quantizes to the 0 code) and view as [N, groups, 4, G].
+  w = buildReshape(b, loc, buildZeroPadLastAxis(b, loc, w, layout.paddedCols()),
+                   layout.tritView(rows));
+  Value codesInit = buildFilled(b, loc, {rows, layout.groups, layout.bytes}, b.getI8IntegerAttr(0));
+  AffineExpr n = getAffineDimExpr(0, ctx), g = getAffineDimExpr(1, ctx),
+             j = getAffineDimExpr(2, ctx), byte = getAffineDimExpr(3, ctx);
   auto codes = linalg::GenericOp::create(
       b, loc, codesInit.getType(), ValueRange{w}, ValueRange{codesInit},
-      ArrayRef<AffineMap>{b.getMultiDimIdentityMap(3), AffineMap::get(3, 0, {n, k}, ctx)},
+      ArrayRef<AffineMap>{AffineMap::get(4, 0, {n, g, j, byte}, ctx),
+                          AffineMap::get(4, 0, {n, g, byte}, ctx)},
       ArrayRef<utils::IteratorType>{utils::IteratorType::parallel, utils::IteratorType::parallel,
-                                    utils::IteratorType::reduction},
+                                    utils::IteratorType::reduction, utils::IteratorType::parallel},
       [&](OpBuilder &nb, Location l, ValueRange a) {
         Value r = math::RoundEvenOp::create(nb, l, arith::MulFOp::create(nb, l, a[0], scale));
         r = arith::MaxNumFOp::create(nb, l, r, buildF32(nb, l, -1.0f));
@@ -93,37 +117,38 @@ PackedWeights packAtRunTime(OpBuilder &b, WeightQuantOp op) {
         Value code = arith::AddIOp::create(
             nb, l, arith::FPToSIOp::create(nb, l, nb.getI8Type(), r),
             arith::ConstantOp::create(nb, l, nb.getI8IntegerAttr(1)));
-        Value j = arith::IndexCastOp::create(nb, l, nb.getI8Type(), linalg::IndexOp::create(nb, l, 2));
-        Value shift = arith::AddIOp::create(nb, l, j, j);
-        Value shifted = arith::ShLIOp::create(nb, l, code, shift);
+        Value shifted = arith::ShLIOp::create(nb, l, code, shiftOf(nb, l, 2));
         linalg::YieldOp::create(nb, l, Value(arith::OrIOp::create(nb, l, a[1], shifted)));
       });
-  return PackedWeights{codes.getResult(0), scale};
+  Value result = buildReshape(b, loc, codes.getResult(0), layout.codesShape(rows));
+  return PackedWeights{result, scale};
 }
 
 /// y[m, n] = sum_k select(code(n,k)) { +1: +x[m,k], -1: -x[m,k], 0: skip }.
-Value lowerTMatmul(OpBuilder &b, TMatmulOp op, const PackedWeights &w) {
+Value lowerTMatmul(OpBuilder &b, TMatmulOp op, const PackedWeights &w, const Layout &layout) {
   Location loc = op.getLoc();
   MLIRContext *ctx = b.getContext();
   TernaryType wType = op.getWeight().getType();
   auto inType = op.getInput().getType();
-  int64_t cols = wType.getCols(), rows = wType.getRows(), kb = bytesPerRow(wType);
+  int64_t cols = wType.getCols(), rows = wType.getRows();
   int64_t m = inType.getNumElements() / cols;
   Value x = buildReshape(b, loc, op.getInput(), {m, cols});
-  x = buildReshape(b, loc, buildZeroPadLastAxis(b, loc, x, kb * 4), {m, kb, 4});
+  x = buildReshape(b, loc, buildZeroPadLastAxis(b, loc, x, layout.paddedCols()), layout.tritView(m));
+  Value codes = buildReshape(b, loc, w.codes, {rows, layout.groups, layout.bytes});
   Value accInit = buildFilled(b, loc, {m, rows}, b.getI32IntegerAttr(0));
+  // Dimensions: (m, n, group, bit pair j, byte).
   AffineExpr dm = getAffineDimExpr(0, ctx), dn = getAffineDimExpr(1, ctx),
-             dk = getAffineDimExpr(2, ctx), dj = getAffineDimExpr(3, ctx);
+             dg = getAffineDimExpr(2, ctx), dj = getAffineDimExpr(3, ctx),
+             db = getAffineDimExpr(4, ctx);
+  auto red = utils::IteratorType::reduction, par = utils::IteratorType::parallel;
   auto generic = linalg::GenericOp::create(
-      b, loc, accInit.getType(), ValueRange{x, w.codes}, ValueRange{accInit},
-      ArrayRef<AffineMap>{AffineMap::get(4, 0, {dm, dk, dj}, ctx), AffineMap::get(4, 0, {dn, dk}, ctx),
-                          AffineMap::get(4, 0, {dm, dn}, ctx)},
-      ArrayRef<utils::IteratorType>{utils::IteratorType::parallel, utils::IteratorType::parallel,
-                                    utils::IteratorType::reduction, utils::IteratorType::reduction},
+      b, loc, accInit.getType(), ValueRange{x, codes}, ValueRange{accInit},
+      ArrayRef<AffineMap>{AffineMap::get(5, 0, {dm, dg, dj, db}, ctx),
+                          AffineMap::get(5, 0, {dn, dg, db}, ctx),
+                          AffineMap::get(5, 0, {dm, dn}, ctx)},
+      ArrayRef<utils::IteratorType>{par, par, red, red, red},
       [&](OpBuilder &nb, Location l, ValueRange a) {
-        Value j = arith::IndexCastOp::create(nb, l, nb.getI8Type(), linalg::IndexOp::create(nb, l, 3));
-        Value shift = arith::AddIOp::create(nb, l, j, j);
-        Value code = arith::AndIOp::create(nb, l, arith::ShRUIOp::create(nb, l, a[1], shift),
+        Value code = arith::AndIOp::create(nb, l, arith::ShRUIOp::create(nb, l, a[1], shiftOf(nb, l, 3)),
                                            arith::ConstantOp::create(nb, l, nb.getI8IntegerAttr(3)));
         Value xv = arith::ExtSIOp::create(nb, l, nb.getI32Type(), a[0]);
         Value plus = arith::AddIOp::create(nb, l, a[2], xv);
@@ -137,11 +162,18 @@ Value lowerTMatmul(OpBuilder &b, TMatmulOp op, const PackedWeights &w) {
         linalg::YieldOp::create(nb, l, r);
       });
   generic->setAttr(kTernaryAccumulationAttr, UnitAttr::get(ctx));
+  generic->setAttr(kTernaryGroupBytesAttr, b.getI64IntegerAttr(layout.bytes));
   return buildReshape(b, loc, generic.getResult(0), op.getResult().getType().getShape());
 }
 
 struct TernaryToArithPass : impl::TernTernaryToArithBase<TernaryToArithPass> {
+  using Base::Base;
   void runOnOperation() override {
+    if (groupBytes != 1 && groupBytes != 64) {
+      getOperation()->emitError("tern-ternary-to-arith: group-bytes must be 1 or 64, got ")
+          << static_cast<int64_t>(groupBytes);
+      return signalPassFailure();
+    }
     SmallVector<Operation *> producers;
     getOperation()->walk([&](Operation *op) {
       if (isa<ConstantOp, WeightQuantOp>(op))
@@ -166,15 +198,18 @@ struct TernaryToArithPass : impl::TernTernaryToArithBase<TernaryToArithPass> {
   LogicalResult lowerProducer(Operation *producer) {
     OpBuilder b(producer);
     b.setInsertionPointAfter(producer);
+    auto type = cast<TernaryType>(producer->getResult(0).getType());
+    Layout layout(type.getCols(), groupBytes);
     FailureOr<PackedWeights> packed =
-        isa<ConstantOp>(producer) ? packConstant(b, cast<ConstantOp>(producer))
-                                  : FailureOr<PackedWeights>(packAtRunTime(b, cast<WeightQuantOp>(producer)));
+        isa<ConstantOp>(producer)
+            ? packConstant(b, cast<ConstantOp>(producer), layout)
+            : FailureOr<PackedWeights>(packAtRunTime(b, cast<WeightQuantOp>(producer), layout));
     if (failed(packed))
       return failure();
     for (Operation *user : llvm::make_early_inc_range(producer->getUsers())) {
       b.setInsertionPoint(user);
       if (auto mm = dyn_cast<TMatmulOp>(user)) {
-        mm.replaceAllUsesWith(lowerTMatmul(b, mm, *packed));
+        mm.replaceAllUsesWith(lowerTMatmul(b, mm, *packed, layout));
         mm.erase();
       } else if (auto scale = dyn_cast<WeightScaleOp>(user)) {
         scale.replaceAllUsesWith(packed->scale);

@@ -11,7 +11,7 @@
 // LINALG-LABEL: func.func @layer
 // LINALG-NOT: tern.
 // LINALG: arith.constant dense_resource<{{.*}}> : tensor<2x2xi8>
-// LINALG: attrs = {tern.ternary_accumulation}
+// LINALG: attrs = {tern.group_bytes = {{[0-9]+}} : i64, tern.ternary_accumulation}
 // LINALG-NOT: tern.
 
 // CHECK: llvm.mlir.global private constant {{.*}}dense_resource<{{.*}}> : tensor<2x2xi8>
