@@ -6,10 +6,13 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 
+# python3-torch: Debian's CPU PyTorch (tern.torch); libopenblas0-serial: an optimized BLAS
+# behind it (its libblas.so.3 otherwise is the reference BLAS, ~20x slower); bible-kjv: the
+# public-domain text scripts/train_bundled_model.py trains the bundled model on.
 packages=(llvm-22-dev libmlir-22-dev mlir-22-tools llvm-22-tools clang-22 libomp-22-dev
           libonnx-dev libprotobuf-dev protobuf-compiler libonnx-testdata libgtest-dev
           cmake ninja-build ccache python3 python3-venv python3-numpy python3-onnx
-          python3-pytest)
+          python3-pytest python3-torch libopenblas0-serial bible-kjv)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

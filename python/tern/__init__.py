@@ -5,6 +5,11 @@
   (needs ``onnx``); ``python -m tern.onnx_models OUTDIR`` writes a test-data set.
 * :mod:`tern.api` -- :func:`compile` a model with ``ternc`` and call it on numpy arrays.
 * :mod:`tern.mlir_models` -- small ``tern``-dialect MLIR test models with reference outputs.
+* :mod:`tern.torch` -- PyTorch HGRNBit modules (mmfreelm names and config), checkpoint
+  loading, reference generation (needs ``torch``; imported on demand).
+* :mod:`tern.export` -- ONNX export of a decode step / a whole sequence, standard or
+  ``tern``-domain ops (``python -m tern.export CHECKPOINT -o model.onnx``).
+* :func:`generate` -- text generation with a compiled (or onnxruntime) decode-step model.
 * :mod:`tern.onnx_expand` -- rewrites Tern's custom-domain ops into standard ONNX, which
   makes models of form 4 runnable by onnxruntime (and fixes what the ops mean).
 """
@@ -13,5 +18,6 @@ __version__ = "0.1.0"
 
 from . import reference  # numpy only: cheap to import
 from .api import CompiledModel, TernError, compile  # noqa: A001 (the API's name)
+from .generation import generate  # numpy only
 
-__all__ = ["reference", "compile", "CompiledModel", "TernError", "__version__"]
+__all__ = ["reference", "compile", "CompiledModel", "TernError", "generate", "__version__"]

@@ -35,6 +35,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from . import reference as R
+from .generation import sample_next  # the sampling rule every generator shares
 
 ACT_SCALE_FLOOR = R.ACT_SCALE_FLOOR
 WEIGHT_SCALE_FLOOR = R.WEIGHT_SCALE_FLOOR
@@ -258,14 +259,39 @@ def recurrence(f: torch.Tensor, i: torch.Tensor, h0: Optional[torch.Tensor]
                ) -> Tuple[torch.Tensor, torch.Tensor]:
     """``h_t = f_t * h_{t-1} + i_t`` over axis 1 of ``[B, T, e]``; returns (all h, last h).
 
-    A plain loop over time (the reference semantics, bit for bit).  Training on CPU at short
-    lengths is dominated by the projections, not by this loop."""
-    h = torch.zeros_like(i[:, 0]) if h0 is None else h0
-    outs = []
-    for t in range(i.shape[1]):
-        h = f[:, t] * h + i[:, t]
-        outs.append(h)
-    return torch.stack(outs, dim=1), h
+    The forward is the plain loop over time (the reference semantics, bit for bit); the
+    backward is the reverse-time loop of :class:`_LinearRecurrence` (autograd through a
+    Python loop of slices would cost O(T^2) memory traffic)."""
+    if h0 is None:
+        h0 = torch.zeros_like(i[:, 0])
+    hs = _LinearRecurrence.apply(f, i, h0)
+    return hs, hs[:, -1]
+
+
+class _LinearRecurrence(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, f, i, h0):
+        hs = torch.empty_like(i)
+        h = h0
+        for t in range(i.shape[1]):
+            h = f[:, t] * h + i[:, t]
+            hs[:, t] = h
+        ctx.save_for_backward(f, hs, h0)
+        return hs
+
+    @staticmethod
+    def backward(ctx, grad_hs):
+        f, hs, h0 = ctx.saved_tensors
+        T_ = f.shape[1]
+        grad_f = torch.empty_like(f)
+        grad_i = torch.empty_like(f)
+        g = torch.zeros_like(h0)
+        for t in range(T_ - 1, -1, -1):
+            g = grad_hs[:, t] + g  # dL/dh_t: from the output and from h_{t+1}
+            grad_i[:, t] = g
+            grad_f[:, t] = g * (hs[:, t - 1] if t > 0 else h0)
+            g = g * f[:, t]
+        return grad_f, grad_i, g
 
 
 class HGRNBitMLP(nn.Module):
@@ -452,28 +478,6 @@ def load_state_dict(directory: str) -> Dict[str, np.ndarray]:
 # ---------------------------------------------------------------------------------------------
 # Reference generation
 # ---------------------------------------------------------------------------------------------
-
-def sample_next(logits: np.ndarray, temperature: float = 0.0, top_k: int = 0,
-                rng: Optional[np.random.Generator] = None) -> int:
-    """The sampling rule shared by every generator (Python and ``ternc generate``).
-
-    ``temperature <= 0``: greedy (argmax, lowest index on ties).  Otherwise keep the
-    ``top_k`` largest logits (all when 0), softmax of ``logits / temperature`` in float64,
-    and draw with ``rng.random()`` by inverse CDF over the kept tokens in descending order.
-    """
-    logits = np.asarray(logits, dtype=np.float64).reshape(-1)
-    if temperature <= 0:
-        return int(np.argmax(logits))
-    order = np.argsort(-logits, kind="stable")
-    if top_k and top_k > 0:
-        order = order[:top_k]
-    z = logits[order] / temperature
-    p = np.exp(z - z.max())
-    p /= p.sum()
-    u = (rng or np.random.default_rng()).random()
-    idx = int(np.searchsorted(np.cumsum(p), u, side="right"))
-    return int(order[min(idx, len(order) - 1)])
-
 
 @torch.no_grad()
 def generate(model: HGRNBitForCausalLM, prompt_ids: Iterable[int], max_new_tokens: int,

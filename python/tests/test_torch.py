@@ -243,3 +243,18 @@ def test_reference_generate_is_deterministic():
     with torch.no_grad():
         logits, _ = m(seq)
     assert logits[0, 2:].argmax(-1).tolist() == a
+
+
+def test_recurrence_gradient():
+    """The hand-written backward of the linear recurrence against finite differences."""
+    g = torch.Generator().manual_seed(0)
+    f = torch.rand(2, 5, 3, generator=g, dtype=torch.float64).requires_grad_()
+    i = torch.randn(2, 5, 3, generator=g, dtype=torch.float64).requires_grad_()
+    h0 = torch.randn(2, 3, generator=g, dtype=torch.float64).requires_grad_()
+    assert torch.autograd.gradcheck(lambda a, b, c: T.recurrence(a, b, c)[0], (f, i, h0))
+    hs, h = T.recurrence(f, i, h0)
+    want = h0
+    for t in range(5):
+        want = f[:, t] * want + i[:, t]
+        assert torch.equal(hs[:, t], want)
+    assert torch.equal(h, want)
