@@ -12,6 +12,12 @@ namespace {
 /// Ops that multiply (or would hide a multiply) in any of the dialects a
 /// kernel passes through on its way to LLVM.
 bool isMultiply(Operation *op) {
+  // Target intrinsics named after multiplies or dot products (vpdpbusd, pmaddubsw, ...).
+  if (auto intr = dyn_cast<LLVM::CallIntrinsicOp>(op)) {
+    StringRef name = intr.getIntrin();
+    return name.contains("mul") || name.contains("dp") || name.contains("madd") ||
+           name.contains("fma");
+  }
   return isa<arith::MulIOp, arith::MulFOp, arith::MulSIExtendedOp, arith::MulUIExtendedOp,
              math::FmaOp, vector::ContractionOp, vector::FMAOp, vector::OuterProductOp,
              LLVM::MulOp, LLVM::FMulOp, LLVM::FMAOp, LLVM::FMulAddOp>(op);

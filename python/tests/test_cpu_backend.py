@@ -195,3 +195,38 @@ def test_compile_error_has_location(tmp_path):
                           capture_output=True, text=True)
     assert proc.returncode != 0
     assert "bad.mlir:2:" in proc.stderr and "expected 24 ternary values" in proc.stderr
+
+
+@pytest.mark.parametrize("shape", [((1,), 300, 12), ((5,), 520, 10), ((2, 3), 64, 7)],
+                         ids=["gemv", "gemm", "batched"])
+def test_kernels_agree(tmp_path, shape):
+    """The portable, select (multiply-free vector) and VNNI kernels give the same int32
+    accumulations, so identical outputs; row/token blocking remainders included."""
+    batch, d_in, d_out = shape
+    text, inputs, expected = M.bitlinear_model(np.random.default_rng(d_in), batch, d_in, d_out)
+    path = tmp_path / "m.mlir"
+    path.write_text(text)
+    outs = {}
+    has_vnni = "avx512_vnni" in open("/proc/cpuinfo").read()
+    for kernel in ("portable", "select") + (("vnni",) if has_vnni else ()):
+        model = tern.compile(str(path), extra_args=[f"--ternary-kernel={kernel}"])
+        outs[kernel] = model(*inputs)[0]
+    assert_close(outs["portable"], expected[0])
+    np.testing.assert_array_equal(outs["select"], outs["portable"])
+    if has_vnni:
+        np.testing.assert_array_equal(outs["vnni"], outs["portable"])
+
+
+def test_threads_agree(tmp_path):
+    text, inputs, expected = M.glu_model(np.random.default_rng(4), batch=3, d=64)
+    path = tmp_path / "m.mlir"
+    path.write_text(text)
+    np.save(tmp_path / "x.npy", inputs[0])
+    results = []
+    for threads in ("1", "2"):
+        env = dict(os.environ, OMP_NUM_THREADS=threads)
+        subprocess.run([ternc(), "run", str(path), "--quiet", f"--input=@{tmp_path / 'x.npy'}",
+                        f"--output=@{tmp_path / ('y' + threads + '.npy')}"], check=True, env=env)
+        results.append(np.load(tmp_path / f"y{threads}.npy"))
+    np.testing.assert_array_equal(results[0], results[1])
+    assert_close(results[0], expected[0])

@@ -58,6 +58,11 @@ static cl::opt<std::string> cpu("cpu", cl::desc("Target CPU (default: native, th
 static cl::opt<std::string> targetFeatures("target-features",
                                            cl::desc("Extra target features, e.g. +avx2,-avx512f"),
                                            cl::cat(ternCategory));
+static cl::opt<std::string> ternaryKernel(
+    "ternary-kernel",
+    cl::desc("CPU ternary kernels: auto (vnni with AVX-512 VNNI, else select), vnni, "
+             "select (vectorized, multiply-free), portable (scalar select/add/sub)"),
+    cl::init("auto"), cl::cat(ternCategory));
 static cl::list<std::string> dims("dim", cl::desc("Value of a symbolic input dimension: NAME=N"),
                                   cl::cat(ternCategory));
 static cl::opt<bool> reportFusion("report-fusion",
@@ -172,13 +177,28 @@ LogicalResult lowerForCPU(ModuleOp module, StringRef stopAfter, mt::ModelSignatu
   sig = *s;
   fn->setName(mt::kModelFunctionName);
   (*fn)->setAttr("llvm.emit_c_interface", UnitAttr::get(module.getContext()));
-  progress.step("lowering ternary layers to select/add/sub kernels");
-  if (failed(runPipeline(module, mt::buildCPUTernToLinalgPipeline, "tern-cpu-to-linalg")))
+  mt::CPUCodegenOptions codegen;
+  codegen.cpu = cpu;
+  codegen.features = targetFeatures;
+  auto [cpuName, features] = mt::resolveCPU(codegen);
+  FailureOr<mt::TernaryKernel> kernel = mt::parseTernaryKernel(ternaryKernel, cpuName, features);
+  if (failed(kernel))
+    return module.emitError("unknown --ternary-kernel '")
+           << ternaryKernel << "' (auto, vnni, select, portable)";
+  if (*kernel == mt::TernaryKernel::VNNI && !StringRef(features).contains("+avx512vnni"))
+    return module.emitError("--ternary-kernel=vnni needs a target with avx512vnni (CPU '")
+           << cpuName << "')";
+  progress.step(("lowering ternary layers (" + mt::stringifyTernaryKernel(*kernel) + " kernels)").str());
+  if (failed(runPipeline(
+          module, [&](OpPassManager &pm) { mt::buildCPUTernToLinalgPipeline(pm, *kernel); },
+          "tern-cpu-to-linalg")))
     return failure();
   if (stopAfter == "linalg")
     return success();
   progress.step("bufferizing and lowering to LLVM");
-  return runPipeline(module, mt::buildCPULinalgToLLVMPipeline, "tern-cpu-lower-to-llvm");
+  return runPipeline(
+      module, [&](OpPassManager &pm) { mt::buildCPULinalgToLLVMPipeline(pm, *kernel); },
+      "tern-cpu-lower-to-llvm");
 }
 
 LogicalResult writeFile(StringRef path, StringRef contents) {

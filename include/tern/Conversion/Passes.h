@@ -4,6 +4,10 @@
 
 #include "tern/Transforms/Passes.h"
 
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+
 namespace mlir::tern {
 
 #define GEN_PASS_DECL

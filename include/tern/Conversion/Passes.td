@@ -38,4 +38,32 @@ def TernTernaryToArith : Pass<"tern-ternary-to-arith"> {
                            "::mlir::math::MathDialect", "::mlir::arith::ArithDialect"];
 }
 
+def TernTernaryToVector : Pass<"tern-ternary-to-vector"> {
+  let summary = "Vectorized CPU kernels for bufferized ternary accumulations";
+  let description = [{
+    Replaces each bufferized `linalg.generic` marked `tern.ternary_accumulation`
+    over 64-byte groups (`tern-ternary-to-arith{group-bytes=64}`) by a loop nest
+    of vector ops: rows in parallel (`scf.parallel`, so OpenMP threads split the
+    output rows), register blocking over rows (and tokens for prefill), one
+    64-byte load of codes per row and group, decoded with shift+mask.
+
+    Strategies:
+    * `select`: add the activation where the code is +1, subtract it where it
+      is -1 (vector compare/select and add): multiply-free; the kernel keeps
+      the `tern.ternary_accumulation` mark, so `tern-verify-no-multiply`
+      checks it.
+    * `vnni`: offset-int8 dot products: the codes `c = t + 1` are unsigned
+      bytes, `vpdpbusd` accumulates `c * x` four at a time and
+      `sum(x)` is subtracted once per token (`sum(t x) = sum(c x) - sum(x)`).
+      Needs AVX-512 VNNI; it uses the dot-product instruction, so it is not
+      marked multiply-free.
+  }];
+  let options = [
+    Option<"strategy", "strategy", "std::string", "\"select\"", "select or vnni">,
+  ];
+  let dependentDialects = ["::mlir::vector::VectorDialect", "::mlir::scf::SCFDialect",
+                           "::mlir::memref::MemRefDialect", "::mlir::LLVM::LLVMDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
 #endif // TERN_CONVERSION_PASSES_TD

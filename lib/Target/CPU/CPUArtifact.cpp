@@ -14,6 +14,9 @@
 #include "llvm/Support/Program.h"
 #include "llvm/Support/raw_ostream.h"
 
+#ifndef TERN_OMP_LIB_DIR
+#define TERN_OMP_LIB_DIR "/usr/lib/llvm-22/lib"
+#endif
 #ifndef TERN_HOST_CC
 #define TERN_HOST_CC "cc"
 #endif
@@ -307,8 +310,11 @@ LogicalResult linkModelLibrary(Location loc, StringRef objectPath, StringRef wra
                             << TERN_HOST_CC << " and cc)";
     compiler = *found;
   }
+  // OpenMP threads come from LLVM's libomp; the rpath lets the library load
+  // without LD_LIBRARY_PATH.
   SmallVector<StringRef> args = {compiler, "-shared", "-fPIC", "-O2", "-w", "-o", outputPath,
-                                 wrapperPath, objectPath, "-lm"};
+                                 wrapperPath, objectPath, "-L" TERN_OMP_LIB_DIR,
+                                 "-Wl,-rpath," TERN_OMP_LIB_DIR, "-lomp", "-lm"};
   std::string message;
   int rc = llvm::sys::ExecuteAndWait(compiler, args, std::nullopt, {}, 0, 0, &message);
   if (rc != 0)

@@ -4,6 +4,7 @@
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Export.h"
 
 #include "llvm/IR/LegacyPassManager.h"
@@ -18,7 +19,7 @@
 namespace mlir::tern {
 
 /// "native" resolves to the host CPU and its exact feature set.
-static std::pair<std::string, std::string> resolveCPU(const CPUCodegenOptions &options) {
+std::pair<std::string, std::string> resolveCPU(const CPUCodegenOptions &options) {
   std::string cpu = options.cpu, features;
   if (cpu.empty() || cpu == "native") {
     cpu = llvm::sys::getHostCPUName().str();
@@ -37,6 +38,7 @@ LogicalResult emitCPUCode(ModuleOp module, const CPUCodegenOptions &options,
   DialectRegistry registry;
   registerBuiltinDialectTranslation(registry);
   registerLLVMDialectTranslation(registry);
+  registerOpenMPDialectTranslation(registry);
   module->getContext()->appendDialectRegistry(registry);
 
   llvm::LLVMContext llvmContext;

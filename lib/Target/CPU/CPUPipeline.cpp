@@ -8,31 +8,67 @@
 
 namespace mlir::tern {
 
-void buildCPUTernToLinalgPipeline(OpPassManager &pm) {
+FailureOr<TernaryKernel> parseTernaryKernel(StringRef name, StringRef cpu, StringRef features) {
+  if (name == "portable")
+    return TernaryKernel::Portable;
+  if (name == "select")
+    return TernaryKernel::Select;
+  if (name == "vnni")
+    return TernaryKernel::VNNI;
+  if (name != "auto")
+    return failure();
+  // A later "-avx512vnni" in the feature string wins over an earlier "+".
+  size_t on = features.rfind("+avx512vnni"), off = features.rfind("-avx512vnni");
+  bool vnni = on != StringRef::npos && (off == StringRef::npos || on > off);
+  (void)cpu;
+  return vnni ? TernaryKernel::VNNI : TernaryKernel::Select;
+}
+
+StringRef stringifyTernaryKernel(TernaryKernel kernel) {
+  switch (kernel) {
+  case TernaryKernel::Portable: return "portable";
+  case TernaryKernel::Select: return "select";
+  case TernaryKernel::VNNI: return "vnni";
+  }
+  return "portable";
+}
+
+void buildCPUTernToLinalgPipeline(OpPassManager &pm, TernaryKernel kernel) {
   pm.addPass(createTernFoldWeightQuant());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createTernDecompose());
   pm.addPass(createTernConvertToLinalg());
-  pm.addPass(createTernTernaryToArith());
+  TernTernaryToArithOptions layout;
+  layout.groupBytes = kernel == TernaryKernel::Portable ? 1 : 64;
+  pm.addPass(createTernTernaryToArith(layout));
   pm.addPass(createTernVerifyNoMultiply());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
 }
 
-// Upstream passes, spelled as a pipeline string so `ternc --print-pipeline`
+// Upstream passes, spelled as pipeline strings so `ternc --print-pipeline`
 // shows exactly what runs.
-static constexpr const char *kLinalgToLLVM =
+static constexpr const char *kBufferize =
     "one-shot-bufferize{bufferize-function-boundaries "
     "function-boundary-type-conversion=identity-layout-map},"
     "buffer-results-to-out-params{modify-public-functions},"
-    "buffer-deallocation-pipeline,"
+    // Deallocation needs known memory effects, which the kernels' target
+    // intrinsics lack: it runs before the kernels are generated.
+    "buffer-deallocation-pipeline";
+static constexpr const char *kToLLVM =
     "convert-linalg-to-loops,"
     // Subviews with loop-dependent offsets expand into affine.apply: expand
     // them before affine is lowered.
     "expand-strided-metadata,"
     "lower-affine,"
+    // scf.parallel (the kernels' row loops) becomes an OpenMP worksharing loop.
+    "convert-scf-to-openmp,"
+    // Inline the alloca scopes around parallel bodies (they hold no allocas)
+    // before their loops become multi-block CFGs.
+    "canonicalize,"
     "convert-scf-to-cf,"
     "canonicalize,"
+    "convert-vector-to-llvm,"
     "convert-math-to-llvm,"
     "convert-math-to-libm,"
     "finalize-memref-to-llvm,"
@@ -40,30 +76,52 @@ static constexpr const char *kLinalgToLLVM =
     "convert-index-to-llvm,"
     "convert-func-to-llvm,"
     "convert-cf-to-llvm,"
+    "convert-openmp-to-llvm,"
     "reconcile-unrealized-casts";
 
-void buildCPULinalgToLLVMPipeline(OpPassManager &pm) {
+void buildCPULinalgToLLVMPipeline(OpPassManager &pm, TernaryKernel kernel) {
   // The textual pipeline names upstream passes: make sure they are registered.
   static bool registered = (registerAllPasses(), true);
   (void)registered;
-  // The string is fixed and known-good; a parse failure is a programming error
-  // that the pipeline tests catch.
-  if (failed(parsePassPipeline(kLinalgToLLVM, pm)))
+  // The strings are fixed and known-good; a parse failure is a programming
+  // error that the pipeline tests catch.
+  if (failed(parsePassPipeline(kBufferize, pm)))
+    llvm::report_fatal_error("invalid built-in CPU pipeline");
+  if (kernel != TernaryKernel::Portable) {
+    TernTernaryToVectorOptions options;
+    options.strategy = stringifyTernaryKernel(kernel).str();
+    pm.addPass(createTernTernaryToVector(options));
+    pm.addPass(createTernVerifyNoMultiply());
+  }
+  if (failed(parsePassPipeline(kToLLVM, pm)))
     llvm::report_fatal_error("invalid built-in CPU pipeline");
 }
 
+namespace {
+struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
+  Option<std::string> kernel{*this, "ternary-kernel",
+                             llvm::cl::desc("portable, select or vnni"),
+                             llvm::cl::init("portable")};
+  TernaryKernel get() const {
+    FailureOr<TernaryKernel> k = parseTernaryKernel(kernel, "", "");
+    return succeeded(k) ? *k : TernaryKernel::Portable;
+  }
+};
+} // namespace
+
 void registerCPUPipelines() {
-  PassPipelineRegistration<>("tern-cpu-to-linalg",
-                             "Tern CPU backend: tern ops to multiply-free linalg",
-                             buildCPUTernToLinalgPipeline);
-  PassPipelineRegistration<>("tern-cpu-lower-to-llvm",
-                             "Tern CPU backend: linalg on tensors to the LLVM dialect",
-                             buildCPULinalgToLLVMPipeline);
-  PassPipelineRegistration<>("tern-cpu-pipeline", "Tern CPU backend: tern ops to LLVM dialect",
-                             [](OpPassManager &pm) {
-                               buildCPUTernToLinalgPipeline(pm);
-                               buildCPULinalgToLLVMPipeline(pm);
-                             });
+  PassPipelineRegistration<CPUPipelineOptions>(
+      "tern-cpu-to-linalg", "Tern CPU backend: tern ops to multiply-free linalg",
+      [](OpPassManager &pm, const CPUPipelineOptions &o) { buildCPUTernToLinalgPipeline(pm, o.get()); });
+  PassPipelineRegistration<CPUPipelineOptions>(
+      "tern-cpu-lower-to-llvm", "Tern CPU backend: linalg on tensors to the LLVM dialect",
+      [](OpPassManager &pm, const CPUPipelineOptions &o) { buildCPULinalgToLLVMPipeline(pm, o.get()); });
+  PassPipelineRegistration<CPUPipelineOptions>(
+      "tern-cpu-pipeline", "Tern CPU backend: tern ops to LLVM dialect",
+      [](OpPassManager &pm, const CPUPipelineOptions &o) {
+        buildCPUTernToLinalgPipeline(pm, o.get());
+        buildCPULinalgToLLVMPipeline(pm, o.get());
+      });
 }
 
 } // namespace mlir::tern

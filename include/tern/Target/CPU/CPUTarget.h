@@ -17,11 +17,27 @@ namespace mlir::tern {
 /// clash with executables linking the artifact).
 constexpr llvm::StringLiteral kModelFunctionName = "tern_model_main";
 
+/// How ternary products run on the CPU (see tern-ternary-to-vector).
+enum class TernaryKernel {
+  Portable, ///< the select/add/sub linalg.generic lowered to scalar loops
+  Select,   ///< vectorized select/add/sub over 64-byte groups (multiply-free)
+  VNNI,     ///< AVX-512 VNNI offset-int8 dot products
+};
+/// "portable" | "select" | "vnni" -> kernel; "auto" picks VNNI when the
+/// target has avx512vnni, else Select.
+FailureOr<TernaryKernel> parseTernaryKernel(llvm::StringRef name, llvm::StringRef cpu,
+                                            llvm::StringRef features);
+llvm::StringRef stringifyTernaryKernel(TernaryKernel kernel);
+
 /// tern ops + linalg on tensors -> linalg with ternary products as
-/// select/add/sub, verified multiply-free (`tern-cpu-to-linalg`).
-void buildCPUTernToLinalgPipeline(OpPassManager &pm);
-/// linalg on tensors -> LLVM dialect (`tern-cpu-lower-to-llvm`).
-void buildCPULinalgToLLVMPipeline(OpPassManager &pm);
+/// select/add/sub over packed codes, verified multiply-free
+/// (`tern-cpu-to-linalg`).
+void buildCPUTernToLinalgPipeline(OpPassManager &pm,
+                                  TernaryKernel kernel = TernaryKernel::Portable);
+/// linalg on tensors -> LLVM dialect, with the chosen ternary kernels and
+/// OpenMP threads over output rows (`tern-cpu-lower-to-llvm`).
+void buildCPULinalgToLLVMPipeline(OpPassManager &pm,
+                                  TernaryKernel kernel = TernaryKernel::Portable);
 /// Registers both pipelines and their union `tern-cpu-pipeline`.
 void registerCPUPipelines();
 
@@ -57,8 +73,11 @@ enum class CPUEmitKind { LLVMIR, Assembly, Object };
 LogicalResult emitCPUCode(ModuleOp module, const CPUCodegenOptions &options,
                           CPUEmitKind kind, llvm::raw_pwrite_stream &os);
 
+/// The CPU name and feature string "native" (or `options`) resolves to.
+std::pair<std::string, std::string> resolveCPU(const CPUCodegenOptions &options);
+
 /// Links `objectPath` and the wrapper source into a shared library with the
-/// host C compiler (clang-22).
+/// host C compiler (clang-22), with LLVM's OpenMP runtime.
 LogicalResult linkModelLibrary(Location loc, llvm::StringRef objectPath,
                                llvm::StringRef wrapperPath, llvm::StringRef outputPath);
 
