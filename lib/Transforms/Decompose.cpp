@@ -98,105 +98,126 @@ struct DecomposeGLU : OpRewritePattern<GLUOp> {
   }
 };
 
-/// One MLGRU step, both variants (see the op's description).
-struct DecomposeMLGRUStep : OpRewritePattern<MLGRUStepOp> {
-  using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(MLGRUStepOp op, PatternRewriter &b) const override {
-    Location loc = op.getLoc();
-    if (!op.getInput().getType().hasStaticShape() || !op.getState().getType().hasStaticShape())
-      return b.notifyMatchFailure(op, "needs static shapes");
-    auto norm = [&](int i) { return op.getNorms().empty() ? Value() : op.getNorms()[i]; };
-    auto proj = [&](int i, Value x) {
-      return buildBitLinear(b, loc, op, x, op.getWeights()[i], norm(i));
-    };
-    Value x = op.getInput(), h = op.getState();
+/// The MLGRU math shared by the step and the sequence forms: the input
+/// projections do not depend on the state, so a sequence computes them for
+/// all tokens at once (GEMMs) and loops only over the element-wise recurrence.
+template <typename OpTy>
+struct MLGRUParts {
+  PatternRewriter &b;
+  Location loc;
+  OpTy op;
+
+  Value norm(int i) { return op.getNorms().empty() ? Value() : op.getNorms()[i]; }
+  Value proj(int i, Value x) { return buildBitLinear(b, loc, op, x, op.getWeights()[i], norm(i)); }
+
+  /// f = sigmoid(BL_f(x)), lifted to lb + (1 - lb) f with a lower bound.
+  Value forgetGate(Value x) {
     Value f = proj(0, x);
-    Value lb = op.getLowerBound();
-    f = lb ? elementwise(b, loc, f, {f, lb},
-                         [](OpBuilder &nb, Location l, ValueRange a) -> Value {
-                           // f = lb + (1 - lb) * sigmoid(f)
-                           Value one = buildF32(nb, l, 1.0f);
-                           Value s = buildSigmoid(nb, l, a[0]);
-                           Value span = arith::SubFOp::create(nb, l, one, a[1]);
-                           return arith::AddFOp::create(nb, l, a[1],
-                                                        arith::MulFOp::create(nb, l, span, s));
-                         })
-           : elementwise(b, loc, f, {f}, [](OpBuilder &nb, Location l, ValueRange a) {
-               return buildSigmoid(nb, l, a[0]);
-             });
-    Value i = proj(1, x), g = proj(2, x);
-    // Both variants add (1 - f) * SiLU(i) to f * h.
-    Value hNew = elementwise(b, loc, h, {f, h, i}, [](OpBuilder &nb, Location l, ValueRange a) -> Value {
-      Value one = buildF32(nb, l, 1.0f);
-      Value keep = arith::MulFOp::create(nb, l, a[0], a[1]);
-      Value in = arith::MulFOp::create(nb, l, buildSiLU(nb, l, a[2]),
-                                       arith::SubFOp::create(nb, l, one, a[0]));
-      return arith::AddFOp::create(nb, l, keep, in);
+    if (Value lb = op.getLowerBound())
+      return elementwise(b, loc, f, {f, lb}, [](OpBuilder &nb, Location l, ValueRange a) -> Value {
+        Value one = buildF32(nb, l, 1.0f);
+        Value s = buildSigmoid(nb, l, a[0]);
+        Value span = arith::SubFOp::create(nb, l, one, a[1]);
+        return arith::AddFOp::create(nb, l, a[1], arith::MulFOp::create(nb, l, span, s));
+      });
+    return elementwise(b, loc, f, {f}, [](OpBuilder &nb, Location l, ValueRange a) {
+      return buildSigmoid(nb, l, a[0]);
     });
+  }
+
+  /// What both variants add to f * h: (1 - f) * SiLU(BL_i(x)).
+  Value input(Value f, Value x) {
+    Value i = proj(1, x);
+    return elementwise(b, loc, f, {f, i}, [](OpBuilder &nb, Location l, ValueRange a) -> Value {
+      Value one = buildF32(nb, l, 1.0f);
+      return arith::MulFOp::create(nb, l, buildSiLU(nb, l, a[1]),
+                                   arith::SubFOp::create(nb, l, one, a[0]));
+    });
+  }
+
+  /// h_t = f * h_{t-1} + u.
+  Value recur(Value f, Value h, Value u) {
+    return elementwise(b, loc, h, {f, h, u}, [](OpBuilder &nb, Location l, ValueRange a) -> Value {
+      return arith::AddFOp::create(nb, l, arith::MulFOp::create(nb, l, a[0], a[1]), a[2]);
+    });
+  }
+
+  /// o = BL_o(gate(g, h)): released RMSNorm(g) w_g SiLU(h), paper sigmoid(g) h.
+  Value output(Value x, Value h) {
+    Value g = proj(2, x);
     Value gated;
     if (op.getVariant() == MLGRUVariant::released) {
       Value gn = RMSNormOp::create(b, loc, g.getType(), g, op.getGNorm(), op.getEpsAttr());
-      gated = elementwise(b, loc, gn, {gn, hNew}, [](OpBuilder &nb, Location l, ValueRange a) -> Value {
+      gated = elementwise(b, loc, gn, {gn, h}, [](OpBuilder &nb, Location l, ValueRange a) -> Value {
         return arith::MulFOp::create(nb, l, a[0], buildSiLU(nb, l, a[1]));
       });
     } else {
-      gated = elementwise(b, loc, g, {g, hNew}, [](OpBuilder &nb, Location l, ValueRange a) -> Value {
+      gated = elementwise(b, loc, g, {g, h}, [](OpBuilder &nb, Location l, ValueRange a) -> Value {
         return arith::MulFOp::create(nb, l, buildSigmoid(nb, l, a[0]), a[1]);
       });
     }
-    b.replaceOp(op, {proj(3, gated), hNew});
+    return proj(3, gated);
+  }
+};
+
+struct DecomposeMLGRUStep : OpRewritePattern<MLGRUStepOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(MLGRUStepOp op, PatternRewriter &b) const override {
+    if (!op.getInput().getType().hasStaticShape() || !op.getState().getType().hasStaticShape())
+      return b.notifyMatchFailure(op, "needs static shapes");
+    MLGRUParts<MLGRUStepOp> parts{b, op.getLoc(), op};
+    Value f = parts.forgetGate(op.getInput());
+    Value h = parts.recur(f, op.getState(), parts.input(f, op.getInput()));
+    b.replaceOp(op, {parts.output(op.getInput(), h), h});
     return success();
   }
 };
 
-/// mlgru_sequence -> scf.for over time around one mlgru_step.
+/// mlgru_sequence: gates for all tokens, an scf.for over time for the
+/// recurrence only, then the gated output projection for all tokens.
 struct DecomposeMLGRUSequence : OpRewritePattern<MLGRUSequenceOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(MLGRUSequenceOp op, PatternRewriter &b) const override {
     Location loc = op.getLoc();
     auto inType = op.getInput().getType();
-    auto outType = op.getOutput().getType();
-    if (!inType.hasStaticShape() || !outType.hasStaticShape())
+    auto stateType = op.getState().getType();
+    if (!inType.hasStaticShape() || !stateType.hasStaticShape())
       return b.notifyMatchFailure(op, "needs static shapes");
-    int64_t rank = inType.getRank(), timeAxis = rank - 2, steps = inType.getDimSize(timeAxis);
-    auto dropTime = [&](RankedTensorType t) {
-      SmallVector<int64_t> shape(t.getShape());
-      shape.erase(shape.begin() + timeAxis);
-      return RankedTensorType::get(shape, t.getElementType());
+    MLGRUParts<MLGRUSequenceOp> parts{b, loc, op};
+    Value f = parts.forgetGate(op.getInput());
+    Value u = parts.input(f, op.getInput());
+    auto seqType = cast<RankedTensorType>(f.getType()); // [..., T, H]
+    int64_t rank = seqType.getRank(), timeAxis = rank - 2, steps = seqType.getDimSize(timeAxis);
+    SmallVector<OpFoldResult> strides(rank, b.getIndexAttr(1)), sizes;
+    for (int64_t d = 0; d < rank; ++d)
+      sizes.push_back(b.getIndexAttr(d == timeAxis ? 1 : seqType.getDimSize(d)));
+    auto offsetsAt = [&](Value t) {
+      SmallVector<OpFoldResult> offsets(rank, b.getIndexAttr(0));
+      offsets[timeAxis] = t;
+      return offsets;
     };
-    auto sliceAt = [&](RankedTensorType t, Value time, SmallVectorImpl<OpFoldResult> &offsets,
-                       SmallVectorImpl<OpFoldResult> &sizes) {
-      for (int64_t d = 0; d < rank; ++d) {
-        offsets.push_back(d == timeAxis ? OpFoldResult(time) : b.getIndexAttr(0));
-        sizes.push_back(b.getIndexAttr(d == timeAxis ? 1 : t.getDimSize(d)));
-      }
-    };
-    SmallVector<OpFoldResult> strides(rank, b.getIndexAttr(1));
     Value zero = arith::ConstantIndexOp::create(b, loc, 0);
     Value end = arith::ConstantIndexOp::create(b, loc, steps);
     Value one = arith::ConstantIndexOp::create(b, loc, 1);
-    Value outInit = tensor::EmptyOp::create(b, loc, outType.getShape(), outType.getElementType());
+    Value statesInit = tensor::EmptyOp::create(b, loc, seqType.getShape(), seqType.getElementType());
     auto loop = scf::ForOp::create(
-        b, loc, zero, end, one, ValueRange{op.getState(), outInit},
+        b, loc, zero, end, one, ValueRange{op.getState(), statesInit},
         [&](OpBuilder &nb, Location l, Value t, ValueRange iter) {
-          SmallVector<OpFoldResult> offsets, sizes;
-          sliceAt(inType, t, offsets, sizes);
-          Value xt = tensor::ExtractSliceOp::create(nb, l, dropTime(inType), op.getInput(),
-                                                    offsets, sizes, strides);
-          auto step = MLGRUStepOp::create(
-              nb, l, TypeRange{dropTime(outType), iter[0].getType()}, xt, iter[0],
-              op.getWeights(), op.getNorms(), op.getGNorm(), op.getLowerBound(),
-              op.getVariantAttr(), op.getEpsAttr(), op.getActBitsAttr());
-          SmallVector<OpFoldResult> outOffsets, outSizes;
-          sliceAt(outType, t, outOffsets, outSizes);
-          Value out = tensor::InsertSliceOp::create(nb, l, step.getOutput(), iter[1], outOffsets,
-                                                    outSizes, strides);
-          // Copy the new state into the carried one so the loop updates one
-          // buffer in place (bufferization needs yields equivalent to iter args).
-          Value state = linalg::CopyOp::create(nb, l, step.getFinalState(), iter[0]).getResult(0);
-          scf::YieldOp::create(nb, l, ValueRange{state, out});
+          auto slice = [&](Value seq) -> Value {
+            return tensor::ExtractSliceOp::create(nb, l, stateType, seq, offsetsAt(t), sizes, strides);
+          };
+          Value h = buildElementwise(
+              nb, l, stateType.getShape(), stateType.getElementType(), {slice(f), iter[0], slice(u)},
+              [](OpBuilder &eb, Location el, ValueRange a) -> Value {
+                return arith::AddFOp::create(eb, el, arith::MulFOp::create(eb, el, a[0], a[1]), a[2]);
+              });
+          Value states = tensor::InsertSliceOp::create(nb, l, h, iter[1], offsetsAt(t), sizes, strides);
+          // Copy into the carried state so the loop updates one buffer in
+          // place (bufferization needs yields equivalent to iter args).
+          Value next = linalg::CopyOp::create(nb, l, h, iter[0]).getResult(0);
+          scf::YieldOp::create(nb, l, ValueRange{next, states});
         });
-    b.replaceOp(op, {loop.getResult(1), loop.getResult(0)});
+    b.replaceOp(op, {parts.output(op.getInput(), loop.getResult(1)), loop.getResult(0)});
     return success();
   }
 };

@@ -76,19 +76,26 @@ func.func @mlgru_paper(%x: tensor<8xf32>, %h: tensor<8xf32>, %w: !tern.ternary<8
 
 // -----
 
-// A sequence is a loop over time carrying the state and the output tensor.
+// A sequence projects all tokens at once (f, i before the loop; g, o after)
+// and loops over time only for the element-wise recurrence h = f h + u.
 // CHECK-LABEL: func.func @mlgru_sequence
 // CHECK-SAME: (%[[X:.*]]: tensor<2x5x8xf32>, %[[H:.*]]: tensor<2x8xf32>
 // CHECK-DAG: %[[C0:.*]] = arith.constant 0 : index
 // CHECK-DAG: %[[C5:.*]] = arith.constant 5 : index
 // CHECK-DAG: %[[C1:.*]] = arith.constant 1 : index
+// CHECK-COUNT-2: tern.tmatmul %{{.*}} : tensor<2x5x8xi8>, !tern.ternary<8x8> -> tensor<2x5x8xi32>
 // CHECK: %[[R:.*]]:2 = scf.for %[[T:.*]] = %[[C0]] to %[[C5]] step %[[C1]] iter_args(%[[S:.*]] = %[[H]], %[[O:.*]] = %{{.*}}) -> (tensor<2x8xf32>, tensor<2x5x8xf32>)
-// CHECK:   tensor.extract_slice %[[X]][0, %[[T]], 0] [2, 1, 8] [1, 1, 1] : tensor<2x5x8xf32> to tensor<2x8xf32>
-// CHECK-COUNT-4: tern.tmatmul
-// CHECK:   tensor.insert_slice %{{.*}} into %[[O]][0, %[[T]], 0] [2, 1, 8] [1, 1, 1] : tensor<2x8xf32> into tensor<2x5x8xf32>
-// CHECK:   %[[NEXT:.*]] = linalg.copy ins(%{{.*}} : tensor<2x8xf32>) outs(%[[S]] : tensor<2x8xf32>)
-// CHECK:   scf.yield %[[NEXT]], %{{.*}}
-// CHECK: return %[[R]]#1, %[[R]]#0
+// CHECK-NOT: tern.tmatmul
+// CHECK:   tensor.extract_slice %{{.*}}[0, %[[T]], 0] [2, 1, 8] [1, 1, 1] : tensor<2x5x8xf32> to tensor<2x8xf32>
+// CHECK:   %[[HT:.*]] = linalg.generic
+// CHECK:   %[[ALL:.*]] = tensor.insert_slice %[[HT]] into %[[O]][0, %[[T]], 0] [2, 1, 8] [1, 1, 1] : tensor<2x8xf32> into tensor<2x5x8xf32>
+// CHECK:   %[[NEXT:.*]] = linalg.copy ins(%[[HT]] : tensor<2x8xf32>) outs(%[[S]] : tensor<2x8xf32>)
+// CHECK:   scf.yield %[[NEXT]], %[[ALL]]
+// CHECK: tern.tmatmul %{{.*}} : tensor<2x5x8xi8>, !tern.ternary<8x8> -> tensor<2x5x8xi32>
+// CHECK: tern.rmsnorm
+// CHECK: ins(%{{.*}}, %[[R]]#1 : tensor<2x5x8xf32>, tensor<2x5x8xf32>)
+// CHECK: %[[OUT:.*]] = linalg.generic
+// CHECK: return %[[OUT]], %[[R]]#0
 func.func @mlgru_sequence(%x: tensor<2x5x8xf32>, %h: tensor<2x8xf32>, %w: !tern.ternary<8x8>, %g: tensor<8xf32>) -> (tensor<2x5x8xf32>, tensor<2x8xf32>) {
   %o, %h2 = tern.mlgru_sequence %x, %h weights(%w, %w, %w, %w) g_norm %g : (tensor<2x5x8xf32>, tensor<2x8xf32>, !tern.ternary<8x8>, !tern.ternary<8x8>, !tern.ternary<8x8>, !tern.ternary<8x8>, tensor<8xf32>) -> (tensor<2x5x8xf32>, tensor<2x8xf32>)
   return %o, %h2 : tensor<2x5x8xf32>, tensor<2x8xf32>
