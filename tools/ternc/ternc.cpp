@@ -136,22 +136,11 @@ LogicalResult runPipeline(ModuleOp module, function_ref<void(OpPassManager &)> b
   return pm.run(module);
 }
 
-/// The model function: @main, or the only public function with a body.
-FailureOr<func::FuncOp> findModelFunction(ModuleOp module) {
-  func::FuncOp found;
-  int candidates = 0;
-  for (auto fn : module.getOps<func::FuncOp>()) {
-    if (fn.isExternal() || fn.isPrivate())
-      continue;
-    ++candidates;
-    if (fn.getName() == "main" || !found)
-      found = fn;
-  }
-  if (!found)
-    return module.emitError("no public function to compile (expected @main)");
-  if (candidates > 1 && found.getName() != "main")
-    return module.emitError("several public functions and none is @main");
-  return found;
+mt::CPUCodegenOptions codegenOptions() {
+  mt::CPUCodegenOptions options;
+  options.cpu = cpu;
+  options.features = targetFeatures;
+  return options;
 }
 
 /// Everything up to the LLVM dialect; `stopAfter` ends early for --emit=mlir.
@@ -168,26 +157,14 @@ LogicalResult lowerForCPU(ModuleOp module, StringRef stopAfter, mt::ModelSignatu
 #endif
   if (stopAfter == "tern")
     return success();
-  FailureOr<func::FuncOp> fn = findModelFunction(module);
-  if (failed(fn))
-    return failure();
-  FailureOr<mt::ModelSignature> s = mt::getModelSignature(*fn);
+  FailureOr<mt::ModelSignature> s = mt::prepareModelFunction(module);
   if (failed(s))
     return failure();
   sig = *s;
-  fn->setName(mt::kModelFunctionName);
-  (*fn)->setAttr("llvm.emit_c_interface", UnitAttr::get(module.getContext()));
-  mt::CPUCodegenOptions codegen;
-  codegen.cpu = cpu;
-  codegen.features = targetFeatures;
-  auto [cpuName, features] = mt::resolveCPU(codegen);
-  FailureOr<mt::TernaryKernel> kernel = mt::parseTernaryKernel(ternaryKernel, cpuName, features);
+  FailureOr<mt::TernaryKernel> kernel =
+      mt::selectTernaryKernel(module.getLoc(), ternaryKernel, codegenOptions());
   if (failed(kernel))
-    return module.emitError("unknown --ternary-kernel '")
-           << ternaryKernel << "' (auto, vnni, select, portable)";
-  if (*kernel == mt::TernaryKernel::VNNI && !StringRef(features).contains("+avx512vnni"))
-    return module.emitError("--ternary-kernel=vnni needs a target with avx512vnni (CPU '")
-           << cpuName << "')";
+    return failure();
   progress.step(("lowering ternary layers (" + mt::stringifyTernaryKernel(*kernel) + " kernels)").str());
   if (failed(runPipeline(
           module, [&](OpPassManager &pm) { mt::buildCPUTernToLinalgPipeline(pm, *kernel); },
@@ -211,41 +188,11 @@ LogicalResult writeFile(StringRef path, StringRef contents) {
   return success();
 }
 
-/// Compiles the lowered module into a shared library at `soPath` (with the
-/// generated header next to it when `headerPath` is set).
+/// Compiles the lowered module into a shared library at `soPath`.
 LogicalResult buildLibrary(ModuleOp module, const mt::ModelSignature &sig, StringRef soPath,
                            Progress &progress) {
-  SmallString<128> dir;
-  if (std::error_code ec = llvm::sys::fs::createUniqueDirectory("ternc", dir))
-    return module.emitError("cannot create a temporary directory: ") << ec.message();
-  SmallString<128> objPath(dir), wrapperPath(dir);
-  llvm::sys::path::append(objPath, "model.o");
-  llvm::sys::path::append(wrapperPath, "model_abi.c");
-  progress.step("generating machine code");
-  {
-    std::error_code ec;
-    llvm::raw_fd_ostream obj(objPath, ec);
-    if (ec)
-      return module.emitError("cannot write ") << objPath << ": " << ec.message();
-    mt::CPUCodegenOptions options;
-    options.cpu = cpu;
-    options.features = targetFeatures;
-    if (failed(mt::emitCPUCode(module, options, mt::CPUEmitKind::Object, obj)))
-      return failure();
-  }
-  {
-    std::error_code ec;
-    llvm::raw_fd_ostream wrapper(wrapperPath, ec);
-    if (ec)
-      return module.emitError("cannot write ") << wrapperPath << ": " << ec.message();
-    wrapper << mt::emitModelWrapper(sig);
-  }
-  progress.step("linking");
-  LogicalResult linked = mt::linkModelLibrary(module.getLoc(), objPath, wrapperPath, soPath);
-  llvm::sys::fs::remove(objPath);
-  llvm::sys::fs::remove(wrapperPath);
-  llvm::sys::fs::remove(dir);
-  return linked;
+  progress.step("generating machine code and linking");
+  return mt::buildModelLibrary(module, sig, codegenOptions(), soPath);
 }
 
 int compileCommand(MLIRContext &ctx) {
@@ -272,10 +219,7 @@ int compileCommand(MLIRContext &ctx) {
     return 1;
   std::string out = outputPath.empty() ? "-" : outputPath.getValue();
   if (emit == "header") {
-    FailureOr<func::FuncOp> fn = findModelFunction(*module);
-    if (failed(fn))
-      return 1;
-    FailureOr<mt::ModelSignature> s = mt::getModelSignature(*fn);
+    FailureOr<mt::ModelSignature> s = mt::prepareModelFunction(*module);
     if (failed(s))
       return 1;
     return failed(writeFile(out, mt::emitModelHeader(*s)));
@@ -301,9 +245,7 @@ int compileCommand(MLIRContext &ctx) {
   llvm::raw_fd_ostream os(out, ec);
   if (ec)
     return fail("cannot write " + out + ": " + ec.message());
-  mt::CPUCodegenOptions options;
-  options.cpu = cpu;
-  options.features = targetFeatures;
+  mt::CPUCodegenOptions options = codegenOptions();
   auto kind = emit == "obj" ? mt::CPUEmitKind::Object
               : emit == "asm" ? mt::CPUEmitKind::Assembly
                               : mt::CPUEmitKind::LLVMIR;

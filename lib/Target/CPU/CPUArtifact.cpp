@@ -6,7 +6,9 @@
 //===----------------------------------------------------------------------===//
 #include "tern/Target/CPU/CPUTarget.h"
 
+#include "llvm/ADT/ScopeExit.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/FormatVariadic.h"
 
 #include <set>
@@ -45,6 +47,72 @@ static FailureOr<TensorSignature> readTensor(Location loc, Type type, StringAttr
                           << "; the C ABI supports f32, f64, i64, i32, i8 and i1";
   return TensorSignature{name ? name.str() : label, *dtype,
                          std::vector<int64_t>(tensor.getShape().begin(), tensor.getShape().end())};
+}
+
+FailureOr<ModelSignature> prepareModelFunction(ModuleOp module) {
+  func::FuncOp found;
+  int candidates = 0;
+  for (auto fn : module.getOps<func::FuncOp>()) {
+    if (fn.isExternal() || fn.isPrivate())
+      continue;
+    ++candidates;
+    if (fn.getName() == "main" || !found)
+      found = fn;
+  }
+  if (!found)
+    return module.emitError("no public function to compile (expected @main)");
+  if (candidates > 1 && found.getName() != "main")
+    return module.emitError("several public functions and none is @main");
+  FailureOr<ModelSignature> sig = getModelSignature(found);
+  if (failed(sig))
+    return failure();
+  found.setName(kModelFunctionName);
+  found->setAttr("llvm.emit_c_interface", UnitAttr::get(module.getContext()));
+  return sig;
+}
+
+FailureOr<TernaryKernel> selectTernaryKernel(Location loc, StringRef name,
+                                             const CPUCodegenOptions &options) {
+  auto [cpuName, features] = resolveCPU(options);
+  FailureOr<TernaryKernel> kernel = parseTernaryKernel(name, cpuName, features);
+  if (failed(kernel))
+    return emitError(loc) << "unknown ternary kernel '" << name
+                          << "' (auto, vnni, select, portable)";
+  if (*kernel == TernaryKernel::VNNI && !StringRef(features).contains("+avx512vnni"))
+    return emitError(loc) << "the vnni ternary kernel needs a target with avx512vnni (CPU '"
+                          << cpuName << "')";
+  return kernel;
+}
+
+LogicalResult buildModelLibrary(ModuleOp module, const ModelSignature &sig,
+                                const CPUCodegenOptions &options, StringRef soPath) {
+  SmallString<128> dir;
+  if (std::error_code ec = llvm::sys::fs::createUniqueDirectory("tern", dir))
+    return module.emitError("cannot create a temporary directory: ") << ec.message();
+  SmallString<128> objPath(dir), wrapperPath(dir);
+  llvm::sys::path::append(objPath, "model.o");
+  llvm::sys::path::append(wrapperPath, "model_abi.c");
+  llvm::scope_exit cleanup([&] {
+    llvm::sys::fs::remove(objPath);
+    llvm::sys::fs::remove(wrapperPath);
+    llvm::sys::fs::remove(dir);
+  });
+  {
+    std::error_code ec;
+    llvm::raw_fd_ostream obj(objPath, ec);
+    if (ec)
+      return module.emitError("cannot write ") << objPath << ": " << ec.message();
+    if (failed(emitCPUCode(module, options, CPUEmitKind::Object, obj)))
+      return failure();
+  }
+  {
+    std::error_code ec;
+    llvm::raw_fd_ostream wrapper(wrapperPath, ec);
+    if (ec)
+      return module.emitError("cannot write ") << wrapperPath << ": " << ec.message();
+    wrapper << emitModelWrapper(sig);
+  }
+  return linkModelLibrary(module.getLoc(), objPath, wrapperPath, soPath);
 }
 
 FailureOr<ModelSignature> getModelSignature(func::FuncOp fn) {

@@ -51,6 +51,12 @@ struct ModelSignature {
   std::vector<TensorSignature> inputs, outputs;
 };
 
+/// Finds the model function (@main, or the only public function with a
+/// body), reads its signature, renames it to kModelFunctionName and asks for
+/// its C interface: the step between the tern-level module and the CPU
+/// pipelines.
+FailureOr<ModelSignature> prepareModelFunction(ModuleOp module);
+
 /// Reads the signature of the model function (tensor types, `tern.name`
 /// argument/result attributes) before lowering; fails with a diagnostic on
 /// dynamic shapes or unsupported element types.
@@ -72,6 +78,16 @@ enum class CPUEmitKind { LLVMIR, Assembly, Object };
 /// and writes LLVM IR, assembly or an object file.
 LogicalResult emitCPUCode(ModuleOp module, const CPUCodegenOptions &options,
                           CPUEmitKind kind, llvm::raw_pwrite_stream &os);
+
+/// The ternary kernel for `name` (see parseTernaryKernel) on the target of
+/// `options`; an error at `loc` for unknown names or VNNI without avx512vnni.
+FailureOr<TernaryKernel> selectTernaryKernel(Location loc, llvm::StringRef name,
+                                             const CPUCodegenOptions &options);
+
+/// Emits the object code of a module lowered to the LLVM dialect, the C ABI
+/// wrapper, and links both into the shared library `soPath`.
+LogicalResult buildModelLibrary(ModuleOp module, const ModelSignature &sig,
+                                const CPUCodegenOptions &options, llvm::StringRef soPath);
 
 /// The CPU name and feature string "native" (or `options`) resolves to.
 std::pair<std::string, std::string> resolveCPU(const CPUCodegenOptions &options);
