@@ -142,7 +142,10 @@ def main() -> int:
 
     cfg = T.HGRNBitConfig(vocab_size=256, hidden_size=args.hidden,
                           num_hidden_layers=args.layers, max_position_embeddings=args.seq,
-                          bos_token_id=None, eos_token_id=None)
+                          bos_token_id=None, eos_token_id=None,
+                          # One eps for every RMSNorm (mmfreelm's BitLinear uses 1e-8): the
+                          # tern.mlgru op has a single eps for its BitLinear norms and g_norm.
+                          bitlinear_eps=1e-6)
     model = T.HGRNBitForCausalLM(cfg)
     model.reset_parameters(seed=args.seed)
     n_params = sum(p.numel() for p in model.parameters())

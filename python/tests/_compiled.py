@@ -1,17 +1,22 @@
 """Compiling exported ONNX models with ternc in tests, with an honest xfail where the ONNX
 importer does not handle a model yet.
 
-A compile that fails because an ``onnx.node`` op was left unlegalized (the importer's
-ONNX -> tern/upstream legalization does not cover that op yet) is marked xfail with the
-names of those ops; any other compile failure fails the test.  When ternc is not built
-the test is skipped (like test_cpu_backend.py).
+A compile that fails because the importer left ONNX ops unlegalized (``onnx.node`` in the
+diagnostics) or rejected a node it does not support (``node 'NAME' (OP, domain 'D'):
+reason``) is marked xfail quoting that reason; any other compile failure fails the test.
+When ternc is not built the test is skipped (like test_cpu_backend.py).  Compiled models
+are cached for the session by the model file's contents, so tests sharing a model (same
+bytes) compile it once.
 """
 
+import hashlib
 import re
 
 import pytest
 
 import tern
+
+_CACHE = {}
 
 
 def ternc_or_skip() -> str:
@@ -22,24 +27,30 @@ def ternc_or_skip() -> str:
 
 
 def importer_gap(message: str):
-    """The ONNX op types an importer error says were left unlegalized, or None."""
-    if "onnx.node" not in message and "onnx." not in message:
-        return None
-    ops = sorted(set(re.findall(r'op_type = "([A-Za-z0-9_]+)"', message)))
-    domains = sorted(set(re.findall(r'domain = "([A-Za-z0-9_.]*)"', message)) - {""})
-    return ops, domains
+    """A one-line description of an ONNX-importer limitation in a ternc error, or None."""
+    m = re.search(r"error: (node '[^']*' \(([A-Za-z0-9_]+), domain '([^']*)'\): .*)", message)
+    if m:
+        return f"the ONNX importer rejects {m.group(2)} (domain '{m.group(3) or 'ai.onnx'}'): " \
+               f"{m.group(1)[:240]}"
+    if "onnx.node" in message:
+        ops = sorted(set(re.findall(r'op_type = "([A-Za-z0-9_]+)"', message)))
+        return "the ONNX importer does not legalize " + (", ".join(ops) or "some ops") + " yet"
+    return None
 
 
-def compile_or_xfail(path: str, *extra: str) -> tern.CompiledModel:
+def compile_or_xfail(path, *extra: str) -> tern.CompiledModel:
     ternc_or_skip()
-    try:
-        return tern.compile(str(path), extra_args=list(extra))
-    except tern.TernError as e:
-        gap = importer_gap(str(e))
+    with open(path, "rb") as fh:
+        key = (hashlib.sha256(fh.read()).hexdigest(), extra)
+    if key not in _CACHE:
+        try:
+            _CACHE[key] = tern.compile(str(path), extra_args=list(extra))
+        except tern.TernError as e:
+            _CACHE[key] = e
+    got = _CACHE[key]
+    if isinstance(got, tern.TernError):
+        gap = importer_gap(str(got))
         if gap is None:
-            raise
-        ops, domains = gap
-        where = " in domain " + "/".join(domains) if domains else ""
-        pytest.xfail("ONNX importer (lib/Import/ONNX) does not legalize "
-                     f"{', '.join(ops) or 'an op'}{where} yet; ternc said: "
-                     f"{str(e).splitlines()[0][:200]}")
+            raise got
+        pytest.xfail(gap)
+    return got

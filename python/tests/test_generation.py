@@ -17,6 +17,7 @@ from tern import generation as G  # noqa: E402
 from tern import torch as T  # noqa: E402
 
 from _compiled import compile_or_xfail  # noqa: E402
+from test_torch import byte_model as shared_byte_model  # noqa: E402
 from test_torch import tiny_model  # noqa: E402
 
 BUNDLED = G.BUNDLED_MODEL_DIR
@@ -25,14 +26,15 @@ PROMPT = [5, 17, 33, 2]
 
 @pytest.fixture(scope="module")
 def byte_model():
-    """A random byte-level model (vocab 256), so text prompts work."""
-    return tiny_model(seed=11, vocab=256, d=32)
+    """A random byte-level model (vocab 256), so text prompts work (shared with
+    test_export.py, so the compiled artifacts are too)."""
+    return shared_byte_model()
 
 
 @pytest.fixture(scope="module")
 def step_path(tmp_path_factory, byte_model):
     path = tmp_path_factory.mktemp("gen") / "step.onnx"
-    E.export_step(byte_model, str(path), ops="standard", weights="ternary", tokenizer="bytes")
+    E.export_step(byte_model, str(path), ops="standard", weights="ternary")
     return str(path)
 
 
@@ -87,6 +89,9 @@ def test_compiled_greedy_equals_torch(tmp_path, byte_model, ops):
     E.export_step(byte_model, str(path), ops=ops)
     compiled = compile_or_xfail(path)
     assert tern.generate(compiled, PROMPT, 40) == T.generate(byte_model, PROMPT, 40)
+    text = tern.generate(compiled, "Hi", 16, temperature=0.9, top_k=20, seed=3)
+    assert text == G.decode_bytes(T.generate(byte_model, list(b"Hi"), 16, temperature=0.9,
+                                             top_k=20, seed=3))
 
 
 def test_compiled_api_checks_inputs(step_path):
@@ -145,8 +150,9 @@ def test_bundled_model_writes_recognizable_text():
 
 @pytest.mark.parametrize("custom_ops", [False, True], ids=["standard", "custom"])
 def test_bundled_model_compiled_reproduces_torch(custom_ops):
+    """The acceptance check: the compiled bundled model's greedy output is PyTorch's."""
     cases = bundled_reference()
     compiled = compile_or_xfail(G.bundled_model_path(custom_ops))
-    c = cases[0]
-    got = tern.generate(compiled, list(c["prompt"].encode()), c["max_new_tokens"])
-    assert got == c["greedy_ids"]
+    for c in cases:
+        got = tern.generate(compiled, list(c["prompt"].encode()), c["max_new_tokens"])
+        assert got == c["greedy_ids"], c["prompt"]

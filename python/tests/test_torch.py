@@ -54,6 +54,18 @@ def tiny_model(seed=0, variant="released", use_lower_bound=True, d=32, layers=2,
     return m.eval()
 
 
+_BYTE_MODEL = []
+
+
+def byte_model():
+    """The shared small byte-level model (vocab 256, d=32, 2 layers, one eps 1e-6 for every
+    norm) that the export and generation tests compile; built once per session so that its
+    exports are byte-identical and compile once."""
+    if not _BYTE_MODEL:
+        _BYTE_MODEL.append(tiny_model(seed=11, vocab=256, d=32, bitlinear_eps=1e-6))
+    return _BYTE_MODEL[0]
+
+
 def close(got, want, rel=1e-4):
     got = np.asarray(got, np.float64)
     want = np.asarray(want, np.float64)
