@@ -4,6 +4,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "llvm/ADT/STLExtras.h"
+#include "ONNX/ONNXOps.h"
 #include "llvm/ADT/StringSet.h"
 
 #include <cmath>
@@ -379,7 +380,7 @@ LogicalResult Inferer::squeeze(bool unsqueeze) {
 }
 
 /// Sizes of Split's outputs along `axis` (shared with the lowering).
-static LogicalResult splitSizes(const NodeDesc &n, int64_t dim, unsigned numOutputs,
+LogicalResult onnx_import::splitSizes(const NodeDesc &n, int64_t dim, unsigned numOutputs,
                                 SmallVectorImpl<int64_t> &sizes, std::string &error) {
   std::optional<SmallVector<int64_t>> split;
   if (Value s = n.input(1)) {
@@ -1139,4 +1140,17 @@ bool onnx_import::foldNode(OpBuilder &b, Location loc, const NodeDesc &n,
     d.push_back(truncTo(r, elem));
   } while (nextIndex(idx, outShape));
   return emit(d);
+}
+
+NodeDesc onnx_import::nodeDescOf(Operation *o) {
+  auto op = cast<ONNXNodeOp>(o);
+  NodeDesc d;
+  d.opType = op.getOpType();
+  d.domain = op.isDefaultDomain() ? StringRef() : op.getDomain();
+  d.opset = op.getOpset();
+  for (unsigned i = 0, e = op.getInputs().size(); i < e; ++i)
+    d.inputs.push_back(op.getInput(i));
+  d.attrs = op.getOnnxAttrs();
+  d.numResults = op.getNumResults();
+  return d;
 }

@@ -44,6 +44,22 @@ LogicalResult inferResultTypes(const NodeDesc &node, SmallVectorImpl<Type> &type
 bool foldNode(OpBuilder &b, Location loc, const NodeDesc &node, ArrayRef<Type> types,
               SmallVectorImpl<Value> &results);
 
+/// The NodeDesc of an existing op (for stage 2: shared parameter helpers).
+NodeDesc nodeDescOf(Operation *onnxNode);
+
+/// Static parameters shared by inference and lowering.
+/// Slice: per-dimension start, step and size (numpy clamping).
+LogicalResult sliceParams(const NodeDesc &n, ArrayRef<int64_t> shape,
+                          SmallVectorImpl<int64_t> &starts, SmallVectorImpl<int64_t> &steps,
+                          SmallVectorImpl<int64_t> &sizes, std::string &error);
+/// Pad: per-dimension low and high padding.
+LogicalResult padParams(const NodeDesc &n, ArrayRef<int64_t> shape,
+                        SmallVectorImpl<int64_t> &low, SmallVectorImpl<int64_t> &high,
+                        std::string &error);
+/// Split: the sizes of the outputs along the axis of size `dim`.
+LogicalResult splitSizes(const NodeDesc &n, int64_t dim, unsigned numOutputs,
+                         SmallVectorImpl<int64_t> &sizes, std::string &error);
+
 } // namespace mlir::tern::onnx_import
 
 #endif // TERN_LIB_IMPORT_ONNX_ONNXINFERENCE_H

@@ -131,7 +131,8 @@ private:
   MLIRContext *ctx;
   OpBuilder builder;
   std::string displayName, dataDir;
-  const ONNXImportOptions &options;
+  // A copy: symbolic dimensions bound from the given input shapes are added.
+  ONNXImportOptions options;
   Location fileLoc;
   int64_t defaultOpset = 0, ternOpset = 0;
   std::vector<llvm::StringMap<Value>> scopes;
@@ -212,7 +213,8 @@ FailureOr<RankedTensorType> Reader::inputType(const ::onnx::ValueInfoProto &info
       if (it == options.dimValues.end()) {
         fileError() << "graph input '" << name << "' has symbolic dimension '"
                     << dim.dim_param() << "' (dimension " << i
-                    << "); give it a value (e.g. --onnx-dim=" << dim.dim_param() << "=1)";
+                    << "); give it a value (ternc --dim=" << dim.dim_param()
+                    << "=N, tern-translate --onnx-dim=" << dim.dim_param() << "=N)";
         return failure();
       }
       shape.push_back(it->second);
@@ -1075,6 +1077,25 @@ OwningOpRef<ModuleOp> Reader::run(::onnx::ModelProto &model) {
     initNames.insert(init.name());
   SmallVector<Type> argTypes;
   SmallVector<std::string> argNames;
+  // Bind symbolic dimensions from the shapes the caller has for the inputs.
+  size_t position = 0;
+  for (const auto &in : graph.input()) {
+    if (initNames.contains(in.name()))
+      continue;
+    size_t p = position++;
+    if (p >= options.inputShapes.size() || !in.type().has_tensor_type() ||
+        !in.type().tensor_type().has_shape())
+      continue;
+    const auto &shape = in.type().tensor_type().shape();
+    const std::vector<int64_t> &given = options.inputShapes[p];
+    if (static_cast<int64_t>(given.size()) != shape.dim_size())
+      continue; // the rank mismatch is reported when the inputs are checked
+    for (int i = 0; i < shape.dim_size(); ++i) {
+      if (!shape.dim(i).has_dim_param() || options.dimValues.count(shape.dim(i).dim_param()))
+        continue;
+      options.dimValues[shape.dim(i).dim_param()] = given[i];
+    }
+  }
   for (const auto &in : graph.input()) {
     if (initNames.contains(in.name()))
       continue;

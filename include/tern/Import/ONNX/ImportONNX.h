@@ -13,6 +13,7 @@
 #include "llvm/ADT/StringMap.h"
 
 #include <string>
+#include <vector>
 
 namespace mlir::tern {
 
@@ -20,6 +21,10 @@ struct ONNXImportOptions {
   /// Values for symbolic input dimensions (ONNX dim_param), by name. A
   /// symbolic dimension without a value is an error naming the input.
   llvm::StringMap<int64_t> dimValues;
+  /// Shapes of the graph inputs, by position (e.g. the arrays given to
+  /// `ternc run`): symbolic dimensions without a dimValues entry take their
+  /// value from here; a symbol bound to two different sizes is an error.
+  std::vector<std::vector<int64_t>> inputShapes;
   /// Directory that external-data locations are relative to; empty means
   /// the directory of the model file.
   std::string externalDataDir;
