@@ -230,3 +230,19 @@ def test_threads_agree(tmp_path):
         results.append(np.load(tmp_path / f"y{threads}.npy"))
     np.testing.assert_array_equal(results[0], results[1])
     assert_close(results[0], expected[0])
+
+
+@pytest.mark.parametrize("seq", [None, 3], ids=["step", "sequence"])
+def test_inputs_are_not_modified(tmp_path, seq):
+    """The compiled model treats its inputs as read-only (the state input in particular),
+    so calling it twice on the same arrays gives the same result."""
+    text, inputs, expected = M.mlgru_model(np.random.default_rng(12), seq=seq)
+    model, _ = compile_text(tmp_path, text)
+    before = [a.copy() for a in inputs]
+    first = model(*inputs)
+    for a, b in zip(inputs, before):
+        np.testing.assert_array_equal(a, b)
+    second = model(*inputs)
+    for x, y in zip(first, second):
+        np.testing.assert_array_equal(x, y)
+    assert_close(first[1], expected[1])

@@ -68,6 +68,10 @@ FailureOr<ModelSignature> prepareModelFunction(ModuleOp module) {
     return failure();
   found.setName(kModelFunctionName);
   found->setAttr("llvm.emit_c_interface", UnitAttr::get(module.getContext()));
+  // Inputs belong to the caller: bufferization must not update them in place
+  // (a recurrent state input would otherwise be overwritten).
+  for (unsigned i = 0; i < found.getNumArguments(); ++i)
+    found.setArgAttr(i, "bufferization.writable", BoolAttr::get(module.getContext(), false));
   return sig;
 }
 
@@ -378,13 +382,28 @@ LogicalResult linkModelLibrary(Location loc, StringRef objectPath, StringRef wra
                             << TERN_HOST_CC << " and cc)";
     compiler = *found;
   }
+  // Only the C ABI is exported, and references inside the library bind to
+  // its own definitions: several models loaded into one process (Python, a
+  // server) must not resolve each other's tern_model_main.
+  SmallString<128> versionScript(wrapperPath);
+  llvm::sys::path::replace_extension(versionScript, "map");
+  {
+    std::error_code ec;
+    llvm::raw_fd_ostream os(versionScript, ec);
+    if (ec)
+      return emitError(loc) << "cannot write " << versionScript << ": " << ec.message();
+    os << "{ global: tern_model_*; local: *; };\n";
+  }
+  std::string versionFlag = ("-Wl,--version-script=" + versionScript).str();
   // OpenMP threads come from LLVM's libomp; the rpath lets the library load
   // without LD_LIBRARY_PATH.
   SmallVector<StringRef> args = {compiler, "-shared", "-fPIC", "-O2", "-w", "-o", outputPath,
-                                 wrapperPath, objectPath, "-L" TERN_OMP_LIB_DIR,
-                                 "-Wl,-rpath," TERN_OMP_LIB_DIR, "-lomp", "-lm"};
+                                 wrapperPath, objectPath, "-Wl,-Bsymbolic", versionFlag,
+                                 "-L" TERN_OMP_LIB_DIR, "-Wl,-rpath," TERN_OMP_LIB_DIR, "-lomp",
+                                 "-lm"};
   std::string message;
   int rc = llvm::sys::ExecuteAndWait(compiler, args, std::nullopt, {}, 0, 0, &message);
+  llvm::sys::fs::remove(versionScript);
   if (rc != 0)
     return emitError(loc) << "linking the model library failed (" << compiler << " exited with "
                           << rc << (message.empty() ? "" : ": " + message) << ")";
