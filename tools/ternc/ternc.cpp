@@ -100,7 +100,8 @@ int fail(const Twine &message) {
   return 1;
 }
 
-OwningOpRef<ModuleOp> loadModel(MLIRContext &ctx, llvm::SourceMgr &sourceMgr) {
+OwningOpRef<ModuleOp> loadModel(MLIRContext &ctx, llvm::SourceMgr &sourceMgr,
+                                const std::vector<rt::Array> *givenInputs = nullptr) {
   StringRef ext = llvm::sys::path::extension(modelPath);
   if (ext == ".mlir")
     return parseSourceFile<ModuleOp>(modelPath, sourceMgr, &ctx);
@@ -115,6 +116,11 @@ OwningOpRef<ModuleOp> loadModel(MLIRContext &ctx, llvm::SourceMgr &sourceMgr) {
     }
     options.dimValues[name] = n;
   }
+  // `ternc run` binds symbolic dimensions (a batch, a sequence length) from
+  // the arrays it was given.
+  if (givenInputs)
+    for (const rt::Array &a : *givenInputs)
+      options.inputShapes.push_back(a.shape);
   return mt::importONNXFile(modelPath, &ctx, options);
 #else
   fail("this ternc was built without the ONNX importer; give a .mlir file");
@@ -304,7 +310,7 @@ int runCommand(MLIRContext &ctx) {
   llvm::SourceMgr sourceMgr;
   SourceMgrDiagnosticHandler handler(sourceMgr, &ctx);
   progress.step("importing " + modelPath);
-  OwningOpRef<ModuleOp> module = loadModel(ctx, sourceMgr);
+  OwningOpRef<ModuleOp> module = loadModel(ctx, sourceMgr, &in);
   if (!module)
     return 1;
   mt::ModelSignature sig;
