@@ -2,6 +2,7 @@
 #include "Tern/TernOps.h"
 #include "tern/InitAllPasses.h"
 #include "tern/Target/CPU/CPUTarget.h"
+#include "tern/Target/CUDA/CUDATarget.h"
 #include "ONNX/ONNXOps.h"
 #include "tern/Import/ONNX/ImportONNX.h"
 
@@ -18,6 +19,7 @@ int main(int argc, char **argv) {
   registry.insert<mlir::tern::TernDialect, mlir::tern::ONNXDialect>();
   mlir::tern::registerAllTernPasses();
   mlir::tern::registerCPUPipelines();
+  mlir::tern::registerCUDAPipelines();
   mlir::tern::registerONNXImportPasses();
   return mlir::asMainReturnCode(
       mlir::MlirOptMain(argc, argv, "Tern optimizer driver\n", registry));

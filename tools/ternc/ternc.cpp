@@ -10,6 +10,7 @@
 #include "tern/InitAllPasses.h"
 #include "tern/Runtime/Model.h"
 #include "tern/Target/CPU/CPUTarget.h"
+#include "tern/Target/CUDA/CUDATarget.h"
 #ifdef TERN_HAVE_ONNX_IMPORT
 #include "tern/Import/ONNX/ImportONNX.h"
 #endif
@@ -43,7 +44,7 @@ namespace mt = mlir::tern;
 static cl::OptionCategory ternCategory("ternc options");
 static cl::opt<std::string> modelPath(cl::Positional, cl::desc("<model.onnx | model.onnxtxt | model.mlir>"),
                                       cl::Required, cl::cat(ternCategory));
-static cl::opt<std::string> target("target", cl::desc("Backend: cpu"), cl::init("cpu"),
+static cl::opt<std::string> target("target", cl::desc("Backend: cpu or cuda"), cl::init("cpu"),
                                    cl::cat(ternCategory));
 static cl::opt<std::string> outputPath("o", cl::desc("Output file"), cl::value_desc("path"),
                                        cl::cat(ternCategory));
@@ -201,9 +202,43 @@ LogicalResult buildLibrary(ModuleOp module, const mt::ModelSignature &sig, Strin
   return mt::buildModelLibrary(module, sig, codegenOptions(), soPath);
 }
 
+/// The CUDA backend: tern level -> tern-cuda-prepare -> CUDA C++ -> nvcc
+/// (see lib/Target/CUDA); `kind` is so, cu, mlir or header.
+LogicalResult buildCUDA(ModuleOp module, StringRef out, StringRef kind, Progress &progress) {
+  mt::ModelSignature sig;
+  if (failed(lowerForCPU(module, "tern", sig, progress)))
+    return failure();
+  return mt::compileForCUDA(module, kind, out, mt::CUDABuildOptions(),
+                            printPipeline ? &llvm::errs() : nullptr,
+                            [&](StringRef s) { progress.step(s); });
+}
+
+int compileCUDACommand(MLIRContext &ctx) {
+  std::string kind = emit;
+  static const char *kinds[] = {"so", "cu", "mlir", "header"};
+  if (!llvm::is_contained(kinds, StringRef(kind)))
+    return fail("unknown --emit '" + kind + "' for --target=cuda (so, cu, mlir, header)");
+  if (outputPath.empty() && kind != "mlir" && kind != "header")
+    return fail("compile needs -o OUTPUT");
+  Progress progress;
+  llvm::SourceMgr sourceMgr;
+  SourceMgrDiagnosticHandler handler(sourceMgr, &ctx);
+  progress.step("importing " + modelPath);
+  OwningOpRef<ModuleOp> module = loadModel(ctx, sourceMgr);
+  if (!module)
+    return 1;
+  std::string out = outputPath.empty() ? "-" : outputPath.getValue();
+  if (failed(buildCUDA(*module, out, kind, progress)))
+    return 1;
+  progress.step("wrote " + out);
+  return 0;
+}
+
 int compileCommand(MLIRContext &ctx) {
+  if (target == "cuda")
+    return compileCUDACommand(ctx);
   if (target != "cpu")
-    return fail("unknown --target '" + target + "' (available: cpu)");
+    return fail("unknown --target '" + target + "' (available: cpu, cuda)");
   if (outputPath.empty() && emit != "mlir" && emit != "llvm" && emit != "asm" && emit != "header")
     return fail("compile needs -o OUTPUT");
   static const char *kinds[] = {"so", "obj", "asm", "llvm", "mlir", "header"};
@@ -290,8 +325,14 @@ void printSummary(const rt::TensorInfo &info, const rt::Array &a) {
 }
 
 int runCommand(MLIRContext &ctx) {
-  if (target != "cpu")
-    return fail("unknown --target '" + target + "' for run (available: cpu)");
+  if (target != "cpu" && target != "cuda")
+    return fail("unknown --target '" + target + "' for run (available: cpu, cuda)");
+  if (target == "cuda") {
+    std::string why;
+    if (mt::countCUDADevices(why) == 0)
+      return fail("no CUDA GPU found (" + why + "): `ternc run --target=cuda` needs an NVIDIA "
+                  "GPU; `ternc compile --target=cuda` works without one");
+  }
   std::vector<rt::Array> in;
   for (const std::string &spec : inputs) {
     if (spec.empty() || spec[0] != '@')
@@ -313,15 +354,23 @@ int runCommand(MLIRContext &ctx) {
   OwningOpRef<ModuleOp> module = loadModel(ctx, sourceMgr, &in);
   if (!module)
     return 1;
-  mt::ModelSignature sig;
-  if (failed(lowerForCPU(*module, "llvm", sig, progress)))
-    return 1;
   SmallString<128> soPath;
   if (std::error_code ec = llvm::sys::fs::createTemporaryFile("ternc-model", "so", soPath))
     return fail("cannot create a temporary file: " + ec.message());
   llvm::FileRemover removeSo(soPath);
-  if (failed(buildLibrary(*module, sig, soPath, progress)))
-    return 1;
+  SmallString<128> headerPath(soPath);
+  llvm::sys::path::replace_extension(headerPath, "h");
+  llvm::FileRemover removeHeader(target == "cuda" ? headerPath.str() : "");
+  if (target == "cuda") {
+    if (failed(buildCUDA(*module, soPath, "so", progress)))
+      return 1;
+  } else {
+    mt::ModelSignature sig;
+    if (failed(lowerForCPU(*module, "llvm", sig, progress)))
+      return 1;
+    if (failed(buildLibrary(*module, sig, soPath, progress)))
+      return 1;
+  }
   std::string error;
   std::unique_ptr<rt::Model> model = rt::Model::load(std::string(soPath), error);
   if (!model)

@@ -1,0 +1,94 @@
+//===- CUDATarget.h - the CUDA backend: pipeline, emitter, artifacts ------===//
+//
+// The CUDA backend lowers a model at the tern level to a sequence of kernel
+// launches and emits one CUDA C++ translation unit: Tern's kernel library
+// (lib/Target/CUDA/kernels/tern_cuda_kernels.cuh), kernels generated for the
+// model (fused GEMV/GEMM epilogues, element-wise and reduction kernels), and a
+// host launcher exporting the C ABI of tern_runtime.h. Weights are packed at
+// compile time into one binary blob that the launcher uploads once.
+//
+//===----------------------------------------------------------------------===//
+#ifndef TERN_TARGET_CUDA_CUDATARGET_H
+#define TERN_TARGET_CUDA_CUDATARGET_H
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Pass/PassManager.h"
+
+#include <string>
+#include <vector>
+
+namespace mlir::tern {
+
+/// tern ops -> the form the CUDA emitter reads (`tern-cuda-prepare`): weight
+/// quantization folded, layers decomposed into rmsnorm / act_quant / tmatmul
+/// and linalg.generic, named linalg ops generalized, element-wise generics
+/// fused (so a tmatmul's rescale and the MLGRU gate math form one generic).
+void buildCUDAPreparePipeline(OpPassManager &pm);
+/// Registers `tern-cuda-prepare`.
+void registerCUDAPipelines();
+/// Registers `--tern-to-cuda` (prepared module -> CUDA C++) in a translation
+/// driver.
+void registerCUDATranslation();
+
+struct CUDAEmitOptions {
+  /// The weights file the generated source includes with `.incbin`; empty:
+  /// the source expects -DTERN_WEIGHTS_FILE="path".
+  std::string weightsPath;
+};
+
+/// What the emitter produced for one model function.
+struct CUDAModelSource {
+  std::string source;            ///< the .cu translation unit
+  std::vector<char> weights;     ///< the weight blob (packed ternary + float constants)
+  int64_t arenaBytes = 0;        ///< device memory for activations and staging
+  unsigned numLaunches = 0;      ///< kernel launches per run (outside loops)
+};
+
+/// Appends the GPU layout of a [rows, cols] ternary matrix packed like
+/// #tern.ternary (2-bit codes, 4 per byte) to `out`: uint2 {nonzero, negative}
+/// bit masks per 32 weights, row-major, then int32 count of -1 weights per row
+/// (see lib/Target/CUDA/kernels/tern_cuda_kernels.cuh).
+void packTernaryForCUDA(llvm::ArrayRef<uint8_t> packed, int64_t rows, int64_t cols,
+                        std::vector<char> &out);
+
+/// Emits the CUDA translation unit for `fn` (the module must be in the
+/// prepared form). Fails with a diagnostic on ops the backend does not handle.
+FailureOr<CUDAModelSource> emitCUDAModel(func::FuncOp fn, const CUDAEmitOptions &options);
+
+/// The model function of a module: @main, or the only public function.
+FailureOr<func::FuncOp> findCUDAModelFunction(ModuleOp module);
+
+struct CUDABuildOptions {
+  std::string nvcc;                              ///< empty: $TERN_NVCC, /usr/local/cuda/bin/nvcc, PATH
+  std::vector<std::string> archs = {"80", "90"}; ///< SASS for each sm_XX, PTX of the last
+  bool keepSource = false;                       ///< leave model.cu next to the output
+  std::vector<std::string> extraFlags;
+};
+
+/// Writes the source and weights of `model` to a temporary directory and
+/// builds a shared library at `outputPath` with nvcc (-gencode per arch).
+LogicalResult buildCUDALibrary(Location loc, const CUDAModelSource &model,
+                               llvm::StringRef outputPath, const CUDABuildOptions &options);
+
+/// The nvcc to use (see CUDABuildOptions::nvcc), or empty when none is found.
+std::string findNVCC(llvm::StringRef preferred = "");
+
+/// ternc's CUDA path for a module at the tern level: runs tern-cuda-prepare
+/// (printing it to `pipelineLog` when set), emits, and writes `kind`:
+///   so     the shared library (nvcc) and its C header next to it (.h)
+///   cu     the CUDA source and its weights file next to it (.weights)
+///   mlir   the prepared module
+///   header the C header
+/// `progress` is told about each step.
+LogicalResult compileForCUDA(ModuleOp module, llvm::StringRef kind, llvm::StringRef outputPath,
+                             const CUDABuildOptions &options, llvm::raw_ostream *pipelineLog,
+                             llvm::function_ref<void(llvm::StringRef)> progress);
+
+/// Number of CUDA devices through the driver API (libcuda.so.1, loaded at
+/// run time); 0 with a reason in `why` when there is no driver or no GPU.
+int countCUDADevices(std::string &why);
+
+} // namespace mlir::tern
+
+#endif // TERN_TARGET_CUDA_CUDATARGET_H

@@ -1,0 +1,1829 @@
+//===- CUDAEmitter.cpp - prepared tern module -> CUDA C++ -----------------===//
+//
+// Walks the model function (after `tern-cuda-prepare`) and turns it into a
+// sequence of kernel launches on one stream:
+//
+//  * quantization groups: every act_quant (with the RMSNorm before it) that
+//    reads the same input row becomes one launch of
+//    tern_rmsnorm_quant_kernel (mean square once, one absmax + quantization
+//    per member), writing int8 in the interleaved layout the GEMV reads;
+//  * GEMV/GEMM groups: a linalg.generic that consumes tmatmul results (each
+//    used only there) becomes one generated kernel: a warp per output column
+//    runs the multiply-free dot products of every tmatmul of the group for
+//    MT rows, then evaluates the generic's body as the epilogue (rescale,
+//    gates, state update...);
+//  * other linalg.generic ops become generated element-wise / reduction
+//    kernels; slices, concatenations and copies become copies; scf.for
+//    becomes a host loop.
+//
+// Every tensor value gets a dense row-major buffer in one device arena
+// (static shapes; no reuse), constants live in the weight blob.
+//
+//===----------------------------------------------------------------------===//
+#include "tern/Target/CUDA/CUDATarget.h"
+
+#include "Tern/TernOps.h"
+#include "tern/Runtime/tern_runtime.h"
+#include "tern/Target/CPU/CPUTarget.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/Dominance.h"
+
+#include "llvm/ADT/MapVector.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/TypeSwitch.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cmath>
+#include <cstring>
+#include <map>
+
+namespace mlir::tern {
+
+// The kernel library, embedded at build time (see CMakeLists.txt).
+#include "TernCUDAKernels.inc"
+
+namespace {
+
+constexpr int64_t kAlign = 256;
+int64_t alignTo(int64_t n) { return (n + kAlign - 1) / kAlign * kAlign; }
+
+std::string floatLiteral(double v, bool isF32) {
+  if (std::isnan(v))
+    return isF32 ? "((float)NAN)" : "((double)NAN)";
+  if (std::isinf(v))
+    return std::string(v < 0 ? "-" : "") + (isF32 ? "((float)INFINITY)" : "((double)INFINITY)");
+  char buf[64];
+  snprintf(buf, sizeof buf, "%a", v);
+  return std::string(buf) + (isF32 ? "f" : "");
+}
+
+/// C type of a scalar element type; empty when unsupported.
+std::string cType(Type t) {
+  if (t.isF32()) return "float";
+  if (t.isF64()) return "double";
+  if (t.isIndex()) return "int64_t";
+  if (t.isInteger(1)) return "bool";
+  if (t.isInteger(8)) return "int8_t";
+  if (t.isInteger(16)) return "int16_t";
+  if (t.isInteger(32)) return "int32_t";
+  if (t.isInteger(64)) return "int64_t";
+  return "";
+}
+std::string unsignedCType(Type t) {
+  if (t.isInteger(1)) return "bool";
+  if (t.isInteger(8)) return "uint8_t";
+  if (t.isInteger(16)) return "uint16_t";
+  if (t.isInteger(32)) return "uint32_t";
+  return "uint64_t";
+}
+
+int64_t elemBytes(Type t) {
+  if (t.isIndex()) return 8;
+  if (t.isInteger(1)) return 1;
+  return (t.getIntOrFloatBitWidth() + 7) / 8;
+}
+
+SmallVector<int64_t> denseStrides(ArrayRef<int64_t> shape) {
+  SmallVector<int64_t> strides(shape.size(), 1);
+  for (int64_t d = static_cast<int64_t>(shape.size()) - 2; d >= 0; --d)
+    strides[d] = strides[d + 1] * shape[d + 1];
+  return strides;
+}
+
+int64_t product(ArrayRef<int64_t> v) {
+  int64_t p = 1;
+  for (int64_t x : v) p *= x;
+  return p;
+}
+
+/// Where a tensor's bytes are on the device.
+struct Buffer {
+  enum Kind { Arena, Weights, Input } kind = Arena;
+  int64_t offset = 0;      ///< bytes
+  std::string dynOffset;   ///< host expression added to `offset` (bytes), or empty
+  int input = 0;
+
+  std::string base() const {
+    std::string b = kind == Arena ? "A" : kind == Weights ? "W" : ("((const char *)in[" + std::to_string(input) + "])");
+    std::string s = "(" + b + " + " + std::to_string(offset);
+    if (!dynOffset.empty())
+      s += " + (" + dynOffset + ")";
+    return s + ")";
+  }
+  std::string ptr(StringRef type, bool isConst) const {
+    if (kind != Arena) isConst = true;
+    return "((" + std::string(isConst ? "const " : "") + type.str() + " *)" + base() + ")";
+  }
+};
+
+/// A packed ternary weight in the blob.
+struct PackedWeight {
+  int64_t offset = 0;  ///< uint2 masks [rows][kb], then int32 negcount[rows]
+  int64_t rows = 0, cols = 0, kb = 0;
+  float scale = 1.f;
+};
+
+} // namespace
+
+void packTernaryForCUDA(ArrayRef<uint8_t> packed, int64_t rows, int64_t cols,
+                        std::vector<char> &out) {
+  int64_t kb = (cols + 31) / 32;
+  size_t start = out.size();
+  out.resize(start + rows * kb * 8 + rows * 4, 0);
+  auto *masks = reinterpret_cast<uint32_t *>(out.data() + start);
+  auto *neg = reinterpret_cast<int32_t *>(out.data() + start + rows * kb * 8);
+  for (int64_t n = 0; n < rows; ++n) {
+    int32_t count = 0;
+    for (int64_t k = 0; k < cols; ++k) {
+      int64_t i = n * cols + k;
+      int code = (packed[i / 4] >> (2 * (i % 4))) & 3;
+      if (code == 1)
+        continue;
+      uint32_t bit = 1u << (k % 32);
+      masks[2 * (n * kb + k / 32)] |= bit;
+      if (code == 0) {
+        masks[2 * (n * kb + k / 32) + 1] |= bit;
+        ++count;
+      }
+    }
+    neg[n] = count;
+  }
+}
+
+namespace {
+
+class Emitter {
+public:
+  Emitter(func::FuncOp fn, const CUDAEmitOptions &options)
+      : fn(fn), options(options), dom(fn) {}
+
+  FailureOr<CUDAModelSource> run();
+
+private:
+  // ---- state ----
+  func::FuncOp fn;
+  const CUDAEmitOptions &options;
+  DominanceInfo dom;
+  ModelSignature sig;
+  std::vector<char> blob;
+  int64_t arena = 0;
+  std::string kernels;           // generated device code
+  std::string host;              // body of tern_forward
+  int indent = 1;
+  unsigned kernelCount = 0, launchCount = 0, topLaunches = 0, scalarCount = 0;
+  int loopDepth = 0;
+  DenseMap<Value, Buffer> bufs;
+  DenseMap<Value, Buffer> interleaved;     // i8 activations in the GEMV layout
+  DenseMap<Value, std::string> scalars;    // host scalars: C expressions
+  DenseMap<Value, PackedWeight> weights;   // tern.constant values
+  DenseMap<Operation *, SmallVector<TMatmulOp>> gemmGroups; // generic -> its tmatmuls
+  DenseSet<Operation *> absorbed;          // ops emitted as part of another launch
+  DenseSet<Value> views;                   // values aliasing another value's buffer
+
+  // ---- helpers ----
+  void line(const Twine &t) {
+    host.append(2 * indent, ' ');
+    host += t.str();
+    host += "\n";
+  }
+  Buffer allocate(int64_t bytes) {
+    Buffer b;
+    b.kind = Buffer::Arena;
+    b.offset = arena;
+    arena += alignTo(std::max<int64_t>(bytes, 1));
+    return b;
+  }
+  Buffer allocateFor(Value v) {
+    auto t = cast<RankedTensorType>(v.getType());
+    return bufs[v] = allocate(t.getNumElements() * elemBytes(t.getElementType()));
+  }
+  int64_t addToBlob(const char *data, size_t n) {
+    int64_t off = static_cast<int64_t>(blob.size());
+    blob.insert(blob.end(), data, data + n);
+    blob.resize(alignTo(static_cast<int64_t>(blob.size())), 0);
+    return off;
+  }
+  std::string newScalar() { return "s" + std::to_string(scalarCount++); }
+  std::string kernelName() { return "tern_k" + std::to_string(kernelCount++); }
+  void countLaunch() {
+    ++launchCount;
+    if (loopDepth == 0)
+      ++topLaunches;
+  }
+
+  FailureOr<Buffer> bufferOf(Operation *user, Value v) {
+    auto it = bufs.find(v);
+    if (it == bufs.end())
+      return user->emitError("CUDA backend: no device buffer for operand ") << v.getType(),
+             failure();
+    return it->second;
+  }
+  FailureOr<std::string> scalarOf(Operation *user, Value v) {
+    auto it = scalars.find(v);
+    if (it == scalars.end())
+      return user->emitError("CUDA backend: the host does not know the value of an operand of type ")
+                 << v.getType(),
+             failure();
+    return it->second;
+  }
+  std::string ptrOf(const Buffer &b, Type elem, bool isConst) { return b.ptr(cType(elem), isConst); }
+
+  void emitMemcpy(const std::string &dst, const std::string &src, int64_t bytes) {
+    line("TERN_CHECK(cudaMemcpyAsync(" + dst + ", " + src + ", " + std::to_string(bytes) +
+         ", cudaMemcpyDeviceToDevice, stream));");
+  }
+
+  // ---- ops ----
+  LogicalResult emitBlock(Block &block);
+  LogicalResult emitOp(Operation *op);
+  LogicalResult emitConstant(arith::ConstantOp op);
+  LogicalResult emitTernConstant(ConstantOp op);
+  LogicalResult emitQuantGroup(ActQuantOp first);
+  LogicalResult emitRMSNorm(RMSNormOp op);
+  LogicalResult emitGemmGroup(Operation *generic, ArrayRef<TMatmulOp> mms);
+  LogicalResult emitGeneric(linalg::GenericOp op);
+  LogicalResult emitExtractSlice(tensor::ExtractSliceOp op);
+  LogicalResult emitInsertSlice(tensor::InsertSliceOp op);
+  LogicalResult emitConcat(tensor::ConcatOp op);
+  LogicalResult emitPad(tensor::PadOp op);
+  LogicalResult emitFill(Value result, Value fillValue, int64_t n, Type elem);
+  LogicalResult emitFor(scf::ForOp op);
+  LogicalResult emitHostScalar(Operation *op);
+  FailureOr<Buffer> interleavedInput(Operation *user, Value xq);
+  void emitStridedCopy(const std::string &src, const std::string &dst, Type elem,
+                       ArrayRef<int64_t> shape, ArrayRef<int64_t> srcStrides,
+                       ArrayRef<int64_t> dstStrides);
+
+  void analyze(Block &block);
+
+  // ---- generated kernels ----
+  struct KernelParams {
+    SmallVector<std::string> decls, args; // kernel parameters, host arguments
+    DenseMap<Value, std::string> captured;
+    unsigned next = 0;
+    std::string add(const std::string &decl, const std::string &arg) {
+      std::string name = "p" + std::to_string(next++);
+      decls.push_back(decl + " " + name);
+      args.push_back(arg);
+      return name;
+    }
+  };
+  /// Emits the body of a linalg region as C statements into `os`. `argExpr`
+  /// gives the expression of each block argument, `dimExpr` of each loop
+  /// dimension; the yielded expressions are returned.
+  FailureOr<SmallVector<std::string>> emitRegionBody(
+      Block &body, function_ref<std::string(BlockArgument)> argExpr,
+      ArrayRef<std::string> dimExpr, KernelParams &params, llvm::raw_ostream &os,
+      StringRef indentStr);
+  FailureOr<std::string> captureScalar(Operation *user, Value v, KernelParams &params);
+  FailureOr<std::string> captureTensor(Operation *user, Value v, KernelParams &params);
+  static std::string affineExpr(AffineExpr e, ArrayRef<std::string> dims);
+  static std::string offsetExpr(AffineMap map, ArrayRef<int64_t> shape, ArrayRef<std::string> dims);
+
+  std::string assemble(int64_t weightsBytes);
+};
+
+// ----------------------------------------------------------------------------
+// Analysis: which tmatmuls fuse into which generic
+// ----------------------------------------------------------------------------
+
+bool isElementwiseGeneric(linalg::GenericOp g) {
+  return g.getNumReductionLoops() == 0 && g.getNumDpsInits() >= 1 &&
+         llvm::all_of(g.getIndexingMapsArray(),
+                      [](AffineMap m) { return m.isProjectedPermutation(/*allowZeroInResults=*/true); });
+}
+
+void Emitter::analyze(Block &block) {
+  for (Operation &op : block) {
+    for (Region &r : op.getRegions())
+      for (Block &b : r)
+        if (!isa<linalg::GenericOp>(op))
+          analyze(b);
+    auto g = dyn_cast<linalg::GenericOp>(op);
+    if (!g || !isElementwiseGeneric(g))
+      continue;
+    auto outType = dyn_cast<RankedTensorType>(g.getResult(0).getType());
+    if (!outType)
+      continue;
+    SmallVector<TMatmulOp> mms;
+    SmallVector<int64_t> ranges = g.getStaticLoopRanges();
+    for (OpOperand *in : g.getDpsInputOperands()) {
+      auto mm = in->get().getDefiningOp<TMatmulOp>();
+      if (!mm || !mm->hasOneUse() || mm->getBlock() != &block ||
+          !g.getMatchingIndexingMap(in).isIdentity() ||
+          ArrayRef<int64_t>(ranges) != mm.getResult().getType().getShape() ||
+          llvm::is_contained(mms, mm))
+        continue;
+      mms.push_back(mm);
+    }
+    if (mms.empty())
+      continue;
+    gemmGroups[g] = mms;
+    for (TMatmulOp mm : mms)
+      absorbed.insert(mm);
+  }
+}
+
+// ----------------------------------------------------------------------------
+// Constants
+// ----------------------------------------------------------------------------
+
+LogicalResult Emitter::emitConstant(arith::ConstantOp op) {
+  Type type = op.getType();
+  if (auto tensor = dyn_cast<RankedTensorType>(type)) {
+    Type elem = tensor.getElementType();
+    if (cType(elem).empty())
+      return op.emitError("CUDA backend: unsupported constant element type ") << elem;
+    int64_t n = tensor.getNumElements(), eb = elemBytes(elem);
+    std::vector<char> data(n * eb);
+    Attribute value = op.getValue();
+    if (auto resource = dyn_cast<DenseResourceElementsAttr>(value)) {
+      AsmResourceBlob *b = resource.getRawHandle().getBlob();
+      if (!b || b->getData().size() != data.size())
+        return op.emitError("CUDA backend: constant resource blob is missing or has the wrong size");
+      std::memcpy(data.data(), b->getData().data(), data.size());
+    } else if (auto dense = dyn_cast<DenseElementsAttr>(value)) {
+      if (elem.isInteger(1)) {
+        int64_t i = 0;
+        for (bool v : dense.getValues<bool>())
+          data[i++] = v;
+      } else if (dense.isSplat()) {
+        ArrayRef<char> raw = dense.getRawData();
+        for (int64_t i = 0; i < n; ++i)
+          std::memcpy(data.data() + i * eb, raw.data(), eb);
+      } else {
+        ArrayRef<char> raw = dense.getRawData();
+        if (static_cast<int64_t>(raw.size()) != n * eb)
+          return op.emitError("CUDA backend: unexpected constant layout");
+        std::memcpy(data.data(), raw.data(), raw.size());
+      }
+    } else {
+      return op.emitError("CUDA backend: unsupported constant attribute");
+    }
+    Buffer b;
+    b.kind = Buffer::Weights;
+    b.offset = addToBlob(data.data(), data.size());
+    bufs[op.getResult()] = b;
+    return success();
+  }
+  Attribute value = op.getValue();
+  if (auto f = dyn_cast<FloatAttr>(value)) {
+    scalars[op.getResult()] = floatLiteral(f.getValueAsDouble(), f.getType().isF32());
+    return success();
+  }
+  if (auto i = dyn_cast<IntegerAttr>(value)) {
+    if (i.getType().isInteger(1))
+      scalars[op.getResult()] = i.getValue().getBoolValue() ? "true" : "false";
+    else
+      scalars[op.getResult()] = "((" + cType(i.getType()) + ")" +
+                                std::to_string(i.getValue().getSExtValue()) + "LL)";
+    return success();
+  }
+  return op.emitError("CUDA backend: unsupported constant");
+}
+
+LogicalResult Emitter::emitTernConstant(ConstantOp op) {
+  TernaryAttr attr = op.getValue();
+  TernaryType type = attr.getType();
+  ArrayRef<uint8_t> bytes = attr.getPackedBytes();
+  int64_t rows = type.getRows(), cols = type.getCols();
+  if (static_cast<int64_t>(bytes.size()) != (rows * cols + 3) / 4)
+    return op.emitError("CUDA backend: ternary weight blob is missing or has the wrong size");
+  std::vector<char> packed;
+  packTernaryForCUDA(bytes, rows, cols, packed);
+  PackedWeight w;
+  w.offset = addToBlob(packed.data(), packed.size());
+  w.rows = rows;
+  w.cols = cols;
+  w.kb = (cols + 31) / 32;
+  w.scale = attr.getScaleValue();
+  weights[op.getResult()] = w;
+  return success();
+}
+
+// ----------------------------------------------------------------------------
+// Fused RMSNorm + act_quant
+// ----------------------------------------------------------------------------
+
+/// The RMSNorm an act_quant absorbs: its input's producer when used only there.
+RMSNormOp absorbedNorm(ActQuantOp q) {
+  auto norm = q.getInput().getDefiningOp<RMSNormOp>();
+  if (norm && norm->hasOneUse() && norm->getBlock() == q->getBlock())
+    return norm;
+  return nullptr;
+}
+Value quantBase(ActQuantOp q) {
+  RMSNormOp norm = absorbedNorm(q);
+  return norm ? norm.getInput() : q.getInput();
+}
+
+bool onlyFeedsTMatmul(Value xq) {
+  return llvm::all_of(xq.getUsers(), [&](Operation *u) {
+    auto mm = dyn_cast<TMatmulOp>(u);
+    return mm && mm.getInput() == xq;
+  });
+}
+
+LogicalResult Emitter::emitQuantGroup(ActQuantOp first) {
+  Value base = quantBase(first);
+  SmallVector<ActQuantOp> members = {first};
+  for (Operation *op = first->getNextNode(); op && members.size() < 4; op = op->getNextNode()) {
+    auto q = dyn_cast<ActQuantOp>(op);
+    if (!q || absorbed.contains(q) || quantBase(q) != base)
+      continue;
+    RMSNormOp norm = absorbedNorm(q);
+    if (norm && norm.getWeight() && !dom.properlyDominates(norm.getWeight(), first))
+      continue;
+    members.push_back(q);
+  }
+  auto inType = cast<RankedTensorType>(base.getType());
+  int64_t K = inType.getShape().back(), rows = inType.getNumElements() / std::max<int64_t>(K, 1);
+  int64_t kb = (K + 31) / 32, kp = 32 * kb;
+  FailureOr<Buffer> x = bufferOf(first, base);
+  if (failed(x))
+    return failure();
+  line("{ // fused rmsnorm + act_quant: " + std::to_string(members.size()) + " output(s), " +
+       std::to_string(rows) + " row(s) of " + std::to_string(K));
+  ++indent;
+  line("TernQuantGroup g = {};");
+  line("g.count = " + std::to_string(members.size()) + ";");
+  for (auto [i, q] : llvm::enumerate(members)) {
+    absorbed.insert(q);
+    RMSNormOp norm = absorbedNorm(q);
+    if (norm)
+      absorbed.insert(norm);
+    std::string normPtr = "nullptr";
+    if (norm && norm.getWeight()) {
+      FailureOr<Buffer> w = bufferOf(q, norm.getWeight());
+      if (failed(w))
+        return failure();
+      normPtr = w->ptr("float", true);
+    }
+    std::string xqPtr = "nullptr", natPtr = "nullptr";
+    if (!q.getOutput().use_empty()) {
+      Buffer il = allocate(rows * kp);
+      interleaved[q.getOutput()] = il;
+      xqPtr = il.ptr("int8_t", false);
+    }
+    if (!onlyFeedsTMatmul(q.getOutput()))
+      natPtr = allocateFor(q.getOutput()).ptr("int8_t", false);
+    Buffer sx = allocateFor(q.getScale());
+    std::string idx = "g.out[" + std::to_string(i) + "].";
+    line(idx + "norm = " + normPtr + "; " + idx + "xq = " + xqPtr + "; " + idx +
+         "xq_natural = " + natPtr + ";");
+    line(idx + "sx = " + sx.ptr("float", false) + "; " + idx + "eps = " +
+         floatLiteral(norm ? norm.getEps().convertToFloat() : 0.0, true) + "; " + idx + "rms = " +
+         (norm ? "1" : "0") + "; " + idx + "bits = " + std::to_string(q.getBits()) + ";");
+  }
+  line("tern_rmsnorm_quant_kernel<<<" + std::to_string(rows) + ", TERN_ROW_THREADS, 0, stream>>>(" +
+       x->ptr("float", true) + ", " + std::to_string(K) + ", " + std::to_string(kp) + ", g);");
+  countLaunch();
+  --indent;
+  line("}");
+  return success();
+}
+
+LogicalResult Emitter::emitRMSNorm(RMSNormOp op) {
+  auto type = op.getInput().getType();
+  int64_t K = type.getShape().back(), rows = type.getNumElements() / std::max<int64_t>(K, 1);
+  FailureOr<Buffer> x = bufferOf(op, op.getInput());
+  if (failed(x))
+    return failure();
+  std::string w = "nullptr";
+  if (op.getWeight()) {
+    FailureOr<Buffer> wb = bufferOf(op, op.getWeight());
+    if (failed(wb))
+      return failure();
+    w = wb->ptr("float", true);
+  }
+  Buffer y = allocateFor(op.getResult());
+  line("tern_rmsnorm_kernel<<<" + std::to_string(rows) + ", TERN_ROW_THREADS, 0, stream>>>(" +
+       x->ptr("float", true) + ", " + w + ", " + y.ptr("float", false) + ", " + std::to_string(K) +
+       ", " + floatLiteral(op.getEps().convertToFloat(), true) + "); // rmsnorm");
+  countLaunch();
+  return success();
+}
+
+FailureOr<Buffer> Emitter::interleavedInput(Operation *user, Value xq) {
+  auto it = interleaved.find(xq);
+  if (it != interleaved.end())
+    return it->second;
+  FailureOr<Buffer> nat = bufferOf(user, xq);
+  if (failed(nat))
+    return failure();
+  auto type = cast<RankedTensorType>(xq.getType());
+  int64_t K = type.getShape().back(), rows = type.getNumElements() / std::max<int64_t>(K, 1);
+  int64_t kp = 32 * ((K + 31) / 32);
+  Buffer il = allocate(rows * kp);
+  line("tern_interleave_kernel<<<tern_grid_for(" + std::to_string(rows * kp) +
+       ", 256), 256, 0, stream>>>(" + nat->ptr("int8_t", true) + ", " + il.ptr("int8_t", false) +
+       ", " + std::to_string(rows) + ", " + std::to_string(K) + ", " + std::to_string(kp) + ");");
+  countLaunch();
+  interleaved[xq] = il;
+  return il;
+}
+
+// ----------------------------------------------------------------------------
+// Region bodies as C
+// ----------------------------------------------------------------------------
+
+std::string Emitter::affineExpr(AffineExpr e, ArrayRef<std::string> dims) {
+  if (auto d = dyn_cast<AffineDimExpr>(e))
+    return dims[d.getPosition()];
+  if (auto c = dyn_cast<AffineConstantExpr>(e))
+    return "(int64_t)" + std::to_string(c.getValue());
+  auto bin = cast<AffineBinaryOpExpr>(e);
+  std::string l = affineExpr(bin.getLHS(), dims), r = affineExpr(bin.getRHS(), dims);
+  switch (e.getKind()) {
+  case AffineExprKind::Add: return "(" + l + " + " + r + ")";
+  case AffineExprKind::Mul: return "(" + l + " * " + r + ")";
+  case AffineExprKind::Mod: return "tern_mod(" + l + ", " + r + ")";
+  case AffineExprKind::FloorDiv: return "tern_floordiv(" + l + ", " + r + ")";
+  case AffineExprKind::CeilDiv: return "tern_ceildiv(" + l + ", " + r + ")";
+  default: return "0";
+  }
+}
+
+std::string Emitter::offsetExpr(AffineMap map, ArrayRef<int64_t> shape, ArrayRef<std::string> dims) {
+  SmallVector<int64_t> strides = denseStrides(shape);
+  std::string s = "(int64_t)0";
+  for (unsigned i = 0; i < map.getNumResults(); ++i) {
+    AffineExpr e = map.getResult(i);
+    if (auto c = dyn_cast<AffineConstantExpr>(e); c && c.getValue() == 0)
+      continue;
+    if (shape[i] == 1)
+      continue;
+    s += " + " + affineExpr(e, dims) + " * " + std::to_string(strides[i]);
+  }
+  return s;
+}
+
+FailureOr<std::string> Emitter::captureScalar(Operation *user, Value v, KernelParams &params) {
+  auto it = params.captured.find(v);
+  if (it != params.captured.end())
+    return it->second;
+  FailureOr<std::string> s = scalarOf(user, v);
+  if (failed(s))
+    return failure();
+  // Literals go in as they are; host variables become kernel parameters.
+  if (auto c = v.getDefiningOp<arith::ConstantOp>(); c && !isa<ShapedType>(c.getType()))
+    return params.captured[v] = *s;
+  std::string name = params.add(cType(v.getType()), *s);
+  return params.captured[v] = name;
+}
+
+FailureOr<std::string> Emitter::captureTensor(Operation *user, Value v, KernelParams &params) {
+  auto it = params.captured.find(v);
+  if (it != params.captured.end())
+    return it->second;
+  FailureOr<Buffer> b = bufferOf(user, v);
+  if (failed(b))
+    return failure();
+  Type elem = cast<RankedTensorType>(v.getType()).getElementType();
+  std::string name = params.add("const " + cType(elem) + " *__restrict__", b->ptr(cType(elem), true));
+  return params.captured[v] = name;
+}
+
+static std::string mathFn(StringRef base, Type t) {
+  return t.isF32() ? (base + "f").str() : base.str();
+}
+
+FailureOr<SmallVector<std::string>> Emitter::emitRegionBody(
+    Block &body, function_ref<std::string(BlockArgument)> argExpr, ArrayRef<std::string> dimExpr,
+    KernelParams &params, llvm::raw_ostream &os, StringRef ind) {
+  DenseMap<Value, std::string> names;
+  unsigned local = 0;
+  auto get = [&](Operation *user, Value v) -> FailureOr<std::string> {
+    auto it = names.find(v);
+    if (it != names.end())
+      return it->second;
+    if (auto arg = dyn_cast<BlockArgument>(v); arg && arg.getOwner() == &body)
+      return names[v] = argExpr(arg);
+    if (isa<ShapedType>(v.getType()))
+      return user->emitError("CUDA backend: a tensor used in a kernel body must be read with tensor.extract"),
+             failure();
+    return captureScalar(user, v, params);
+  };
+  for (Operation &op : body) {
+    if (auto yield = dyn_cast<linalg::YieldOp>(op)) {
+      SmallVector<std::string> out;
+      for (Value v : yield.getValues()) {
+        FailureOr<std::string> e = get(&op, v);
+        if (failed(e))
+          return failure();
+        out.push_back(*e);
+      }
+      return out;
+    }
+    if (op.getNumResults() != 1)
+      return op.emitError("CUDA backend: unsupported op in a kernel body"), failure();
+    Type rt = op.getResult(0).getType();
+    std::string ct = cType(rt);
+    if (ct.empty())
+      return op.emitError("CUDA backend: unsupported type in a kernel body: ") << rt, failure();
+    SmallVector<std::string> a;
+    for (Value v : op.getOperands()) {
+      if (isa<tensor::ExtractOp>(op) && v == op.getOperand(0)) {
+        a.push_back("");
+        continue;
+      }
+      FailureOr<std::string> e = get(&op, v);
+      if (failed(e))
+        return failure();
+      a.push_back(*e);
+    }
+    Type at = op.getNumOperands() ? op.getOperand(0).getType() : rt;
+    std::string uct = unsignedCType(at);
+    std::string e;
+    auto bin = [&](StringRef o) { return "(" + a[0] + " " + o.str() + " " + a[1] + ")"; };
+    auto call1 = [&](StringRef f) { return mathFn(f, rt) + "(" + a[0] + ")"; };
+    auto ucast = [&](int i) { return "((" + uct + ")" + a[i] + ")"; };
+    llvm::TypeSwitch<Operation *>(&op)
+        .Case([&](arith::ConstantOp c) {
+          if (auto f = dyn_cast<FloatAttr>(c.getValue()))
+            e = floatLiteral(f.getValueAsDouble(), f.getType().isF32());
+          else if (auto i = dyn_cast<IntegerAttr>(c.getValue()))
+            e = rt.isInteger(1) ? (i.getValue().getBoolValue() ? "true" : "false")
+                                : "((" + ct + ")" + std::to_string(i.getValue().getSExtValue()) + "LL)";
+        })
+        .Case([&](arith::AddFOp) { e = bin("+"); })
+        .Case([&](arith::SubFOp) { e = bin("-"); })
+        .Case([&](arith::MulFOp) { e = bin("*"); })
+        .Case([&](arith::DivFOp) { e = bin("/"); })
+        .Case([&](arith::RemFOp) { e = mathFn("fmod", rt) + "(" + a[0] + ", " + a[1] + ")"; })
+        .Case([&](arith::NegFOp) { e = "(-" + a[0] + ")"; })
+        .Case([&](arith::MaximumFOp) { e = "tern_maximum(" + a[0] + ", " + a[1] + ")"; })
+        .Case([&](arith::MinimumFOp) { e = "tern_minimum(" + a[0] + ", " + a[1] + ")"; })
+        .Case([&](arith::MaxNumFOp) { e = mathFn("fmax", rt) + "(" + a[0] + ", " + a[1] + ")"; })
+        .Case([&](arith::MinNumFOp) { e = mathFn("fmin", rt) + "(" + a[0] + ", " + a[1] + ")"; })
+        .Case([&](arith::AddIOp) { e = bin("+"); })
+        .Case([&](arith::SubIOp) { e = bin("-"); })
+        .Case([&](arith::MulIOp) { e = bin("*"); })
+        .Case([&](arith::DivSIOp) { e = bin("/"); })
+        .Case([&](arith::RemSIOp) { e = bin("%"); })
+        .Case([&](arith::DivUIOp) { e = "(" + ucast(0) + " / " + ucast(1) + ")"; })
+        .Case([&](arith::RemUIOp) { e = "(" + ucast(0) + " % " + ucast(1) + ")"; })
+        .Case([&](arith::FloorDivSIOp) { e = "tern_floordiv(" + a[0] + ", " + a[1] + ")"; })
+        .Case([&](arith::CeilDivSIOp) { e = "tern_ceildiv(" + a[0] + ", " + a[1] + ")"; })
+        .Case([&](arith::AndIOp) { e = bin("&"); })
+        .Case([&](arith::OrIOp) { e = bin("|"); })
+        .Case([&](arith::XOrIOp) { e = bin("^"); })
+        .Case([&](arith::ShLIOp) { e = bin("<<"); })
+        .Case([&](arith::ShRSIOp) { e = bin(">>"); })
+        .Case([&](arith::ShRUIOp) { e = "(" + ucast(0) + " >> " + a[1] + ")"; })
+        .Case([&](arith::MaxSIOp) { e = "max(" + a[0] + ", " + a[1] + ")"; })
+        .Case([&](arith::MinSIOp) { e = "min(" + a[0] + ", " + a[1] + ")"; })
+        .Case([&](arith::MaxUIOp) { e = "max(" + ucast(0) + ", " + ucast(1) + ")"; })
+        .Case([&](arith::MinUIOp) { e = "min(" + ucast(0) + ", " + ucast(1) + ")"; })
+        .Case([&](arith::SelectOp) { e = "(" + a[0] + " ? " + a[1] + " : " + a[2] + ")"; })
+        .Case([&](arith::SIToFPOp) { e = "((" + ct + ")" + a[0] + ")"; })
+        .Case([&](arith::UIToFPOp) { e = "((" + ct + ")" + ucast(0) + ")"; })
+        .Case([&](arith::FPToSIOp) { e = "((" + ct + ")" + a[0] + ")"; })
+        .Case([&](arith::FPToUIOp) { e = "((" + ct + ")(" + unsignedCType(rt) + ")" + a[0] + ")"; })
+        .Case([&](arith::ExtFOp) { e = "((" + ct + ")" + a[0] + ")"; })
+        .Case([&](arith::TruncFOp) { e = "((" + ct + ")" + a[0] + ")"; })
+        .Case([&](arith::ExtUIOp) { e = "((" + ct + ")" + ucast(0) + ")"; })
+        .Case([&](arith::ExtSIOp) {
+          e = at.isInteger(1) ? "(" + a[0] + " ? (" + ct + ")-1 : (" + ct + ")0)"
+                              : "((" + ct + ")" + a[0] + ")";
+        })
+        .Case([&](arith::TruncIOp) { e = rt.isInteger(1) ? "((" + a[0] + " & 1) != 0)" : "((" + ct + ")" + a[0] + ")"; })
+        .Case([&](arith::IndexCastOp) { e = "((" + ct + ")" + a[0] + ")"; })
+        .Case([&](arith::BitcastOp) {
+          e = rt.isF32() ? "__int_as_float(" + a[0] + ")" : rt.isInteger(32) ? "__float_as_int(" + a[0] + ")" : "";
+        })
+        .Case([&](arith::CmpFOp c) {
+          std::string x = a[0], y = a[1];
+          switch (c.getPredicate()) {
+          case arith::CmpFPredicate::AlwaysFalse: e = "false"; break;
+          case arith::CmpFPredicate::OEQ: e = "(" + x + " == " + y + ")"; break;
+          case arith::CmpFPredicate::OGT: e = "(" + x + " > " + y + ")"; break;
+          case arith::CmpFPredicate::OGE: e = "(" + x + " >= " + y + ")"; break;
+          case arith::CmpFPredicate::OLT: e = "(" + x + " < " + y + ")"; break;
+          case arith::CmpFPredicate::OLE: e = "(" + x + " <= " + y + ")"; break;
+          case arith::CmpFPredicate::ONE: e = "(" + x + " < " + y + " || " + x + " > " + y + ")"; break;
+          case arith::CmpFPredicate::ORD: e = "(!isnan(" + x + ") && !isnan(" + y + "))"; break;
+          case arith::CmpFPredicate::UEQ: e = "!(" + x + " < " + y + " || " + x + " > " + y + ")"; break;
+          case arith::CmpFPredicate::UGT: e = "!(" + x + " <= " + y + ")"; break;
+          case arith::CmpFPredicate::UGE: e = "!(" + x + " < " + y + ")"; break;
+          case arith::CmpFPredicate::ULT: e = "!(" + x + " >= " + y + ")"; break;
+          case arith::CmpFPredicate::ULE: e = "!(" + x + " > " + y + ")"; break;
+          case arith::CmpFPredicate::UNE: e = "(" + x + " != " + y + ")"; break;
+          case arith::CmpFPredicate::UNO: e = "(isnan(" + x + ") || isnan(" + y + "))"; break;
+          case arith::CmpFPredicate::AlwaysTrue: e = "true"; break;
+          }
+        })
+        .Case([&](arith::CmpIOp c) {
+          std::string x = a[0], y = a[1], ux = ucast(0), uy = ucast(1);
+          switch (c.getPredicate()) {
+          case arith::CmpIPredicate::eq: e = "(" + x + " == " + y + ")"; break;
+          case arith::CmpIPredicate::ne: e = "(" + x + " != " + y + ")"; break;
+          case arith::CmpIPredicate::slt: e = "(" + x + " < " + y + ")"; break;
+          case arith::CmpIPredicate::sle: e = "(" + x + " <= " + y + ")"; break;
+          case arith::CmpIPredicate::sgt: e = "(" + x + " > " + y + ")"; break;
+          case arith::CmpIPredicate::sge: e = "(" + x + " >= " + y + ")"; break;
+          case arith::CmpIPredicate::ult: e = "(" + ux + " < " + uy + ")"; break;
+          case arith::CmpIPredicate::ule: e = "(" + ux + " <= " + uy + ")"; break;
+          case arith::CmpIPredicate::ugt: e = "(" + ux + " > " + uy + ")"; break;
+          case arith::CmpIPredicate::uge: e = "(" + ux + " >= " + uy + ")"; break;
+          }
+        })
+        .Case([&](math::ExpOp) { e = call1("exp"); })
+        .Case([&](math::Exp2Op) { e = call1("exp2"); })
+        .Case([&](math::ExpM1Op) { e = call1("expm1"); })
+        .Case([&](math::LogOp) { e = call1("log"); })
+        .Case([&](math::Log2Op) { e = call1("log2"); })
+        .Case([&](math::Log10Op) { e = call1("log10"); })
+        .Case([&](math::Log1pOp) { e = call1("log1p"); })
+        .Case([&](math::TanhOp) { e = call1("tanh"); })
+        .Case([&](math::SinhOp) { e = call1("sinh"); })
+        .Case([&](math::CoshOp) { e = call1("cosh"); })
+        .Case([&](math::SinOp) { e = call1("sin"); })
+        .Case([&](math::CosOp) { e = call1("cos"); })
+        .Case([&](math::TanOp) { e = call1("tan"); })
+        .Case([&](math::AtanOp) { e = call1("atan"); })
+        .Case([&](math::AsinOp) { e = call1("asin"); })
+        .Case([&](math::AcosOp) { e = call1("acos"); })
+        .Case([&](math::ErfOp) { e = call1("erf"); })
+        .Case([&](math::SqrtOp) { e = call1("sqrt"); })
+        .Case([&](math::RsqrtOp) { e = "(" + std::string(rt.isF32() ? "1.0f" : "1.0") + " / " + call1("sqrt") + ")"; })
+        .Case([&](math::AbsFOp) { e = call1("fabs"); })
+        .Case([&](math::AbsIOp) { e = "(" + a[0] + " < 0 ? -" + a[0] + " : " + a[0] + ")"; })
+        .Case([&](math::FloorOp) { e = call1("floor"); })
+        .Case([&](math::CeilOp) { e = call1("ceil"); })
+        .Case([&](math::RoundOp) { e = call1("round"); })
+        .Case([&](math::RoundEvenOp) { e = call1("rint"); })
+        .Case([&](math::TruncOp) { e = call1("trunc"); })
+        .Case([&](math::PowFOp) { e = mathFn("pow", rt) + "(" + a[0] + ", " + a[1] + ")"; })
+        .Case([&](math::Atan2Op) { e = mathFn("atan2", rt) + "(" + a[0] + ", " + a[1] + ")"; })
+        .Case([&](math::FmaOp) { e = mathFn("fma", rt) + "(" + a[0] + ", " + a[1] + ", " + a[2] + ")"; })
+        .Case([&](linalg::IndexOp i) {
+          e = i.getDim() < dimExpr.size() ? "((int64_t)" + dimExpr[i.getDim()] + ")" : "";
+        })
+        .Case([&](tensor::ExtractOp x) {
+          FailureOr<std::string> p = captureTensor(&op, x.getTensor(), params);
+          if (failed(p))
+            return;
+          auto tt = x.getTensor().getType();
+          SmallVector<int64_t> strides = denseStrides(tt.getShape());
+          std::string off = "(int64_t)0";
+          for (auto [d, stride] : llvm::enumerate(strides))
+            off += " + (int64_t)" + a[d + 1] + " * " + std::to_string(stride);
+          e = *p + "[" + off + "]";
+        })
+        .Default([&](Operation *) {});
+    if (e.empty())
+      return op.emitError("CUDA backend: unsupported op in a kernel body: ") << op.getName(), failure();
+    std::string name = "v" + std::to_string(local++);
+    os << ind << "const " << ct << " " << name << " = " << e << ";\n";
+    names[op.getResult(0)] = name;
+  }
+  return body.getParentOp()->emitError("CUDA backend: kernel body without a yield"), failure();
+}
+
+// ----------------------------------------------------------------------------
+// GEMV/GEMM groups: tmatmuls + their element-wise epilogue
+// ----------------------------------------------------------------------------
+
+LogicalResult Emitter::emitGemmGroup(Operation *genericOp, ArrayRef<TMatmulOp> mms) {
+  auto generic = dyn_cast_or_null<linalg::GenericOp>(genericOp);
+  TMatmulOp firstMM = mms.front();
+  SmallVector<int64_t> shape(firstMM.getResult().getType().getShape());
+  int64_t N = shape.back(), M = product(shape) / std::max<int64_t>(N, 1);
+  int mt = M <= 1 ? 1 : M <= 2 ? 2 : M <= 4 ? 4 : 8;
+  std::string name = kernelName();
+  KernelParams params;
+  struct MMInfo { std::string x, w, nc; int64_t kb, rowWords; };
+  SmallVector<MMInfo> infos;
+  for (TMatmulOp mm : mms) {
+    auto wit = weights.find(mm.getWeight());
+    if (wit == weights.end())
+      return mm.emitError("CUDA backend: tmatmul weights must be constant (tern.constant)");
+    const PackedWeight &w = wit->second;
+    FailureOr<Buffer> x = interleavedInput(mm, mm.getInput());
+    if (failed(x))
+      return failure();
+    Buffer wb;
+    wb.kind = Buffer::Weights;
+    wb.offset = w.offset;
+    Buffer nb = wb;
+    nb.offset = w.offset + w.rows * w.kb * 8;
+    MMInfo info;
+    info.x = params.add("const int8_t *__restrict__", x->ptr("int8_t", true));
+    info.w = params.add("const uint2 *__restrict__", wb.ptr("uint2", true));
+    info.nc = params.add("const int32_t *__restrict__", nb.ptr("int32_t", true));
+    info.kb = w.kb;
+    infos.push_back(info);
+  }
+  // Loop dimensions of the epilogue from (m, n).
+  SmallVector<std::string> dims;
+  std::string body;
+  llvm::raw_string_ostream os(body);
+  const char *ind = "      ";
+  {
+    SmallVector<int64_t> lead(shape.begin(), shape.end() - 1);
+    SmallVector<int64_t> leadStrides = denseStrides(lead);
+    for (auto [d, size] : llvm::enumerate(lead)) {
+      std::string v = "d" + std::to_string(d);
+      os << ind << "const int64_t " << v << " = (m / " << leadStrides[d] << ") % " << size
+         << "; (void)" << v << ";\n";
+      dims.push_back(v);
+    }
+    dims.push_back("n");
+  }
+  SmallVector<std::string> outStores;
+  if (generic) {
+    // Operands: tmatmul results are the accumulators; others are loaded.
+    DenseMap<unsigned, std::string> argValues;
+    for (OpOperand *in : generic.getDpsInputOperands()) {
+      unsigned idx = in->getOperandNumber();
+      auto it = llvm::find_if(mms, [&](TMatmulOp mm) { return mm->getResult(0) == in->get(); });
+      if (it != mms.end()) {
+        argValues[idx] = "acc" + std::to_string(it - mms.begin());
+        continue;
+      }
+      Value v = in->get();
+      auto tt = dyn_cast<RankedTensorType>(v.getType());
+      if (!tt) {
+        FailureOr<std::string> s = captureScalar(generic, v, params);
+        if (failed(s))
+          return failure();
+        argValues[idx] = *s;
+        continue;
+      }
+      FailureOr<std::string> p = captureTensor(generic, v, params);
+      if (failed(p))
+        return failure();
+      argValues[idx] = *p + "[" + offsetExpr(generic.getMatchingIndexingMap(in), tt.getShape(), dims) + "]";
+    }
+    for (OpOperand &init : generic.getDpsInitsMutable()) {
+      BlockArgument arg = generic.getMatchingBlockArgument(&init);
+      if (arg.use_empty())
+        continue;
+      FailureOr<std::string> p = captureTensor(generic, init.get(), params);
+      if (failed(p))
+        return failure();
+      auto tt = cast<RankedTensorType>(init.get().getType());
+      argValues[init.getOperandNumber()] =
+          *p + "[" + offsetExpr(generic.getMatchingIndexingMap(&init), tt.getShape(), dims) + "]";
+    }
+    FailureOr<SmallVector<std::string>> yielded = emitRegionBody(
+        *generic.getBody(),
+        [&](BlockArgument a) { return argValues.lookup(a.getArgNumber()); }, dims, params, os, ind);
+    if (failed(yielded))
+      return failure();
+    for (auto [i, res] : llvm::enumerate(generic.getResults())) {
+      auto tt = cast<RankedTensorType>(res.getType());
+      Buffer out = allocateFor(res);
+      std::string p = params.add(cType(tt.getElementType()) + " *__restrict__",
+                                 out.ptr(cType(tt.getElementType()), false));
+      AffineMap map = generic.getMatchingIndexingMap(generic.getDpsInitOperand(i));
+      outStores.push_back(p + "[" + offsetExpr(map, tt.getShape(), dims) + "] = " + (*yielded)[i] + ";");
+    }
+  } else {
+    Buffer out = allocateFor(firstMM.getResult());
+    std::string p = params.add("int32_t *__restrict__", out.ptr("int32_t", false));
+    outStores.push_back(p + "[m * " + std::to_string(N) + " + n] = acc0;");
+  }
+  for (const std::string &s : outStores)
+    os << ind << s << "\n";
+
+  // The kernel.
+  std::string k;
+  llvm::raw_string_ostream ks(k);
+  ks << "// " << name << ": " << mms.size() << " ternary GEMV/GEMM(s) [" << M << " x " << N
+     << "] with " << (generic ? "a fused element-wise epilogue" : "an int32 result") << "\n";
+  ks << "template <int MT>\n__global__ void __launch_bounds__(TERN_WARPS_PER_BLOCK * 32)\n"
+     << name << "(" << llvm::join(params.decls, ", ") << ") {\n"
+     << "  const int lane = threadIdx.x & 31;\n"
+     << "  const int64_t n = (int64_t)blockIdx.x * TERN_WARPS_PER_BLOCK + (threadIdx.x >> 5);\n"
+     << "  if (n >= " << N << ") return;\n"
+     << "  const int64_t m0 = (int64_t)blockIdx.y * MT;\n"
+     << "  const int mcount = (int)min((int64_t)MT, (int64_t)" << M << " - m0);\n";
+  for (auto [i, info] : llvm::enumerate(infos)) {
+    int64_t kp = 32 * info.kb;
+    ks << "  int a" << i << "[MT];\n"
+       << "#pragma unroll\n  for (int t = 0; t < MT; ++t) a" << i << "[t] = lane == 0 ? "
+       << info.nc << "[n] : 0;\n"
+       << "  tern_row_dot<MT>(" << info.w << " + n * " << info.kb << ", " << info.x << " + m0 * "
+       << kp << ", " << kp << ", mcount, " << info.kb << ", lane, a" << i << ");\n"
+       << "  tern_warp_sum<MT>(a" << i << ");\n";
+  }
+  ks << "#pragma unroll\n  for (int t = 0; t < MT; ++t) {\n"
+     << "    if (lane == t && t < mcount) {\n"
+     << "      const int64_t m = m0 + t;\n";
+  for (size_t i = 0; i < infos.size(); ++i)
+    ks << "      const int32_t acc" << i << " = a" << i << "[t];\n";
+  ks << body << "    }\n  }\n}\n\n";
+  kernels += k;
+
+  line(name + "<" + std::to_string(mt) + "><<<dim3(" + std::to_string((N + 7) / 8) + ", " +
+       std::to_string((M + mt - 1) / mt) + "), TERN_WARPS_PER_BLOCK * 32, 0, stream>>>(" +
+       llvm::join(params.args, ", ") + "); // " + std::to_string(mms.size()) + " tmatmul(s)" +
+       (generic ? " + epilogue" : ""));
+  countLaunch();
+  return success();
+}
+
+// ----------------------------------------------------------------------------
+// Generic kernels (element-wise, broadcasts, reductions)
+// ----------------------------------------------------------------------------
+
+LogicalResult Emitter::emitGeneric(linalg::GenericOp op) {
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  if (llvm::any_of(ranges, ShapedType::isDynamic))
+    return op.emitError("CUDA backend: needs static shapes");
+  for (Value v : op.getOperands())
+    if (auto t = dyn_cast<ShapedType>(v.getType()); t && !isa<RankedTensorType>(t))
+      return op.emitError("CUDA backend: linalg on buffers is not supported");
+  auto iters = op.getIteratorTypesArray();
+  SmallVector<unsigned> par, red;
+  for (auto [i, it] : llvm::enumerate(iters))
+    (it == utils::IteratorType::parallel ? par : red).push_back(i);
+  std::string name = kernelName();
+  KernelParams params;
+  SmallVector<std::string> dims(ranges.size());
+  for (unsigned i = 0; i < ranges.size(); ++i)
+    dims[i] = "d" + std::to_string(i);
+  std::string body;
+  llvm::raw_string_ostream os(body);
+  int64_t total = 1;
+  for (unsigned d : par)
+    total *= ranges[d];
+  // Index decomposition of the parallel point.
+  os << "    int64_t rem = p;\n";
+  for (auto it = par.rbegin(); it != par.rend(); ++it)
+    os << "    const int64_t d" << *it << " = rem % " << ranges[*it] << "; rem /= " << ranges[*it]
+       << "; (void)d" << *it << ";\n";
+  os << "    (void)rem;\n";
+  DenseMap<unsigned, std::string> argValues;
+  for (OpOperand *in : op.getDpsInputOperands()) {
+    Value v = in->get();
+    auto tt = dyn_cast<RankedTensorType>(v.getType());
+    if (!tt) {
+      FailureOr<std::string> s = captureScalar(op, v, params);
+      if (failed(s))
+        return failure();
+      argValues[in->getOperandNumber()] = *s;
+      continue;
+    }
+    FailureOr<std::string> p = captureTensor(op, v, params);
+    if (failed(p))
+      return failure();
+    argValues[in->getOperandNumber()] =
+        *p + "[" + offsetExpr(op.getMatchingIndexingMap(in), tt.getShape(), dims) + "]";
+  }
+  // Outputs: an accumulator per init, loaded when the body reads it.
+  SmallVector<std::string> outPtrs, outOffsets, accs;
+  for (auto [i, res] : llvm::enumerate(op.getResults())) {
+    OpOperand *init = op.getDpsInitOperand(i);
+    auto tt = cast<RankedTensorType>(res.getType());
+    std::string ct = cType(tt.getElementType());
+    if (ct.empty())
+      return op.emitError("CUDA backend: unsupported element type ") << tt.getElementType();
+    Buffer out = allocateFor(res);
+    outPtrs.push_back(params.add(ct + " *__restrict__", out.ptr(ct, false)));
+    outOffsets.push_back(offsetExpr(op.getMatchingIndexingMap(init), tt.getShape(), dims));
+    std::string acc = "acc" + std::to_string(i);
+    accs.push_back(acc);
+    BlockArgument arg = op.getMatchingBlockArgument(init);
+    if (!arg.use_empty()) {
+      FailureOr<std::string> p = captureTensor(op, init->get(), params);
+      if (failed(p))
+        return failure();
+      os << "    " << ct << " " << acc << " = " << *p << "[" << outOffsets.back() << "];\n";
+    } else {
+      os << "    " << ct << " " << acc << " = " << ct << "();\n";
+    }
+    argValues[init->getOperandNumber()] = acc;
+  }
+  std::string ind = "    ";
+  for (unsigned d : red) {
+    os << ind << "for (int64_t d" << d << " = 0; d" << d << " < " << ranges[d] << "; ++d" << d
+       << ") {\n";
+    ind += "  ";
+  }
+  FailureOr<SmallVector<std::string>> yielded = emitRegionBody(
+      *op.getBody(), [&](BlockArgument a) { return argValues.lookup(a.getArgNumber()); }, dims,
+      params, os, ind);
+  if (failed(yielded))
+    return failure();
+  for (auto [i, y] : llvm::enumerate(*yielded))
+    os << ind << accs[i] << " = " << y << ";\n";
+  for (size_t i = 0; i < red.size(); ++i) {
+    ind.resize(ind.size() - 2);
+    os << ind << "}\n";
+  }
+  for (size_t i = 0; i < accs.size(); ++i)
+    os << "    " << outPtrs[i] << "[" << outOffsets[i] << "] = " << accs[i] << ";\n";
+
+  std::string k;
+  llvm::raw_string_ostream ks(k);
+  ks << "// " << name << ": linalg.generic, " << total << " point(s)"
+     << (red.empty() ? "" : ", reduction loop(s) per thread") << "\n"
+     << "__global__ void " << name << "(" << llvm::join(params.decls, ", ") << ") {\n"
+     << "  for (int64_t p = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; p < " << total
+     << "; p += (int64_t)gridDim.x * blockDim.x) {\n"
+     << body << "  }\n}\n\n";
+  kernels += k;
+  line(name + "<<<tern_grid_for(" + std::to_string(total) + ", 256), 256, 0, stream>>>(" +
+       llvm::join(params.args, ", ") + "); // linalg.generic");
+  countLaunch();
+  return success();
+}
+
+// ----------------------------------------------------------------------------
+// Data movement
+// ----------------------------------------------------------------------------
+
+void Emitter::emitStridedCopy(const std::string &src, const std::string &dst, Type elem,
+                              ArrayRef<int64_t> shape, ArrayRef<int64_t> srcStrides,
+                              ArrayRef<int64_t> dstStrides) {
+  int64_t total = product(shape);
+  if (total == 0)
+    return;
+  line("{");
+  ++indent;
+  line("TernStridedCopy c = {};");
+  line("c.rank = " + std::to_string(shape.size()) + ";");
+  for (size_t d = 0; d < shape.size(); ++d)
+    line("c.shape[" + std::to_string(d) + "] = " + std::to_string(shape[d]) + "; c.src_strides[" +
+         std::to_string(d) + "] = " + std::to_string(srcStrides[d]) + "; c.dst_strides[" +
+         std::to_string(d) + "] = " + std::to_string(dstStrides[d]) + ";");
+  std::string t = "uint" + std::to_string(8 * elemBytes(elem)) + "_t";
+  line("tern_strided_copy_kernel<" + t + "><<<tern_grid_for(" + std::to_string(total) +
+       ", 256), 256, 0, stream>>>((const " + t + " *)" + src + ", (" + t + " *)" + dst + ", " +
+       std::to_string(total) + ", c);");
+  countLaunch();
+  --indent;
+  line("}");
+}
+
+/// Host expression of the element offset of a slice: sum(offset_d * stride_d).
+static FailureOr<std::string> sliceOffset(Operation *op, ArrayRef<OpFoldResult> offsets,
+                                          ArrayRef<int64_t> strides,
+                                          function_ref<FailureOr<std::string>(Value)> scalar,
+                                          int64_t &staticPart) {
+  std::string dyn;
+  staticPart = 0;
+  for (auto [d, ofr] : llvm::enumerate(offsets)) {
+    if (auto attr = dyn_cast<Attribute>(ofr)) {
+      staticPart += cast<IntegerAttr>(attr).getInt() * strides[d];
+      continue;
+    }
+    FailureOr<std::string> s = scalar(cast<Value>(ofr));
+    if (failed(s))
+      return failure();
+    dyn += (dyn.empty() ? "" : " + ") + ("(" + *s + ") * " + std::to_string(strides[d]));
+  }
+  return dyn;
+}
+
+LogicalResult Emitter::emitExtractSlice(tensor::ExtractSliceOp op) {
+  auto srcType = op.getSourceType();
+  if (!srcType.hasStaticShape() || !op.getType().hasStaticShape() ||
+      llvm::any_of(op.getStaticSizes(), ShapedType::isDynamic) ||
+      llvm::any_of(op.getStaticStrides(), ShapedType::isDynamic))
+    return op.emitError("CUDA backend: slices need static sizes and strides");
+  FailureOr<Buffer> src = bufferOf(op, op.getSource());
+  if (failed(src))
+    return failure();
+  Type elem = srcType.getElementType();
+  int64_t eb = elemBytes(elem);
+  SmallVector<int64_t> strides = denseStrides(srcType.getShape());
+  int64_t staticOff = 0;
+  FailureOr<std::string> dyn = sliceOffset(op, op.getMixedOffsets(), strides,
+                                           [&](Value v) { return scalarOf(op, v); }, staticOff);
+  if (failed(dyn))
+    return failure();
+  ArrayRef<int64_t> sizes = op.getStaticSizes();
+  ArrayRef<int64_t> steps = op.getStaticStrides();
+  // Contiguous: unit strides, and after the first dimension with more than
+  // one element every dimension is whole.
+  bool contiguous = llvm::all_of(steps, [](int64_t s) { return s == 1; });
+  bool seenMulti = false;
+  for (size_t d = 0; d < sizes.size() && contiguous; ++d) {
+    if (seenMulti && sizes[d] != srcType.getDimSize(d))
+      contiguous = false;
+    if (sizes[d] > 1)
+      seenMulti = true;
+  }
+  Buffer view = *src;
+  view.offset += staticOff * eb;
+  if (!dyn->empty())
+    view.dynOffset = (view.dynOffset.empty() ? "" : view.dynOffset + " + ") + "(" + *dyn + ") * " +
+                     std::to_string(eb);
+  if (contiguous) {
+    bufs[op.getResult()] = view;
+    views.insert(op.getResult());
+    return success();
+  }
+  Buffer dst = allocateFor(op.getResult());
+  SmallVector<int64_t> srcStrides, dstStrides = denseStrides(sizes);
+  for (size_t d = 0; d < sizes.size(); ++d)
+    srcStrides.push_back(strides[d] * steps[d]);
+  emitStridedCopy(view.base(), dst.base(), elem, sizes, srcStrides, dstStrides);
+  return success();
+}
+
+LogicalResult Emitter::emitInsertSlice(tensor::InsertSliceOp op) {
+  auto destType = op.getDestType();
+  auto srcType = dyn_cast<RankedTensorType>(op.getSourceType());
+  if (!destType.hasStaticShape() || !srcType || !srcType.hasStaticShape() ||
+      llvm::any_of(op.getStaticSizes(), ShapedType::isDynamic) ||
+      llvm::any_of(op.getStaticStrides(), ShapedType::isDynamic))
+    return op.emitError("CUDA backend: slices need static sizes and strides");
+  FailureOr<Buffer> dest = bufferOf(op, op.getDest());
+  FailureOr<Buffer> src = bufferOf(op, op.getSource());
+  if (failed(dest) || failed(src))
+    return failure();
+  Type elem = destType.getElementType();
+  int64_t eb = elemBytes(elem), bytes = destType.getNumElements() * eb;
+  // In place when the destination's buffer is its own (not a view, not an
+  // input or constant) and nothing else reads it (the sequence output of an
+  // MLGRU loop, a state tensor built slice by slice); otherwise copy it first.
+  Buffer out;
+  bool inPlace = op.getDest().hasOneUse() && dest->kind == Buffer::Arena &&
+                 !views.contains(op.getDest());
+  if (inPlace) {
+    out = *dest;
+    bufs[op.getResult()] = out;
+  } else {
+    out = allocateFor(op.getResult());
+    emitMemcpy(out.base(), dest->base(), bytes);
+  }
+  SmallVector<int64_t> strides = denseStrides(destType.getShape());
+  int64_t staticOff = 0;
+  FailureOr<std::string> dyn = sliceOffset(op, op.getMixedOffsets(), strides,
+                                           [&](Value v) { return scalarOf(op, v); }, staticOff);
+  if (failed(dyn))
+    return failure();
+  Buffer view = out;
+  view.offset += staticOff * eb;
+  if (!dyn->empty())
+    view.dynOffset = (view.dynOffset.empty() ? "" : view.dynOffset + " + ") + "(" + *dyn + ") * " +
+                     std::to_string(eb);
+  ArrayRef<int64_t> sizes = op.getStaticSizes();
+  SmallVector<int64_t> dstStrides, srcStrides = denseStrides(sizes);
+  for (size_t d = 0; d < sizes.size(); ++d)
+    dstStrides.push_back(strides[d] * op.getStaticStrides()[d]);
+  emitStridedCopy(src->base(), view.base(), elem, sizes, srcStrides, dstStrides);
+  return success();
+}
+
+LogicalResult Emitter::emitConcat(tensor::ConcatOp op) {
+  auto type = op.getResultType();
+  if (!type.hasStaticShape())
+    return op.emitError("CUDA backend: needs static shapes");
+  Buffer out = allocateFor(op.getResult());
+  Type elem = type.getElementType();
+  int64_t eb = elemBytes(elem), dim = op.getDim(), at = 0;
+  SmallVector<int64_t> strides = denseStrides(type.getShape());
+  for (Value in : op.getInputs()) {
+    auto it = cast<RankedTensorType>(in.getType());
+    FailureOr<Buffer> src = bufferOf(op, in);
+    if (failed(src))
+      return failure();
+    Buffer view = out;
+    view.offset += at * strides[dim] * eb;
+    emitStridedCopy(src->base(), view.base(), elem, it.getShape(), denseStrides(it.getShape()),
+                    strides);
+    at += it.getDimSize(dim);
+  }
+  return success();
+}
+
+LogicalResult Emitter::emitPad(tensor::PadOp op) {
+  auto type = op.getResultType();
+  auto srcType = op.getSourceType();
+  if (!type.hasStaticShape() || !srcType.hasStaticShape() || !op.getConstantPaddingValue())
+    return op.emitError("CUDA backend: pads need static shapes and a constant padding value");
+  Buffer out = allocateFor(op.getResult());
+  Type elem = type.getElementType();
+  if (failed(emitFill(op.getResult(), op.getConstantPaddingValue(), type.getNumElements(), elem)))
+    return failure();
+  FailureOr<Buffer> src = bufferOf(op, op.getSource());
+  if (failed(src))
+    return failure();
+  SmallVector<int64_t> strides = denseStrides(type.getShape());
+  int64_t off = 0;
+  for (auto [d, lo] : llvm::enumerate(op.getStaticLow())) {
+    if (ShapedType::isDynamic(lo))
+      return op.emitError("CUDA backend: pads need static sizes");
+    off += lo * strides[d];
+  }
+  Buffer view = out;
+  view.offset += off * elemBytes(elem);
+  emitStridedCopy(src->base(), view.base(), elem, srcType.getShape(), denseStrides(srcType.getShape()),
+                  strides);
+  return success();
+}
+
+LogicalResult Emitter::emitFill(Value result, Value fillValue, int64_t n, Type elem) {
+  Operation *op = result.getDefiningOp();
+  FailureOr<std::string> v = scalarOf(op, fillValue);
+  if (failed(v))
+    return failure();
+  FailureOr<Buffer> out = bufferOf(op, result);
+  if (failed(out))
+    return failure();
+  std::string ct = cType(elem);
+  line("tern_fill_kernel<" + ct + "><<<tern_grid_for(" + std::to_string(n) +
+       ", 256), 256, 0, stream>>>(" + out->ptr(ct, false) + ", (" + ct + ")" + *v + ", " +
+       std::to_string(n) + ");");
+  countLaunch();
+  return success();
+}
+
+// ----------------------------------------------------------------------------
+// Host code: scalars and loops
+// ----------------------------------------------------------------------------
+
+LogicalResult Emitter::emitHostScalar(Operation *op) {
+  if (op->getNumResults() != 1 || isa<ShapedType>(op->getResult(0).getType()))
+    return op->emitError("CUDA backend: unsupported op ") << op->getName();
+  Type t = op->getResult(0).getType();
+  std::string ct = cType(t);
+  if (ct.empty())
+    return op->emitError("CUDA backend: unsupported scalar type ") << t;
+  SmallVector<std::string> a;
+  for (Value v : op->getOperands()) {
+    FailureOr<std::string> s = scalarOf(op, v);
+    if (failed(s))
+      return failure();
+    a.push_back(*s);
+  }
+  std::string e;
+  llvm::TypeSwitch<Operation *>(op)
+      .Case([&](arith::AddIOp) { e = a[0] + " + " + a[1]; })
+      .Case([&](arith::SubIOp) { e = a[0] + " - " + a[1]; })
+      .Case([&](arith::MulIOp) { e = a[0] + " * " + a[1]; })
+      .Case([&](arith::DivSIOp) { e = a[0] + " / " + a[1]; })
+      .Case([&](arith::RemSIOp) { e = a[0] + " % " + a[1]; })
+      .Case([&](arith::IndexCastOp) { e = "(" + ct + ")" + a[0]; })
+      .Case([&](arith::AddFOp) { e = a[0] + " + " + a[1]; })
+      .Case([&](arith::SubFOp) { e = a[0] + " - " + a[1]; })
+      .Case([&](arith::MulFOp) { e = a[0] + " * " + a[1]; })
+      .Case([&](arith::DivFOp) { e = a[0] + " / " + a[1]; })
+      .Case([&](arith::SIToFPOp) { e = "(" + ct + ")" + a[0]; })
+      .Case([&](arith::MaxSIOp) { e = "std::max<" + ct + ">(" + a[0] + ", " + a[1] + ")"; })
+      .Case([&](arith::MinSIOp) { e = "std::min<" + ct + ">(" + a[0] + ", " + a[1] + ")"; })
+      .Case([&](arith::SelectOp) { e = a[0] + " ? " + a[1] + " : " + a[2]; })
+      .Case([&](arith::CmpIOp c) {
+        static const char *ops[] = {"==", "!=", "<", "<=", ">", ">=", "<", "<=", ">", ">="};
+        e = a[0] + " " + ops[static_cast<int>(c.getPredicate())] + " " + a[1];
+      })
+      .Case([&](WeightScaleOp w) {
+        auto it = weights.find(w.getWeight());
+        if (it != weights.end())
+          e = floatLiteral(it->second.scale, true);
+      })
+      .Default([&](Operation *) {});
+  if (e.empty())
+    return op->emitError("CUDA backend: unsupported op ") << op->getName();
+  if (isa<WeightScaleOp>(op)) {
+    scalars[op->getResult(0)] = e;
+    return success();
+  }
+  std::string name = newScalar();
+  line("const " + ct + " " + name + " = " + e + ";");
+  scalars[op->getResult(0)] = name;
+  return success();
+}
+
+LogicalResult Emitter::emitFor(scf::ForOp op) {
+  FailureOr<std::string> lb = scalarOf(op, op.getLowerBound());
+  FailureOr<std::string> ub = scalarOf(op, op.getUpperBound());
+  FailureOr<std::string> step = scalarOf(op, op.getStep());
+  if (failed(lb) || failed(ub) || failed(step))
+    return failure();
+  SmallVector<Buffer> iterBufs;
+  for (auto [init, arg] : llvm::zip(op.getInitArgs(), op.getRegionIterArgs())) {
+    auto tt = dyn_cast<RankedTensorType>(init.getType());
+    if (!tt)
+      return op.emitError("CUDA backend: loop-carried scalars are not supported");
+    FailureOr<Buffer> src = bufferOf(op, init);
+    if (failed(src))
+      return failure();
+    Buffer b = allocateFor(arg);
+    emitMemcpy(b.base(), src->base(), tt.getNumElements() * elemBytes(tt.getElementType()));
+    iterBufs.push_back(b);
+  }
+  std::string iv = newScalar();
+  scalars[op.getInductionVar()] = iv;
+  line("for (int64_t " + iv + " = " + *lb + "; " + iv + " < " + *ub + "; " + iv + " += " + *step +
+       ") {");
+  ++indent;
+  ++loopDepth;
+  Block &body = *op.getBody();
+  for (Operation &inner : body.without_terminator())
+    if (failed(emitOp(&inner)))
+      return failure();
+  auto yield = cast<scf::YieldOp>(body.getTerminator());
+  for (auto [i, v] : llvm::enumerate(yield.getOperands())) {
+    if (llvm::is_contained(op.getRegionIterArgs(), v) && v != op.getRegionIterArgs()[i])
+      return op.emitError("CUDA backend: loops that permute their carried values are not supported");
+    FailureOr<Buffer> src = bufferOf(yield, v);
+    if (failed(src))
+      return failure();
+    if (src->kind == iterBufs[i].kind && src->offset == iterBufs[i].offset && src->dynOffset.empty())
+      continue;
+    auto tt = cast<RankedTensorType>(v.getType());
+    emitMemcpy(iterBufs[i].base(), src->base(), tt.getNumElements() * elemBytes(tt.getElementType()));
+  }
+  --loopDepth;
+  --indent;
+  line("}");
+  for (auto [res, b] : llvm::zip(op.getResults(), iterBufs))
+    bufs[res] = b;
+  return success();
+}
+
+// ----------------------------------------------------------------------------
+// Dispatch
+// ----------------------------------------------------------------------------
+
+LogicalResult Emitter::emitOp(Operation *op) {
+  if (absorbed.contains(op))
+    return success();
+  if (auto c = dyn_cast<arith::ConstantOp>(op))
+    return emitConstant(c);
+  if (auto c = dyn_cast<ConstantOp>(op))
+    return emitTernConstant(c);
+  if (auto q = dyn_cast<ActQuantOp>(op))
+    return emitQuantGroup(q);
+  if (auto n = dyn_cast<RMSNormOp>(op)) {
+    // Absorbed into the quantization of its only user, emitted there.
+    if (n->hasOneUse())
+      if (auto q = dyn_cast<ActQuantOp>(*n->getUsers().begin()); q && absorbedNorm(q) == n)
+        return success();
+    return emitRMSNorm(n);
+  }
+  if (auto mm = dyn_cast<TMatmulOp>(op))
+    return emitGemmGroup(nullptr, {mm});
+  if (auto g = dyn_cast<linalg::GenericOp>(op)) {
+    auto it = gemmGroups.find(op);
+    if (it != gemmGroups.end())
+      return emitGemmGroup(op, it->second);
+    return emitGeneric(g);
+  }
+  if (auto e = dyn_cast<tensor::EmptyOp>(op)) {
+    if (!e.getType().hasStaticShape())
+      return op->emitError("CUDA backend: needs static shapes");
+    allocateFor(e.getResult());
+    return success();
+  }
+  if (auto f = dyn_cast<linalg::FillOp>(op)) {
+    auto tt = dyn_cast<RankedTensorType>(f.getResult(0).getType());
+    if (!tt || !tt.hasStaticShape())
+      return op->emitError("CUDA backend: needs static shapes");
+    allocateFor(f.getResult(0));
+    return emitFill(f.getResult(0), f.getInputs()[0], tt.getNumElements(), tt.getElementType());
+  }
+  if (auto c = dyn_cast<linalg::CopyOp>(op)) {
+    auto tt = dyn_cast<RankedTensorType>(c.getResult(0).getType());
+    if (!tt || !tt.hasStaticShape())
+      return op->emitError("CUDA backend: needs static shapes");
+    FailureOr<Buffer> src = bufferOf(op, c.getInputs()[0]);
+    if (failed(src))
+      return failure();
+    Buffer dst = allocateFor(c.getResult(0));
+    emitMemcpy(dst.base(), src->base(), tt.getNumElements() * elemBytes(tt.getElementType()));
+    return success();
+  }
+  if (isa<tensor::CollapseShapeOp, tensor::ExpandShapeOp, tensor::ReshapeOp, tensor::CastOp>(op)) {
+    FailureOr<Buffer> src = bufferOf(op, op->getOperand(0));
+    if (failed(src))
+      return failure();
+    auto tt = dyn_cast<RankedTensorType>(op->getResult(0).getType());
+    if (!tt || !tt.hasStaticShape())
+      return op->emitError("CUDA backend: needs static shapes");
+    bufs[op->getResult(0)] = *src;
+    views.insert(op->getResult(0));
+    return success();
+  }
+  if (auto s = dyn_cast<tensor::ExtractSliceOp>(op))
+    return emitExtractSlice(s);
+  if (auto s = dyn_cast<tensor::InsertSliceOp>(op))
+    return emitInsertSlice(s);
+  if (auto c = dyn_cast<tensor::ConcatOp>(op))
+    return emitConcat(c);
+  if (auto p = dyn_cast<tensor::PadOp>(op))
+    return emitPad(p);
+  if (auto f = dyn_cast<scf::ForOp>(op))
+    return emitFor(f);
+  if (isa<WeightQuantOp>(op))
+    return op->emitError("CUDA backend: weights must be constant (their quantization is folded at "
+                         "compile time)");
+  if (op->getNumRegions() == 0 && op->getNumResults() == 1 &&
+      !isa<ShapedType>(op->getResult(0).getType()))
+    return emitHostScalar(op);
+  return op->emitError("CUDA backend: unsupported op ") << op->getName();
+}
+
+LogicalResult Emitter::emitBlock(Block &block) {
+  for (Operation &op : block) {
+    if (isa<func::ReturnOp>(op))
+      continue;
+    if (failed(emitOp(&op)))
+      return failure();
+  }
+  return success();
+}
+
+// ----------------------------------------------------------------------------
+// The translation unit
+// ----------------------------------------------------------------------------
+
+int64_t dtypeBytes(tern_dtype d) {
+  switch (d) {
+  case TERN_F32: case TERN_I32: return 4;
+  case TERN_F64: case TERN_I64: return 8;
+  case TERN_I8: case TERN_BOOL: return 1;
+  }
+  return 1;
+}
+
+std::string cString(StringRef s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\')
+      out += '\\';
+    if (static_cast<unsigned char>(c) < 0x20) {
+      out += llvm::formatv("\\{0:o3}", static_cast<unsigned>(static_cast<unsigned char>(c))).str();
+      continue;
+    }
+    out += c;
+  }
+  return out + "\"";
+}
+
+void emitInfoTable(llvm::raw_ostream &os, StringRef prefix, const std::vector<TensorSignature> &ts) {
+  for (auto [i, t] : llvm::enumerate(ts)) {
+    os << "static const int64_t " << prefix << "_shape" << i << "[] = {";
+    if (t.shape.empty())
+      os << "0";
+    llvm::interleaveComma(t.shape, os);
+    os << "};\n";
+  }
+  os << "static const tern_tensor_info " << prefix << "_info[] = {\n";
+  for (auto [i, t] : llvm::enumerate(ts))
+    os << "  {" << cString(t.name) << ", " << t.dtype << ", " << t.shape.size() << ", " << prefix
+       << "_shape" << i << "},\n";
+  if (ts.empty())
+    os << "  {0, 0, 0, 0},\n";
+  os << "};\n";
+}
+
+std::string Emitter::assemble(int64_t weightsBytes) {
+  std::string out;
+  llvm::raw_string_ostream os(out);
+  size_t nIn = sig.inputs.size(), nOut = sig.outputs.size();
+  os << "// Generated by Tern's CUDA backend (ternc --target=cuda, tern-translate --tern-to-cuda).\n"
+     << "// Kernel library, then the kernels generated for this model, then the host launcher\n"
+     << "// exporting the C ABI of tern_runtime.h. Build: nvcc -shared -Xcompiler -fPIC -fmad=false\n"
+     << "//   -gencode arch=compute_80,code=sm_80 -gencode arch=compute_90,code=sm_90\n"
+     << "//   -DTERN_WEIGHTS_FILE='\"model.weights\"' model.cu -o model.so\n"
+     << "// weights: " << weightsBytes << " bytes; device arena: " << arena << " bytes; "
+     << topLaunches << " launch(es) outside loops, " << launchCount << " launch site(s)\n\n";
+  os << kTernCUDAKernels << "\n";
+  os << R"TERN(#include <algorithm>
+#include <mutex>
+#include <stdio.h>
+#include <string.h>
+
+#ifndef TERN_ABI_TYPES_DEFINED
+#define TERN_ABI_TYPES_DEFINED
+typedef enum tern_dtype {
+  TERN_F32 = 0, TERN_F64 = 1, TERN_I64 = 2, TERN_I32 = 3, TERN_I8 = 4, TERN_BOOL = 5
+} tern_dtype;
+typedef struct tern_tensor { void *data; int32_t dtype; int32_t rank; const int64_t *shape; } tern_tensor;
+typedef struct tern_tensor_info { const char *name; int32_t dtype; int32_t rank; const int64_t *shape; } tern_tensor_info;
+#endif
+
+template <typename T> __device__ __forceinline__ T tern_maximum(T a, T b) {
+  return (a != a || b != b) ? (a + b) : (a > b ? a : (b > a ? b : (signbit(a) ? b : a)));
+}
+template <typename T> __device__ __forceinline__ T tern_minimum(T a, T b) {
+  return (a != a || b != b) ? (a + b) : (a < b ? a : (b < a ? b : (signbit(a) ? a : b)));
+}
+template <typename T> __host__ __device__ __forceinline__ T tern_floordiv(T a, T b) {
+  T q = a / b;
+  return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
+}
+template <typename T> __host__ __device__ __forceinline__ T tern_ceildiv(T a, T b) {
+  T q = a / b;
+  return (a % b != 0 && ((a < 0) == (b < 0))) ? q + 1 : q;
+}
+template <typename T> __host__ __device__ __forceinline__ T tern_mod(T a, T b) {
+  T r = a % b;
+  return r < 0 ? r + b : r;
+}
+
+#define TERN_CHECK(call) do { cudaError_t tern_e = (call); if (tern_e != cudaSuccess) return tern_e; } while (0)
+
+// ---- weights: packed at compile time, uploaded once ----
+#ifndef __CUDA_ARCH__
+)TERN";
+  if (weightsBytes > 0) {
+    os << "#ifndef TERN_WEIGHTS_FILE\n";
+    if (!options.weightsPath.empty())
+      os << "#define TERN_WEIGHTS_FILE " << cString(options.weightsPath) << "\n";
+    else
+      os << "#error \"define TERN_WEIGHTS_FILE to the path of the model's weights file\"\n";
+    os << "#endif\n"
+       << "__asm__(\".section .rodata\\n.balign 256\\n.globl tern_weights_blob\\n"
+          ".hidden tern_weights_blob\\ntern_weights_blob:\\n.incbin \\\"\" TERN_WEIGHTS_FILE "
+          "\"\\\"\\n.previous\\n\");\n"
+       << "#endif\n"
+       << "extern \"C\" __attribute__((visibility(\"hidden\"))) const char tern_weights_blob[];\n";
+  } else {
+    os << "#endif\nstatic const char tern_weights_blob[1] = {0};\n";
+  }
+  os
+     << "static const int64_t tern_weights_bytes = " << weightsBytes << ";\n"
+     << "// activation arena: " << arena << " bytes (then input/output staging)\n\n";
+  os << "// ---- kernels generated for this model ----\n" << kernels;
+  os << "// ---- the model: launches in order on one stream ----\n"
+     << "static cudaError_t tern_forward(char *A, const char *W, const void *const *in, "
+        "void *const *out, cudaStream_t stream) {\n"
+     << "  (void)A; (void)W; (void)in; (void)out;\n"
+     << host << "  return cudaGetLastError();\n}\n\n";
+  emitInfoTable(os, "input", sig.inputs);
+  emitInfoTable(os, "output", sig.outputs);
+  os << "static const int64_t input_bytes[] = {";
+  for (auto &t : sig.inputs) os << product(t.shape) * dtypeBytes(t.dtype) << ", ";
+  os << "0};\nstatic const int64_t output_bytes[] = {";
+  for (auto &t : sig.outputs) os << product(t.shape) * dtypeBytes(t.dtype) << ", ";
+  os << "0};\n";
+  // Staging for host inputs and outputs, after the arena proper.
+  int64_t staging = arena;
+  os << "static const int64_t input_staging[] = {";
+  for (auto &t : sig.inputs) {
+    os << staging << ", ";
+    staging += alignTo(product(t.shape) * dtypeBytes(t.dtype));
+  }
+  os << "0};\nstatic const int64_t output_staging[] = {";
+  for (auto &t : sig.outputs) {
+    os << staging << ", ";
+    staging += alignTo(product(t.shape) * dtypeBytes(t.dtype));
+  }
+  os << "0};\nstatic const int64_t tern_device_bytes = " << staging << ";\n";
+  os << "#define TERN_NUM_INPUTS " << nIn << "\n#define TERN_NUM_OUTPUTS " << nOut << "\n";
+  os << R"TERN(
+static const char *const dtype_names[] = {"float32", "float64", "int64", "int32", "int8", "bool"};
+
+struct TernState {
+  std::mutex mutex;
+  int ready = 0;
+  char *arena = nullptr, *weights = nullptr;
+  cudaStream_t stream = nullptr;
+};
+static TernState tern_state;
+
+static int tern_fail(char *error, size_t error_size, const char *what, cudaError_t e) {
+  if (error && error_size)
+    snprintf(error, error_size, "%s: %s (%s)", what, cudaGetErrorString(e), cudaGetErrorName(e));
+  return 1;
+}
+
+/// First use: find a GPU, allocate the arena, upload the weights once.
+static int tern_init_locked(char *error, size_t error_size) {
+  if (tern_state.ready)
+    return 0;
+  int count = 0;
+  cudaError_t e = cudaGetDeviceCount(&count);
+  if (e != cudaSuccess || count == 0) {
+    if (error && error_size)
+      snprintf(error, error_size, "no CUDA GPU found (cudaGetDeviceCount: %s)",
+               e != cudaSuccess ? cudaGetErrorString(e) : "0 devices");
+    return 1;
+  }
+  int device = 0;
+  if ((e = cudaGetDevice(&device)) != cudaSuccess)
+    return tern_fail(error, error_size, "cudaGetDevice", e);
+  int major = 0;
+  cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device);
+  if (major < 8) {
+    if (error && error_size)
+      snprintf(error, error_size, "the CUDA GPU has compute capability %d.x; this model was built for sm_80 and newer", major);
+    return 1;
+  }
+  if ((e = cudaStreamCreateWithFlags(&tern_state.stream, cudaStreamNonBlocking)) != cudaSuccess)
+    return tern_fail(error, error_size, "cudaStreamCreate", e);
+  if ((e = cudaMalloc((void **)&tern_state.arena, tern_device_bytes > 0 ? tern_device_bytes : 1)) != cudaSuccess)
+    return tern_fail(error, error_size, "allocating the activation arena", e);
+  if ((e = cudaMalloc((void **)&tern_state.weights, tern_weights_bytes > 0 ? tern_weights_bytes : 1)) != cudaSuccess)
+    return tern_fail(error, error_size, "allocating device memory for the weights", e);
+  if (tern_weights_bytes > 0 &&
+      (e = cudaMemcpy(tern_state.weights, tern_weights_blob, tern_weights_bytes, cudaMemcpyHostToDevice)) != cudaSuccess)
+    return tern_fail(error, error_size, "uploading the weights", e);
+  tern_state.ready = 1;
+  return 0;
+}
+
+static int shape_text(char *buf, size_t n, int32_t dtype, int32_t rank, const int64_t *shape) {
+  size_t used = 0;
+  buf[0] = 0;
+  for (int32_t d = 0; d < rank && used < n; ++d)
+    used += (size_t)snprintf(buf + used, n - used, "%lldx", (long long)shape[d]);
+  if (used < n)
+    snprintf(buf + used, n - used, "%s", dtype >= 0 && dtype <= 5 ? dtype_names[dtype] : "unknown-dtype");
+  return 0;
+}
+
+static int check(const tern_tensor *t, const tern_tensor_info *want, const char *kind, int i,
+                 char *error, size_t error_size) {
+  int ok = t->data != 0 && t->dtype == want->dtype && t->rank == want->rank &&
+           (t->rank == 0 || t->shape != 0);
+  for (int32_t d = 0; ok && d < t->rank; ++d)
+    ok = t->shape[d] == want->shape[d];
+  if (ok)
+    return 0;
+  if (error && error_size) {
+    char got[256], expected[256];
+    shape_text(expected, sizeof expected, want->dtype, want->rank, want->shape);
+    if (t->data == 0)
+      snprintf(got, sizeof got, "a null data pointer");
+    else
+      shape_text(got, sizeof got, t->dtype, t->rank < 0 || t->rank > 32 ? 0 : t->rank, t->shape);
+    snprintf(error, error_size, "%s %d '%s': expected %s, got %s", kind, i, want->name, expected, got);
+  }
+  return 1;
+}
+
+extern "C" {
+
+int tern_model_num_inputs(void) { return TERN_NUM_INPUTS; }
+int tern_model_num_outputs(void) { return TERN_NUM_OUTPUTS; }
+const tern_tensor_info *tern_model_input_info(int i) {
+  return i >= 0 && i < TERN_NUM_INPUTS ? &input_info[i] : 0;
+}
+const tern_tensor_info *tern_model_output_info(int i) {
+  return i >= 0 && i < TERN_NUM_OUTPUTS ? &output_info[i] : 0;
+}
+/// "cuda": lets a loader tell this artifact from a CPU one.
+const char *tern_model_target(void) { return "cuda"; }
+
+/// Finds the GPU, allocates device memory and uploads the weights (run does
+/// this on first use); returns 0, or non-zero with a message.
+int tern_model_init(char *error, size_t error_size) {
+  std::lock_guard<std::mutex> lock(tern_state.mutex);
+  return tern_init_locked(error, error_size);
+}
+
+/// Host buffers in and out (checked like the CPU artifact): copies the inputs
+/// to the device, runs every launch on the model's stream, copies the outputs
+/// back and waits. Calls are serialized (one device arena per process).
+int tern_model_run(const tern_tensor *inputs, int num_inputs, tern_tensor *outputs,
+                   int num_outputs, char *error, size_t error_size) {
+  if (num_inputs != TERN_NUM_INPUTS || num_outputs != TERN_NUM_OUTPUTS) {
+    if (error && error_size)
+      snprintf(error, error_size, "the model takes %d inputs and %d outputs, got %d and %d",
+               TERN_NUM_INPUTS, TERN_NUM_OUTPUTS, num_inputs, num_outputs);
+    return 1;
+  }
+  for (int i = 0; i < num_inputs; ++i)
+    if (check(&inputs[i], &input_info[i], "input", i, error, error_size))
+      return 1;
+  for (int i = 0; i < num_outputs; ++i)
+    if (check(&outputs[i], &output_info[i], "output", i, error, error_size))
+      return 1;
+  std::lock_guard<std::mutex> lock(tern_state.mutex);
+  if (tern_init_locked(error, error_size))
+    return 1;
+  cudaStream_t s = tern_state.stream;
+  const void *in[TERN_NUM_INPUTS + 1];
+  void *out[TERN_NUM_OUTPUTS + 1];
+  cudaError_t e = cudaSuccess;
+  for (int i = 0; i < TERN_NUM_INPUTS; ++i) {
+    in[i] = tern_state.arena + input_staging[i];
+    if (e == cudaSuccess)
+      e = cudaMemcpyAsync(tern_state.arena + input_staging[i], inputs[i].data, input_bytes[i],
+                          cudaMemcpyHostToDevice, s);
+  }
+  for (int i = 0; i < TERN_NUM_OUTPUTS; ++i)
+    out[i] = tern_state.arena + output_staging[i];
+  if (e != cudaSuccess)
+    return tern_fail(error, error_size, "copying the inputs to the GPU", e);
+  if ((e = tern_forward(tern_state.arena, tern_state.weights, in, out, s)) != cudaSuccess)
+    return tern_fail(error, error_size, "launching the model's kernels", e);
+  for (int i = 0; i < TERN_NUM_OUTPUTS && e == cudaSuccess; ++i)
+    e = cudaMemcpyAsync(outputs[i].data, out[i], output_bytes[i], cudaMemcpyDeviceToHost, s);
+  if (e == cudaSuccess)
+    e = cudaStreamSynchronize(s);
+  if (e != cudaSuccess)
+    return tern_fail(error, error_size, "running the model on the GPU", e);
+  return 0;
+}
+
+/// Device buffers in and out (dense, in graph order, sizes as in the
+/// signature), enqueued on `stream` (null: the model's own stream) without
+/// waiting: the decode loop of a caller that keeps its state on the GPU.
+/// Not checked beyond the counts; one call at a time.
+int tern_model_run_device(const void *const *inputs, int num_inputs, void *const *outputs,
+                          int num_outputs, void *stream, char *error, size_t error_size) {
+  if (num_inputs != TERN_NUM_INPUTS || num_outputs != TERN_NUM_OUTPUTS) {
+    if (error && error_size)
+      snprintf(error, error_size, "the model takes %d inputs and %d outputs, got %d and %d",
+               TERN_NUM_INPUTS, TERN_NUM_OUTPUTS, num_inputs, num_outputs);
+    return 1;
+  }
+  std::lock_guard<std::mutex> lock(tern_state.mutex);
+  if (tern_init_locked(error, error_size))
+    return 1;
+  cudaStream_t s = stream ? (cudaStream_t)stream : tern_state.stream;
+  cudaError_t e = tern_forward(tern_state.arena, tern_state.weights, inputs, outputs, s);
+  if (e != cudaSuccess)
+    return tern_fail(error, error_size, "launching the model's kernels", e);
+  return 0;
+}
+
+/// The model's stream (after init), for callers that synchronize on it.
+void *tern_model_stream(void) { return tern_state.stream; }
+
+/// Frees the device memory and the stream; a later run initializes again.
+void tern_model_release(void) {
+  std::lock_guard<std::mutex> lock(tern_state.mutex);
+  if (!tern_state.ready)
+    return;
+  cudaFree(tern_state.arena);
+  cudaFree(tern_state.weights);
+  cudaStreamDestroy(tern_state.stream);
+  tern_state.arena = tern_state.weights = nullptr;
+  tern_state.stream = nullptr;
+  tern_state.ready = 0;
+}
+
+} // extern "C"
+)TERN";
+  return out;
+}
+
+FailureOr<CUDAModelSource> Emitter::run() {
+  FailureOr<ModelSignature> s = getModelSignature(fn);
+  if (failed(s))
+    return failure();
+  sig = *s;
+  if (!fn.getBody().hasOneBlock())
+    return fn.emitError("CUDA backend: the model function must have one block");
+  Block &body = fn.getBody().front();
+  for (auto [i, arg] : llvm::enumerate(body.getArguments())) {
+    Buffer b;
+    b.kind = Buffer::Input;
+    b.input = static_cast<int>(i);
+    bufs[arg] = b;
+  }
+  analyze(body);
+  if (failed(emitBlock(body)))
+    return failure();
+  auto ret = cast<func::ReturnOp>(body.getTerminator());
+  for (auto [i, v] : llvm::enumerate(ret.getOperands())) {
+    FailureOr<Buffer> b = bufferOf(ret, v);
+    if (failed(b))
+      return failure();
+    auto tt = cast<RankedTensorType>(v.getType());
+    line("TERN_CHECK(cudaMemcpyAsync(out[" + std::to_string(i) + "], " + b->base() + ", " +
+         std::to_string(tt.getNumElements() * elemBytes(tt.getElementType())) +
+         ", cudaMemcpyDeviceToDevice, stream)); // output " + std::to_string(i));
+  }
+  CUDAModelSource model;
+  model.weights = std::move(blob);
+  model.source = assemble(static_cast<int64_t>(model.weights.size()));
+  model.arenaBytes = arena;
+  model.numLaunches = topLaunches;
+  return model;
+}
+
+} // namespace
+
+FailureOr<CUDAModelSource> emitCUDAModel(func::FuncOp fn, const CUDAEmitOptions &options) {
+  Emitter emitter(fn, options);
+  return emitter.run();
+}
+
+FailureOr<func::FuncOp> findCUDAModelFunction(ModuleOp module) {
+  func::FuncOp found;
+  int candidates = 0;
+  for (auto fn : module.getOps<func::FuncOp>()) {
+    if (fn.isExternal() || fn.isPrivate())
+      continue;
+    ++candidates;
+    if (fn.getName() == "main" || !found)
+      found = fn;
+  }
+  if (!found)
+    return module.emitError("no public function to compile (expected @main)");
+  if (candidates > 1 && found.getName() != "main")
+    return module.emitError("several public functions and none is @main");
+  return found;
+}
+
+} // namespace mlir::tern

@@ -1,0 +1,30 @@
+//===- CUDAPipeline.cpp - the CUDA backend's pass pipeline ----------------===//
+#include "tern/Target/CUDA/CUDATarget.h"
+#include "tern/Transforms/Passes.h"
+
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
+
+namespace mlir::tern {
+
+void buildCUDAPreparePipeline(OpPassManager &pm) {
+  pm.addPass(createTernFoldWeightQuant());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createTernDecompose());
+  pm.addPass(createLinalgGeneralizeNamedOpsPass());
+  // Element-wise producers fuse into their consumers: a tmatmul's rescale
+  // and the gate math after it become one generic, the GEMV's epilogue.
+  pm.addPass(createLinalgElementwiseOpFusionPass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+}
+
+void registerCUDAPipelines() {
+  PassPipelineRegistration<>("tern-cuda-prepare",
+                             "Tern CUDA backend: tern ops to the kernel-level form the CUDA "
+                             "emitter reads (tmatmul, fused act_quant, element-wise generics)",
+                             buildCUDAPreparePipeline);
+}
+
+} // namespace mlir::tern

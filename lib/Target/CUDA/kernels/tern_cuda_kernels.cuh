@@ -1,0 +1,317 @@
+//===- tern_cuda_kernels.cuh - the kernel library of Tern's CUDA backend ---===//
+//
+// Every CUDA artifact `ternc compile --target=cuda` writes starts with this
+// file (the compiler embeds it); the generated kernels after it call these
+// device functions, and the generated host code launches these kernels.
+//
+// Data layouts (chosen by the compiler, which packs the weights):
+//
+// * Ternary weights [N, K]: row n holds KB = ceil(K/32) blocks of 32 weights;
+//   block b is a uint2 {nz, neg}: bit j of `nz` is set when weight 32b+j is
+//   non-zero, bit j of `neg` when it is -1 (padding weights are 0).
+//   2 bits per weight, like the dialect's packing, but in two bit planes. The
+//   N rows are followed by int32 negcount[N]: the number of -1 weights of
+//   each row.
+// * Quantized activations (the int8 output of act_quant that feeds a tmatmul):
+//   rows of KP = 32*KB bytes, zero-padded; inside each 32-byte block, byte
+//   4s+i holds x[32b + 8i + s] (s = 0..7, i = 0..3). Word s of a block thus
+//   holds the four activations that mask bits s, s+8, s+16, s+24 select.
+//
+// The ternary MAC is multiply-free. For word s of a block, `w << (7-s)` moves
+// mask bits s, s+8, s+16, s+24 to the top bit of each byte; PRMT in sign mode
+// (selector 0xBA98) replicates each top bit over its byte, giving byte masks
+// zm (weight non-zero) and nm (weight -1). Then
+//     v = (x & zm) ^ nm          (one LOP3: x for +1, ~x = -x-1 for -1, 0 for 0)
+// and the four signed bytes of v are summed into the accumulator. Summing
+// ~x instead of -x undercounts by one per -1 weight; the accumulator starts at
+// the row's negcount, which the compiler computed when packing. The byte sum
+// is DP4A against the constant 0x01010101: the instruction serves as a
+// four-lane signed byte adder, and no weight ever reaches a multiplier (define
+// TERN_CUDA_NO_DP4A to sum the bytes with shifts and adds instead).
+//
+//===----------------------------------------------------------------------===//
+#ifndef TERN_CUDA_KERNELS_CUH
+#define TERN_CUDA_KERNELS_CUH
+
+// TERN_CUDA_HOST_EMULATION: the unit tests compile the data-layout and
+// ternary-MAC helpers on the host (with host versions of PRMT and DP4A) to
+// check them against a plain dot product; the kernels need nvcc.
+#ifndef TERN_CUDA_HOST_EMULATION
+#include <cuda_runtime.h>
+#endif
+#include <math.h>
+#include <stdint.h>
+
+#define TERN_WARPS_PER_BLOCK 8
+#define TERN_ROW_THREADS 256
+
+// ----------------------------------------------------------------------------
+// Small helpers
+// ----------------------------------------------------------------------------
+
+__device__ __forceinline__ int tern_bytesum_acc(uint32_t v, int acc) {
+#ifdef TERN_CUDA_NO_DP4A
+  return acc + (int)(int8_t)(v & 0xff) + (int)(int8_t)((v >> 8) & 0xff) +
+         (int)(int8_t)((v >> 16) & 0xff) + (int)(int8_t)(v >> 24);
+#else
+  return __dp4a((int)v, 0x01010101, acc);
+#endif
+}
+
+/// Byte mask from the top bit of each byte of `v`: PRMT with selector nibbles
+/// 8..B picks bytes 0..3 in sign mode (PTX ISA, prmt default mode). Inline
+/// PTX so no compiler folds it with the 3-bit selector of __byte_perm.
+__device__ __forceinline__ uint32_t tern_sign_bytes(uint32_t v) {
+#ifdef TERN_CUDA_HOST_EMULATION
+  return tern_emulated_prmt(v, 0u, 0xBA98u);
+#else
+  uint32_t r;
+  asm("prmt.b32 %0, %1, %2, %3;" : "=r"(r) : "r"(v), "r"(0u), "r"(0xBA98u));
+  return r;
+#endif
+}
+
+/// One block of 32 ternary weights against 32 interleaved int8 activations.
+__device__ __forceinline__ int tern_block_dot(uint2 w, int4 x0, int4 x1, int acc) {
+  const uint32_t xs[8] = {(uint32_t)x0.x, (uint32_t)x0.y, (uint32_t)x0.z, (uint32_t)x0.w,
+                          (uint32_t)x1.x, (uint32_t)x1.y, (uint32_t)x1.z, (uint32_t)x1.w};
+#pragma unroll
+  for (int s = 0; s < 8; ++s) {
+    uint32_t zm = tern_sign_bytes(w.x << (7 - s));
+    uint32_t nm = tern_sign_bytes(w.y << (7 - s));
+    acc = tern_bytesum_acc((xs[s] & zm) ^ nm, acc);
+  }
+  return acc;
+}
+
+/// Position of activation k in the interleaved layout.
+__device__ __forceinline__ int64_t tern_interleaved_pos(int64_t k) {
+  int64_t b = k >> 5;
+  int j = (int)(k & 31);
+  return 32 * b + 4 * (j & 7) + (j >> 3);
+}
+
+/// Streaming load of weights: read once per token, keep them out of L1.
+__device__ __forceinline__ uint2 tern_load_weights(const uint2 *p) { return __ldcs(p); }
+
+/// The warp's dot products of one weight row with MT activation rows
+/// (rows m0.. of xq, `mcount` of them valid). Each lane covers blocks
+/// lane, lane+32, ...; the caller reduces across the warp.
+template <int MT>
+__device__ __forceinline__ void tern_row_dot(const uint2 *__restrict__ wrow,
+                                             const int8_t *__restrict__ xq, int64_t xstride,
+                                             int mcount, int kb, int lane, int (&acc)[MT]) {
+#pragma unroll 4
+  for (int b = lane; b < kb; b += 32) {
+    uint2 w = tern_load_weights(wrow + b);
+#pragma unroll
+    for (int mt = 0; mt < MT; ++mt) {
+      if (mt < mcount) {
+        const int4 *xp = reinterpret_cast<const int4 *>(xq + mt * xstride + 32 * (int64_t)b);
+        acc[mt] = tern_block_dot(w, __ldg(xp), __ldg(xp + 1), acc[mt]);
+      }
+    }
+  }
+}
+
+#ifndef TERN_CUDA_HOST_EMULATION
+template <int MT> __device__ __forceinline__ void tern_warp_sum(int (&acc)[MT]) {
+#pragma unroll
+  for (int mt = 0; mt < MT; ++mt)
+#pragma unroll
+    for (int off = 16; off > 0; off >>= 1)
+      acc[mt] += __shfl_xor_sync(0xffffffffu, acc[mt], off);
+}
+
+__device__ __forceinline__ float tern_warp_sumf(float v) {
+#pragma unroll
+  for (int off = 16; off > 0; off >>= 1)
+    v += __shfl_xor_sync(0xffffffffu, v, off);
+  return v;
+}
+
+__device__ __forceinline__ float tern_warp_maxf(float v) {
+#pragma unroll
+  for (int off = 16; off > 0; off >>= 1)
+    v = fmaxf(v, __shfl_xor_sync(0xffffffffu, v, off));
+  return v;
+}
+
+/// Block-wide reductions (blockDim.x a multiple of 32, at most 1024).
+__device__ __forceinline__ float tern_block_sumf(float v, float *scratch) {
+  int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, nwarps = blockDim.x >> 5;
+  v = tern_warp_sumf(v);
+  __syncthreads();
+  if (lane == 0)
+    scratch[warp] = v;
+  __syncthreads();
+  float r = 0.f;
+  for (int i = 0; i < nwarps; ++i)
+    r += scratch[i];
+  return r;
+}
+
+__device__ __forceinline__ float tern_block_maxf(float v, float *scratch) {
+  int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, nwarps = blockDim.x >> 5;
+  v = tern_warp_maxf(v);
+  __syncthreads();
+  if (lane == 0)
+    scratch[warp] = v;
+  __syncthreads();
+  float r = 0.f;
+  for (int i = 0; i < nwarps; ++i)
+    r = fmaxf(r, scratch[i]);
+  return r;
+}
+
+__device__ __forceinline__ float tern_sigmoid(float x) {
+  // The overflow-free form of the reference: exp never sees a positive argument.
+  float z = expf(-fabsf(x));
+  return x >= 0.f ? 1.f / (1.f + z) : z / (1.f + z);
+}
+
+// ----------------------------------------------------------------------------
+// Fused RMSNorm + activation quantization
+// ----------------------------------------------------------------------------
+
+/// One quantization reading a shared input row: optional RMSNorm weight,
+/// int8 output in the interleaved layout (and/or the natural one), scale.
+struct TernQuantOut {
+  const float *norm;   ///< RMSNorm weight [K], or null (no weight)
+  int8_t *xq;          ///< interleaved [rows, kp], or null
+  int8_t *xq_natural;  ///< natural [rows, K], or null
+  float *sx;           ///< [rows]
+  float eps;
+  int rms;             ///< 1: RMSNorm first (with `norm` when set); 0: quantize x as is
+  int bits;
+};
+
+#define TERN_MAX_QUANT 4
+struct TernQuantGroup {
+  TernQuantOut out[TERN_MAX_QUANT];
+  int count;
+};
+
+/// xn for member `q`: x / sqrt(ms + eps) * w, spelled like the reference.
+__device__ __forceinline__ float tern_normed(const TernQuantOut &q, float x, float ms, int64_t k) {
+  if (!q.rms)
+    return x;
+  float y = x / sqrtf(ms + q.eps);
+  return q.norm ? y * q.norm[k] : y;
+}
+
+/// One block per row of x [rows, K]: the mean square once, then per member
+/// the absmax of the normalized row and the quantized row. Fuses RMSNorm and
+/// act_quant for every BitLinear that reads the same input.
+__global__ void __launch_bounds__(TERN_ROW_THREADS)
+tern_rmsnorm_quant_kernel(const float *__restrict__ x, int64_t K, int64_t kp, TernQuantGroup g) {
+  __shared__ float scratch[32];
+  const int64_t row = blockIdx.x;
+  const float *xr = x + row * K;
+  float ss = 0.f;
+  for (int64_t k = threadIdx.x; k < K; k += blockDim.x)
+    ss += xr[k] * xr[k];
+  float ms = tern_block_sumf(ss, scratch) / (float)K;
+  for (int q = 0; q < g.count; ++q) {
+    const TernQuantOut &o = g.out[q];
+    float amax = 0.f;
+    for (int64_t k = threadIdx.x; k < K; k += blockDim.x)
+      amax = fmaxf(amax, fabsf(tern_normed(o, xr[k], ms, k)));
+    amax = tern_block_maxf(amax, scratch);
+    const float qmax = (float)((1 << (o.bits - 1)) - 1), qmin = -(float)(1 << (o.bits - 1));
+    const float s = qmax / fmaxf(amax, 1e-5f);
+    if (threadIdx.x == 0)
+      o.sx[row] = s;
+    for (int64_t k = threadIdx.x; k < kp; k += blockDim.x) {
+      int8_t v = 0;
+      if (k < K) {
+        float r = rintf(tern_normed(o, xr[k], ms, k) * s);
+        v = (int8_t)fminf(fmaxf(r, qmin), qmax);
+        if (o.xq_natural)
+          o.xq_natural[row * K + k] = v;
+      }
+      if (o.xq)
+        o.xq[row * kp + tern_interleaved_pos(k)] = v;
+    }
+  }
+}
+
+/// Standalone RMSNorm, one block per row: y = x / sqrt(mean(x^2) + eps) * w.
+__global__ void __launch_bounds__(TERN_ROW_THREADS)
+tern_rmsnorm_kernel(const float *__restrict__ x, const float *__restrict__ w, float *__restrict__ y,
+                    int64_t K, float eps) {
+  __shared__ float scratch[32];
+  const int64_t row = blockIdx.x;
+  const float *xr = x + row * K;
+  float ss = 0.f;
+  for (int64_t k = threadIdx.x; k < K; k += blockDim.x)
+    ss += xr[k] * xr[k];
+  float r = sqrtf(tern_block_sumf(ss, scratch) / (float)K + eps);
+  for (int64_t k = threadIdx.x; k < K; k += blockDim.x) {
+    float v = xr[k] / r;
+    y[row * K + k] = w ? v * w[k] : v;
+  }
+}
+
+/// Natural int8 rows [rows, K] -> the interleaved, padded layout (for
+/// tmatmul inputs that do not come from a fused quantization).
+__global__ void tern_interleave_kernel(const int8_t *__restrict__ x, int8_t *__restrict__ y,
+                                       int64_t rows, int64_t K, int64_t kp) {
+  int64_t total = rows * kp;
+  for (int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; i < total;
+       i += (int64_t)gridDim.x * blockDim.x) {
+    int64_t row = i / kp, k = i % kp;
+    y[row * kp + tern_interleaved_pos(k)] = k < K ? x[row * K + k] : (int8_t)0;
+  }
+}
+
+// ----------------------------------------------------------------------------
+// Data movement
+// ----------------------------------------------------------------------------
+
+#define TERN_MAX_RANK 8
+/// dst[i] = src[offset + sum(idx_d * stride_d)] over the dense index space
+/// `shape` of dst; element size in bytes 1, 2, 4 or 8.
+struct TernStridedCopy {
+  int64_t shape[TERN_MAX_RANK];
+  int64_t src_strides[TERN_MAX_RANK];
+  int64_t dst_strides[TERN_MAX_RANK];
+  int rank;
+};
+
+template <typename T>
+__global__ void tern_strided_copy_kernel(const T *__restrict__ src, T *__restrict__ dst,
+                                         int64_t total, TernStridedCopy c) {
+  for (int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; i < total;
+       i += (int64_t)gridDim.x * blockDim.x) {
+    int64_t rem = i, so = 0, dof = 0;
+    for (int d = c.rank - 1; d >= 0; --d) {
+      int64_t idx = rem % c.shape[d];
+      rem /= c.shape[d];
+      so += idx * c.src_strides[d];
+      dof += idx * c.dst_strides[d];
+    }
+    dst[dof] = src[so];
+  }
+}
+
+template <typename T>
+__global__ void tern_fill_kernel(T *__restrict__ dst, T value, int64_t n) {
+  for (int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; i < n;
+       i += (int64_t)gridDim.x * blockDim.x)
+    dst[i] = value;
+}
+
+/// Grid size for grid-stride element-wise kernels.
+static inline unsigned tern_grid_for(int64_t n, int threads) {
+  int64_t blocks = (n + threads - 1) / threads;
+  if (blocks < 1)
+    blocks = 1;
+  if (blocks > 65535 * 8)
+    blocks = 65535 * 8;
+  return (unsigned)blocks;
+}
+
+#endif // TERN_CUDA_HOST_EMULATION
+
+#endif // TERN_CUDA_KERNELS_CUH

@@ -1,0 +1,187 @@
+"""CUDA backend numerics on a GPU: tern-dialect models compiled by `ternc --target=cuda` and
+run through the C ABI (`tern.api.CompiledModel`) and `ternc run`, against
+:mod:`tern.reference`. Run through run_gpu_tests.py (ctest -L gpu), which skips without a GPU.
+
+Tolerance as in the CPU backend's tests: |got - want| <= 2e-3 * max|want| + 1e-5 and a median
+error <= 1e-5 * max|want| (one activation may land on the neighbouring int8 level when a sum
+order differs by an ulp); the full model, where such a flip propagates through the layers,
+uses 5e-3 and 1e-3.
+"""
+
+import ctypes
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, "..", "..", "..", "python"))
+
+import models  # noqa: E402
+from tern import api  # noqa: E402
+from tern import mlir_models as M  # noqa: E402
+
+
+def ternc():
+    return api.find_ternc()
+
+
+def assert_close(got, want, atol_rel=2e-3, median_rel=1e-5):
+    got = np.asarray(got, np.float32)
+    want = np.asarray(want, np.float32)
+    assert got.shape == want.shape
+    scale = float(np.max(np.abs(want))) if want.size else 0.0
+    err = np.abs(got - want)
+    assert np.all(np.isfinite(got))
+    assert np.all(err <= atol_rel * scale + 1e-5), f"max err {err.max()} vs scale {scale}"
+    assert float(np.median(err)) <= median_rel * scale + 1e-7, f"median err {np.median(err)}"
+
+
+def compile_cuda(tmp_path, text, name="model"):
+    src = tmp_path / f"{name}.mlir"
+    src.write_text(text)
+    so = tmp_path / f"{name}.so"
+    proc = subprocess.run([ternc(), "compile", str(src), "--target=cuda", "-o", str(so),
+                           "--quiet"], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    return api.CompiledModel(str(so)), src
+
+
+@pytest.mark.parametrize("ternary", [False, True], ids=["latent", "ternary"])
+@pytest.mark.parametrize("norm", [True, False], ids=["norm", "nonorm"])
+@pytest.mark.parametrize("d_in", [37, 64, 1000])
+def test_bitlinear(tmp_path, ternary, norm, d_in):
+    rng = np.random.default_rng(d_in)
+    text, inputs, expected = M.bitlinear_model(rng, (2, 3), d_in, 20, norm=norm, ternary=ternary)
+    model, _ = compile_cuda(tmp_path, text)
+    assert_close(model(*inputs)[0], expected[0])
+
+
+@pytest.mark.parametrize("rows", [1, 2, 5, 16, 33])  # MT = 1, 2, 8 and a partial tile
+def test_bitlinear_prefill_rows(tmp_path, rows):
+    rng = np.random.default_rng(rows)
+    text, inputs, expected = M.bitlinear_model(rng, (rows,), 300, 70, ternary=True)
+    model, _ = compile_cuda(tmp_path, text)
+    assert_close(model(*inputs)[0], expected[0])
+
+
+def test_bitlinear_low_activation_bits(tmp_path):
+    text, inputs, expected = M.bitlinear_model(np.random.default_rng(3), (4,), 40, 12, act_bits=4)
+    model, _ = compile_cuda(tmp_path, text)
+    assert_close(model(*inputs)[0], expected[0])
+
+
+@pytest.mark.parametrize("case", ["zeros", "huge", "tiny", "zero_weights"])
+def test_bitlinear_edge_inputs(tmp_path, case):
+    rng = np.random.default_rng(11)
+    x = rng.normal(0, 1, (3, 16)).astype(np.float32)
+    w = None
+    if case == "zeros":
+        x[:] = 0
+    elif case == "huge":
+        x *= np.float32(1e15)
+    elif case == "tiny":
+        x *= np.float32(1e-30)
+    else:
+        w = np.zeros((8, 16), np.float32)
+    text, inputs, expected = M.bitlinear_model(rng, (3,), 16, 8, x=x, w=w)
+    model, _ = compile_cuda(tmp_path, text)
+    assert_close(model(*inputs)[0], expected[0])
+
+
+def test_glu(tmp_path):
+    text, inputs, expected = M.glu_model(np.random.default_rng(5))
+    model, _ = compile_cuda(tmp_path, text)
+    assert_close(model(*inputs)[0], expected[0])
+
+
+@pytest.mark.parametrize("variant", ["released", "paper"])
+@pytest.mark.parametrize("seq", [None, 6], ids=["step", "sequence"])
+def test_mlgru(tmp_path, variant, seq):
+    text, inputs, expected = M.mlgru_model(np.random.default_rng(7), seq=seq, variant=variant)
+    model, _ = compile_cuda(tmp_path, text)
+    o, h = model(*inputs)
+    assert_close(o, expected[0])
+    assert_close(h, expected[1])
+
+
+def test_mlgru_ternary_weights_no_norms(tmp_path):
+    text, inputs, expected = M.mlgru_model(np.random.default_rng(8), norms=False, ternary=True,
+                                           lower_bound=False)
+    model, _ = compile_cuda(tmp_path, text)
+    o, h = model(*inputs)
+    assert_close(o, expected[0])
+    assert_close(h, expected[1])
+
+
+@pytest.mark.parametrize("batch", [1, 2])
+def test_full_model_decode_steps(tmp_path, batch):
+    """Three decode steps of a 2-layer HGRNBit model, state fed back, against the reference."""
+    from tern import reference as R
+    text, inputs, expected = models.tiny_case(batch=batch)
+    model, _ = compile_cuda(tmp_path, text)
+    logits, state = model(*inputs)
+    assert_close(logits, expected[0], 5e-3, 1e-3)
+    assert_close(state, expected[1], 5e-3, 1e-3)
+    d, L, V = models.CONFIGS["tiny"]
+    params = R.random_params(d, L, V, seed=0)
+    tokens = inputs[0]
+    for _ in range(2):
+        tokens = np.argmax(logits, axis=-1).astype(np.int64)
+        want_logits, want_state = R.model_step(tokens, state, params)
+        logits, state = model(tokens, state)
+        assert_close(logits, want_logits, 5e-3, 1e-3)
+
+
+def test_repeated_runs_and_release(tmp_path):
+    text, inputs, _ = M.mlgru_model(np.random.default_rng(9))
+    model, _ = compile_cuda(tmp_path, text)
+    first = model(*inputs)
+    again = model(*inputs)
+    for a, b in zip(first, again):
+        np.testing.assert_array_equal(a, b)
+    model._lib.tern_model_release()
+    for a, b in zip(first, model(*inputs)):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_run_device_on_a_stream(tmp_path):
+    """tern_model_run_device: device buffers in and out, asynchronous on the model's stream."""
+    text, inputs, expected = M.bitlinear_model(np.random.default_rng(4), (2,), 64, 16, ternary=True)
+    model, _ = compile_cuda(tmp_path, text)
+    lib = model._lib
+    err = ctypes.create_string_buffer(512)
+    assert lib.tern_model_init(err, len(err)) == 0, err.value
+    cudart = ctypes.CDLL("libcudart.so")  # noqa: the toolkit's runtime, for the test's buffers
+    x = np.ascontiguousarray(inputs[0])
+    y = np.empty(expected[0].shape, np.float32)
+    dx, dy = ctypes.c_void_p(), ctypes.c_void_p()
+    assert cudart.cudaMalloc(ctypes.byref(dx), ctypes.c_size_t(x.nbytes)) == 0
+    assert cudart.cudaMalloc(ctypes.byref(dy), ctypes.c_size_t(y.nbytes)) == 0
+    assert cudart.cudaMemcpy(dx, x.ctypes.data_as(ctypes.c_void_p), ctypes.c_size_t(x.nbytes), 1) == 0
+    ins = (ctypes.c_void_p * 1)(dx)
+    outs = (ctypes.c_void_p * 1)(dy)
+    lib.tern_model_run_device.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p,
+                                          ctypes.c_int, ctypes.c_void_p, ctypes.c_char_p,
+                                          ctypes.c_size_t]
+    assert lib.tern_model_run_device(ins, 1, outs, 1, None, err, len(err)) == 0, err.value
+    assert cudart.cudaDeviceSynchronize() == 0
+    assert cudart.cudaMemcpy(y.ctypes.data_as(ctypes.c_void_p), dy, ctypes.c_size_t(y.nbytes), 2) == 0
+    assert_close(y, expected[0])
+
+
+def test_ternc_run_writes_outputs(tmp_path):
+    text, inputs, expected = M.mlgru_model(np.random.default_rng(9))
+    path = tmp_path / "m.mlir"
+    path.write_text(text)
+    args = [ternc(), "run", str(path), "--target=cuda", "--quiet"]
+    for i, a in enumerate(inputs):
+        np.save(tmp_path / f"in{i}.npy", a)
+        args.append(f"--input=@{tmp_path / f'in{i}.npy'}")
+    args += [f"--output=@{tmp_path / 'o.npy'}", f"--output=@{tmp_path / 'h.npy'}"]
+    subprocess.run(args, check=True)
+    assert_close(np.load(tmp_path / "o.npy"), expected[0])
+    assert_close(np.load(tmp_path / "h.npy"), expected[1])

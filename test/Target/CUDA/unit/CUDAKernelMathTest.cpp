@@ -1,0 +1,140 @@
+//===- CUDAKernelMathTest.cpp - the CUDA kernels' ternary MAC on the host --===//
+//
+// No GPU is needed: the data-layout and multiply-free MAC helpers of
+// tern_cuda_kernels.cuh compile on the host with emulated PRMT and DP4A, and
+// the compiler's weight packer feeds them. A warp's row dot product is the
+// sum over its 32 lanes, which is what tern_warp_sum computes on a GPU.
+//
+//===----------------------------------------------------------------------===//
+#include "tern/Support/TernaryPacking.h"
+#include "tern/Target/CUDA/CUDATarget.h"
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <random>
+#include <vector>
+
+// ---- host versions of the CUDA built-ins the helpers use ----
+#define TERN_CUDA_HOST_EMULATION 1
+#define __device__
+#define __forceinline__ inline
+#define __restrict__
+struct uint2 { uint32_t x, y; };
+struct int4 { int32_t x, y, z, w; };
+
+/// PTX prmt.b32, default mode: result byte i is byte (sel_i & 7) of {b, a}
+/// (a = bytes 0-3), or that byte's sign bit replicated when sel_i & 8.
+static uint32_t tern_emulated_prmt(uint32_t a, uint32_t b, uint32_t sel) {
+  uint64_t in = (uint64_t)b << 32 | a;
+  uint32_t r = 0;
+  for (int i = 0; i < 4; ++i) {
+    uint32_t s = (sel >> (4 * i)) & 0xf;
+    uint32_t byte = (uint32_t)(in >> (8 * (s & 7))) & 0xff;
+    if (s & 8)
+      byte = (byte & 0x80) ? 0xff : 0;
+    r |= byte << (8 * i);
+  }
+  return r;
+}
+/// __dp4a(a, b, c): c + sum of the signed byte products.
+static int __dp4a(int a, int b, int c) {
+  for (int i = 0; i < 4; ++i)
+    c += (int)(int8_t)(a >> (8 * i)) * (int)(int8_t)(b >> (8 * i));
+  return c;
+}
+template <typename T> static T __ldg(const T *p) { return *p; }
+template <typename T> static T __ldcs(const T *p) { return *p; }
+
+#include "../../../../lib/Target/CUDA/kernels/tern_cuda_kernels.cuh"
+
+namespace {
+
+struct Case {
+  int64_t rows, cols, m;
+};
+
+class KernelMath : public ::testing::TestWithParam<Case> {};
+
+TEST_P(KernelMath, RowDotMatchesPlainDotProduct) {
+  const Case c = GetParam();
+  std::mt19937 rng(static_cast<unsigned>(c.rows * 131 + c.cols * 7 + c.m));
+  std::vector<int8_t> trits(c.rows * c.cols);
+  for (int8_t &t : trits)
+    t = static_cast<int8_t>(static_cast<int>(rng() % 3) - 1);
+  std::vector<uint8_t> packed(tern::packedSize(c.rows * c.cols));
+  ASSERT_TRUE(tern::packTrits(trits.data(), c.rows * c.cols, packed.data()));
+  std::vector<char> gpu;
+  mlir::tern::packTernaryForCUDA(packed, c.rows, c.cols, gpu);
+  const int64_t kb = (c.cols + 31) / 32, kp = 32 * kb;
+  ASSERT_EQ(static_cast<int64_t>(gpu.size()), c.rows * kb * 8 + c.rows * 4);
+  std::vector<uint2> masks(c.rows * kb);
+  std::memcpy(masks.data(), gpu.data(), masks.size() * sizeof(uint2));
+  std::vector<int32_t> negcount(c.rows);
+  std::memcpy(negcount.data(), gpu.data() + c.rows * kb * 8, c.rows * 4);
+
+  // Activations, with the extremes, written like tern_rmsnorm_quant_kernel
+  // writes them: interleaved, padding zeroed (alignas: the kernels load int4).
+  std::vector<int8_t> x(c.m * c.cols);
+  for (size_t i = 0; i < x.size(); ++i)
+    x[i] = i % 17 == 0 ? -128 : i % 13 == 0 ? 127 : static_cast<int8_t>(rng() % 256 - 128);
+  std::vector<int4> storage((c.m * kp + 15) / 16);
+  auto *xq = reinterpret_cast<int8_t *>(storage.data());
+  for (int64_t m = 0; m < c.m; ++m)
+    for (int64_t k = 0; k < kp; ++k)
+      xq[m * kp + tern_interleaved_pos(k)] = k < c.cols ? x[m * c.cols + k] : 0;
+
+  constexpr int MT = 4;
+  for (int64_t n = 0; n < c.rows; ++n) {
+    for (int64_t m0 = 0; m0 < c.m; m0 += MT) {
+      int mcount = static_cast<int>(std::min<int64_t>(MT, c.m - m0));
+      int total[MT] = {0, 0, 0, 0};
+      for (int lane = 0; lane < 32; ++lane) {
+        int acc[MT];
+        for (int t = 0; t < MT; ++t)
+          acc[t] = lane == 0 ? negcount[n] : 0;
+        tern_row_dot<MT>(masks.data() + n * kb, xq + m0 * kp, kp, mcount, static_cast<int>(kb),
+                         lane, acc);
+        for (int t = 0; t < MT; ++t)
+          total[t] += acc[t];
+      }
+      for (int t = 0; t < mcount; ++t) {
+        int64_t want = 0;
+        for (int64_t k = 0; k < c.cols; ++k)
+          want += trits[n * c.cols + k] * x[(m0 + t) * c.cols + k];
+        ASSERT_EQ(total[t], want) << "row " << n << ", token " << m0 + t;
+      }
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Shapes, KernelMath,
+                         ::testing::Values(Case{5, 37, 1}, Case{20, 32, 3}, Case{7, 100, 5},
+                                           Case{3, 1100, 2}, Case{16, 16, 1}));
+
+TEST(KernelMath, SignBytesReplicatesTopBits) {
+  EXPECT_EQ(tern_sign_bytes(0x80008000u), 0xff00ff00u);
+  EXPECT_EQ(tern_sign_bytes(0x7f7f7f7fu), 0u);
+  EXPECT_EQ(tern_sign_bytes(0xffffffffu), 0xffffffffu);
+}
+
+TEST(KernelMath, PackerCountsNegativeWeightsAndPads) {
+  // One row of 33 weights: 32 in block 0, one in block 1.
+  std::vector<int8_t> trits(33, 0);
+  trits[0] = 1;
+  trits[1] = -1;
+  trits[32] = -1;
+  std::vector<uint8_t> packed(tern::packedSize(33));
+  ASSERT_TRUE(tern::packTrits(trits.data(), 33, packed.data()));
+  std::vector<char> gpu;
+  mlir::tern::packTernaryForCUDA(packed, 1, 33, gpu);
+  ASSERT_EQ(gpu.size(), 2u * 8 + 4);
+  const auto *w = reinterpret_cast<const uint32_t *>(gpu.data());
+  EXPECT_EQ(w[0], 0x3u); // non-zero: weights 0 and 1
+  EXPECT_EQ(w[1], 0x2u); // negative: weight 1
+  EXPECT_EQ(w[2], 0x1u); // block 1: weight 32
+  EXPECT_EQ(w[3], 0x1u);
+  EXPECT_EQ(reinterpret_cast<const int32_t *>(gpu.data() + 16)[0], 2);
+}
+
+} // namespace
