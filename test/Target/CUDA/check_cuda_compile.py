@@ -113,6 +113,15 @@ def main():
         check_library(so, inputs, outputs, have_gpu)
         print(f"{name}: nvcc sm_80 + sm_90 library built in {dt:.1f}s, C ABI checked")
 
+    # The bundled ONNX model (a trained 3-layer HGRNBit) through the ONNX importer.
+    onnx_model = os.path.join(HERE, "..", "..", "..", "models", "tiny-mmfree", "model.onnx")
+    if os.path.exists(onnx_model):
+        so = os.path.join(work, "bundled.so")
+        _, dt = run([ternc, "compile", onnx_model, "--target=cuda", "-o", so, "--quiet"])
+        lib = api.CompiledModel(so)
+        print(f"bundled ONNX model: built in {dt:.1f}s, inputs "
+              f"{[(s.name, s.shape) for s in lib.inputs]}")
+
     # The full model once more through the source, with ptxas run explicitly.
     src = os.path.join(work, "hgrn_tiny.mlir")
     cu = os.path.join(work, "hgrn_tiny.cu")

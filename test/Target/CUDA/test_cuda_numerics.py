@@ -185,3 +185,22 @@ def test_ternc_run_writes_outputs(tmp_path):
     subprocess.run(args, check=True)
     assert_close(np.load(tmp_path / "o.npy"), expected[0])
     assert_close(np.load(tmp_path / "h.npy"), expected[1])
+
+
+def test_bundled_onnx_model_matches_cpu_backend(tmp_path):
+    """The trained bundled model, imported from ONNX, on both backends."""
+    onnx_model = os.path.join(HERE, "..", "..", "..", "models", "tiny-mmfree", "model.onnx")
+    if not os.path.exists(onnx_model):
+        pytest.skip("no bundled model")
+    outs = {}
+    for target in ("cpu", "cuda"):
+        so = tmp_path / f"{target}.so"
+        subprocess.run([ternc(), "compile", onnx_model, f"--target={target}", "-o", str(so),
+                        "--quiet"], check=True)
+        model = api.CompiledModel(str(so))
+        rng = np.random.default_rng(0)
+        ins = [np.asarray(rng.integers(0, 100, size=s.shape), s.dtype) if s.dtype == np.int64
+               else (rng.standard_normal(s.shape) * 0.5).astype(s.dtype) for s in model.inputs]
+        outs[target] = model(*ins)
+    for got, want in zip(outs["cuda"], outs["cpu"]):
+        assert_close(got, want, 5e-3, 1e-3)
