@@ -68,7 +68,8 @@ class CompiledModel:
     """A compiled model library loaded with ctypes."""
 
     def __init__(self, library: str):
-        self._lib = ctypes.CDLL(os.path.abspath(library))
+        self.library = os.path.abspath(library)  # the .so (``ternc generate`` loads it too)
+        self._lib = ctypes.CDLL(self.library)
         lib = self._lib
         lib.tern_model_input_info.restype = ctypes.POINTER(_Info)
         lib.tern_model_output_info.restype = ctypes.POINTER(_Info)

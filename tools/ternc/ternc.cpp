@@ -395,17 +395,23 @@ int runCommand(MLIRContext &ctx) {
 
 } // namespace
 
+// `ternc generate`: tools/ternc/Generate.cpp (parses its own arguments).
+int ternGenerateMain(int argc, char **argv, const char *argv0);
+
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   auto usage = [] {
     llvm::errs() << "usage: ternc compile MODEL --target=cpu -o OUT [--emit=...]\n"
                     "       ternc run MODEL --input=@a.npy ... [--output=@y.npy ...]\n"
-                    "       ternc {compile|run} --help\n";
+                    "       ternc generate [MODEL] [--prompt TEXT] [-n N] [--temperature T] [--top-k K]\n"
+                    "       ternc {compile|run|generate} --help\n";
     return 1;
   };
   if (argc < 2)
     return usage();
   StringRef command = argv[1];
+  if (command == "generate")
+    return ternGenerateMain(argc - 2, argv + 2, argv[0]);
   if (command != "compile" && command != "run")
     return usage();
   registerAsmPrinterCLOptions();
