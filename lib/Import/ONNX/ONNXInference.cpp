@@ -68,6 +68,25 @@ bool onnx_import::isSupportedOp(StringRef domain, StringRef opType) {
          llvm::is_contained({"Scan", "Loop", "If"}, opType);
 }
 
+int64_t onnx_import::minimumOpsetFor(StringRef op) {
+  // Legacy broadcasting (a `broadcast` attribute) before 7.
+  if (llvm::is_contained({"Add", "Sub", "Mul", "Div", "Pow", "And", "Or", "Xor", "Equal",
+                          "Less", "Greater", "PRelu", "Gemm"},
+                         op))
+    return 7;
+  if (op == "Scan")
+    return 9; // Scan-8 has sequence_lens and a batch axis
+  if (op == "Reshape")
+    return 5; // shape attribute before
+  if (op == "Concat")
+    return 4;
+  if (op == "Cast" || op == "Clip" || op == "Tile" || op == "Dropout")
+    return 6; // string `to`, consumed_inputs, tiles/axis inputs, is_test
+  if (op == "Pad" || op == "Split")
+    return 2;
+  return 1;
+}
+
 //===----------------------------------------------------------------------===//
 // Inference
 //===----------------------------------------------------------------------===//
@@ -460,14 +479,19 @@ LogicalResult sliceParams(const NodeDesc &n, ArrayRef<int64_t> shape,
                           SmallVectorImpl<int64_t> &starts, SmallVectorImpl<int64_t> &steps,
                           SmallVectorImpl<int64_t> &sizes, std::string &error) {
   int64_t rank = shape.size();
+  // Slice-1 (before opset 10) has starts/ends/axes attributes.
+  static constexpr const char *attrNames[] = {"", "starts", "ends", "axes", ""};
+  bool fromAttrs = n.opset < 10;
   auto get = [&](unsigned i) -> std::optional<SmallVector<int64_t>> {
+    if (fromAttrs)
+      return attrNames[i][0] ? getIntsAttr(n.attrs, attrNames[i]) : std::nullopt;
     Value v = n.input(i);
     if (!v)
       return std::nullopt;
     return getConstantInts(v);
   };
   for (unsigned i = 1; i < 5; ++i)
-    if (n.input(i) && !get(i)) {
+    if (!fromAttrs && n.input(i) && !get(i)) {
       error = "Slice input " + std::to_string(i) + " must be a constant";
       return failure();
     }

@@ -32,6 +32,10 @@ struct NodeDesc {
 /// True if the importer knows the op (has inference and a lowering for it).
 bool isSupportedOp(StringRef domain, StringRef opType);
 
+/// The oldest default-domain opset whose semantics Tern implements for
+/// `opType` (older versions had different attributes or broadcasting).
+int64_t minimumOpsetFor(StringRef opType);
+
 /// Computes the result types. On failure `error` says why (unsupported op,
 /// incompatible shapes, non-constant shape operand, bad attribute, ...).
 LogicalResult inferResultTypes(const NodeDesc &node, SmallVectorImpl<Type> &types,

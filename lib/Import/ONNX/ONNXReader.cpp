@@ -666,6 +666,12 @@ LogicalResult Reader::importNode(::onnx::NodeProto &node, size_t index) {
     nodeError(node, name, loc) << "unsupported operator";
     return failure();
   }
+  if (domain.empty() && opset < minimumOpsetFor(node.op_type())) {
+    nodeError(node, name, loc) << "opset " << opset << " of this operator is not supported "
+                               << "(Tern implements it from opset "
+                               << minimumOpsetFor(node.op_type()) << ")";
+    return failure();
+  }
 
   NodeDesc desc;
   desc.opType = node.op_type();

@@ -20,9 +20,13 @@
 
 namespace mlir::tern::onnx_import {
 
-/// Default-domain opsets the importer accepts.
-constexpr int64_t kMinOpset = 13;
+/// Default-domain opsets the importer accepts: 13..23 is the contract; older
+/// models (down to opset 1, as the ONNX node tests stamp them) are accepted
+/// op by op where Tern implements that version's semantics
+/// (minimumOpsetFor).
+constexpr int64_t kMinOpset = 1;
 constexpr int64_t kMaxOpset = 23;
+constexpr int64_t kContractMinOpset = 13;
 /// Constants with at least this many elements are stored as dense_resource.
 constexpr int64_t kResourceThreshold = 64;
 

@@ -74,6 +74,10 @@ static LogicalResult lowerSplit(ONNXNodeOp op, PatternRewriter &rw) {
       shape.push_back(rw.getIndexAttr(d == axis ? size : xt.getDimSize(d)));
     offsets[axis] = rw.getIndexAttr(offset);
     offset += size;
+    if (resultType(op, i).getNumElements() == 0) {
+      results.push_back(emptyTensor(rw, op.getLoc(), resultType(op, i)));
+      continue;
+    }
     results.push_back(tensor::ExtractSliceOp::create(rw, op.getLoc(), resultType(op, i), x,
                                                      offsets, shape, strides));
   }
@@ -156,7 +160,7 @@ static LogicalResult lowerPad(ONNXNodeOp op, PatternRewriter &rw) {
   Type elem = type.getElementType();
   if (mode == "constant") {
     Value pad = op.getInput(2) ? extractScalar(rw, loc, op.getInput(2))
-                               : scalarConst(rw, loc, elem, 0);
+                               : scalarConst(rw, loc, elem, op.getFloatAttr("value", 0.0f));
     bool negative = llvm::any_of(llvm::concat<int64_t>(low, high), [](int64_t p) { return p < 0; });
     if (!negative) {
       SmallVector<OpFoldResult> lo, hi;
@@ -251,7 +255,36 @@ static LogicalResult lowerShapeOps(ONNXNodeOp op, PatternRewriter &rw) {
   return op.emitError() << op.describe() << ": needs constant operands";
 }
 
+/// Trilu: keeps the upper (j - i >= k) or lower (j - i <= k) triangle of the
+/// last two axes, zeroes the rest.
+static LogicalResult lowerTrilu(ONNXNodeOp op, PatternRewriter &rw) {
+  RankedTensorType type = resultType(op);
+  int64_t rank = type.getRank();
+  if (rank < 2)
+    return op.emitError() << op.describe() << ": needs rank >= 2";
+  int64_t k = 0;
+  if (Value kv = op.getInput(1)) {
+    auto c = getScalarInt(kv);
+    if (!c)
+      return op.emitError() << op.describe() << ": k must be a constant";
+    k = *c;
+  }
+  bool upper = op.getIntAttr("upper", 1) != 0;
+  Value r = buildElementwise(rw, op.getLoc(), type, op.getInput(0), [&](OpBuilder &b, Location l, ValueRange a) -> Value {
+    Type i64 = b.getI64Type();
+    Value i = arith::IndexCastOp::create(b, l, i64, linalg::IndexOp::create(b, l, rank - 2));
+    Value j = arith::IndexCastOp::create(b, l, i64, linalg::IndexOp::create(b, l, rank - 1));
+    Value d = arith::SubIOp::create(b, l, j, i);
+    Value keep = arith::CmpIOp::create(b, l, upper ? arith::CmpIPredicate::sge : arith::CmpIPredicate::sle,
+                                       d, scalarConst(b, l, i64, k));
+    return arith::SelectOp::create(b, l, keep, a[0], scalarConst(b, l, a[0].getType(), 0));
+  });
+  rw.replaceOp(op, r);
+  return success();
+}
+
 void onnx_import::populateONNXDataMovementPatterns(RewritePatternSet &patterns) {
+  addLowering(patterns, {"Trilu"}, lowerTrilu);
   addLowering(patterns, {"Reshape", "Flatten", "Squeeze", "Unsqueeze"}, lowerReshape);
   addLowering(patterns, {"Transpose"}, lowerTranspose);
   addLowering(patterns, {"Concat"}, lowerConcat);

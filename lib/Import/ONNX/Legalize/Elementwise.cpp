@@ -197,8 +197,30 @@ static Value binaryBody(ONNXNodeOp op, OpBuilder &b, Location loc, Value x, Valu
       return math::PowFOp::create(b, loc, x, e);
     }
     if (isa<IntegerType>(y.getType())) {
-      Value e = castScalar(b, loc, y, x.getType());
-      return math::IPowIOp::create(b, loc, x, e);
+      // Integer power by repeated multiplication (negative exponents
+      // truncate to 0 except for bases 1 and -1).
+      Type i64 = b.getI64Type();
+      Value e = castScalar(b, loc, y, i64);
+      Value zero = scalarConst(b, loc, i64, 0);
+      Value n = arith::IndexCastOp::create(b, loc, b.getIndexType(),
+                                           arith::MaxSIOp::create(b, loc, e, zero));
+      Value c0 = arith::ConstantIndexOp::create(b, loc, 0), c1 = arith::ConstantIndexOp::create(b, loc, 1);
+      Value one = cst(b, loc, x, 1);
+      auto loop = scf::ForOp::create(b, loc, c0, n, c1, ValueRange{one},
+                                     [&](OpBuilder &nb, Location nl, Value, ValueRange acc) {
+                                       scf::YieldOp::create(nb, nl, ValueRange{arith::MulIOp::create(nb, nl, acc[0], x).getResult()});
+                                     });
+      Value pos = loop.getResult(0);
+      Value isOne = arith::CmpIOp::create(b, loc, IP::eq, x, one);
+      Value isMinusOne = arith::CmpIOp::create(b, loc, IP::eq, x, cst(b, loc, x, -1));
+      Value odd = arith::CmpIOp::create(b, loc, IP::ne, arith::AndIOp::create(b, loc, e, scalarConst(b, loc, i64, 1)), zero);
+      Value negResult = arith::SelectOp::create(
+          b, loc, isOne, one,
+          arith::SelectOp::create(b, loc, isMinusOne,
+                                  arith::SelectOp::create(b, loc, odd, cst(b, loc, x, -1), one),
+                                  cst(b, loc, x, 0)));
+      Value neg = arith::CmpIOp::create(b, loc, IP::slt, e, zero);
+      return arith::SelectOp::create(b, loc, neg, negResult, pos);
     }
     Value xf = castScalar(b, loc, x, y.getType());
     return castScalar(b, loc, math::PowFOp::create(b, loc, xf, y), resultElem);
@@ -303,6 +325,18 @@ static LogicalResult lowerClip(ONNXNodeOp op, PatternRewriter &rw) {
   RankedTensorType type = resultType(op);
   SmallVector<Value> inputs = {op.getInput(0)};
   Value lo = op.getInput(1), hi = op.getInput(2);
+  if (op.getOpset() < 11) { // Clip-6: min/max attributes
+    auto scalar = [&](StringRef name) -> Value {
+      if (!op.hasONNXAttr(name))
+        return {};
+      auto t = RankedTensorType::get({}, type.getElementType());
+      return arith::ConstantOp::create(
+          rw, loc, DenseElementsAttr::get(t, rw.getFloatAttr(type.getElementType(),
+                                                              op.getFloatAttr(name, 0.0f))));
+    };
+    lo = scalar("min");
+    hi = scalar("max");
+  }
   if (lo)
     inputs.push_back(lo);
   if (hi)

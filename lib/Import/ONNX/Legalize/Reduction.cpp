@@ -204,15 +204,32 @@ static LogicalResult lowerArgReduce(ONNXNodeOp op, PatternRewriter &rw) {
   return success();
 }
 
-/// Softmax, LogSoftmax, Hardmax over one axis (opset >= 13).
+/// Softmax, LogSoftmax, Hardmax over one axis (opset >= 13); before 13 the
+/// input is coerced to 2-D [prod(dims < axis), prod(dims >= axis)] (default
+/// axis 1) and the op works on its second axis.
 static LogicalResult lowerSoftmax(ONNXNodeOp op, PatternRewriter &rw) {
   Location loc = op.getLoc();
   Value x = op.getInput(0);
   RankedTensorType type = resultType(op);
+  RankedTensorType origType = type;
   int64_t rank = type.getRank();
-  int64_t axis = op.getIntAttr("axis", -1);
+  bool coerced = op.getOpset() < 13;
+  int64_t axis = op.getIntAttr("axis", coerced ? 1 : -1);
   if (rank == 0 || !normalizeAxis(axis, rank))
     return op.emitError() << op.describe() << ": axis out of range";
+  if (coerced) {
+    int64_t a = 1, b = 1;
+    for (int64_t i = 0; i < rank; ++i)
+      (i < axis ? a : b) *= type.getDimSize(i);
+    x = reshapeTo(rw, loc, x, {a, b});
+    type = RankedTensorType::get({a, b}, type.getElementType());
+    rank = 2;
+    axis = 1;
+  }
+  auto finish = [&](Value r) {
+    rw.replaceOp(op, coerced ? reshapeTo(rw, loc, r, origType.getShape()) : r);
+    return success();
+  };
   Type elem = type.getElementType();
   if (!isFloat(elem))
     return op.emitError() << op.describe() << ": needs a float element type";
@@ -237,8 +254,7 @@ static LogicalResult lowerSoftmax(ONNXNodeOp op, PatternRewriter &rw) {
       Value eq = arith::CmpIOp::create(b, l, arith::CmpIPredicate::eq, i, a[0]);
       return arith::SelectOp::create(b, l, eq, scalarConst(b, l, elem, 1), scalarConst(b, l, elem, 0));
     });
-    rw.replaceOp(op, r);
-    return success();
+    return finish(r);
   }
   Value shifted = buildElementwise(rw, loc, type, ValueRange{x, m}, [](OpBuilder &b, Location l, ValueRange a) -> Value {
     return arith::SubFOp::create(b, l, a[0], a[1]);
@@ -261,8 +277,7 @@ static LogicalResult lowerSoftmax(ONNXNodeOp op, PatternRewriter &rw) {
     r = buildElementwise(rw, loc, type, ValueRange{shifted, s}, [](OpBuilder &b, Location l, ValueRange a) -> Value {
       return arith::SubFOp::create(b, l, a[0], math::LogOp::create(b, l, a[1]));
     });
-  rw.replaceOp(op, r);
-  return success();
+  return finish(r);
 }
 
 static LogicalResult lowerLayerNorm(ONNXNodeOp op, PatternRewriter &rw) {
