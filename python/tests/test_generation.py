@@ -200,3 +200,9 @@ def test_ternc_generate_rejects_bad_arguments(tmp_path):
     assert bad.returncode == 1 and "no such model file" in bad.stderr
     bad = ternc_generate("a.onnx", "b.onnx")
     assert bad.returncode == 1 and "more than one model" in bad.stderr
+    garbage = tmp_path / "garbage.onnx"
+    garbage.write_bytes(b"not a model")
+    env = dict(os.environ, XDG_CACHE_HOME=str(tmp_path / "cache"))
+    bad = ternc_generate(str(garbage), env=env)
+    assert bad.returncode == 1 and f"compiling {garbage} failed" in bad.stderr
+    assert not list((tmp_path / "cache").rglob("*.so"))  # nothing cached

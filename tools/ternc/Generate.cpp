@@ -201,15 +201,26 @@ bool compileModel(StringRef self, StringRef model, StringRef soPath, bool quiet,
     argv.push_back("--dim=B=1");
   if (!quiet)
     llvm::errs() << "[ternc generate] compiling " << model << " ...\n";
+  // The compiler's diagnostics go to a file, shown only when the compile fails.
+  llvm::SmallString<128> log;
+  if (llvm::sys::fs::createTemporaryFile("ternc-generate", "log", log))
+    log.clear();
+  llvm::FileRemover removeLog(log);
+  std::optional<StringRef> redirects[] = {std::nullopt, std::nullopt,
+                                          log.empty() ? std::optional<StringRef>()
+                                                      : std::optional<StringRef>(log)};
   std::string msg;
-  int rc = llvm::sys::ExecuteAndWait(self, argv, std::nullopt, {}, 0, 0, &msg);
+  int rc = llvm::sys::ExecuteAndWait(self, argv, std::nullopt, redirects, 0, 0, &msg);
   if (rc != 0) {
     llvm::sys::fs::remove(out);
     llvm::SmallString<16> header(out);
     llvm::sys::path::replace_extension(header, "h");
     llvm::sys::fs::remove(header);
+    if (!log.empty())
+      if (auto text = llvm::MemoryBuffer::getFile(log))
+        llvm::errs() << (*text)->getBuffer();
     error = "compiling " + model.str() + " failed" + (msg.empty() ? "" : ": " + msg) +
-            " (ternc compile printed the reason above)";
+            " (ternc compile's messages are above)";
     return false;
   }
   // ternc compile also writes a header next to the library; the cache keeps only the .so.
