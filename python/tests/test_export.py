@@ -157,12 +157,6 @@ def test_compiled_step_matches_torch(tmp_path, bmodel, bstate, ops, weights):
         close_quantized(state, want_state)
 
 
-@pytest.mark.xfail(reason="ternc's MLGRU over a sequence from ONNX (Scan, or tern.MLGRU mode="
-                          "'sequence', both imported as tern.mlgru_sequence) computes wrong "
-                          "outputs: h_out is off even for T=1 (lone-op repro: "
-                          "onnx_models.build_mlgru_scan(storage='custom')); the step form is "
-                          "right.  Importer/CPU-backend issue, not the exporter: onnxruntime runs "
-                          "the same file to 1e-7", strict=False)
 @pytest.mark.parametrize("ops", ["standard", "custom"])
 def test_compiled_sequence_matches_torch(tmp_path, bmodel, bstate, ops):
     path = tmp_path / "seq.onnx"
