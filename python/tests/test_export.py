@@ -177,3 +177,20 @@ def test_compiled_custom_mlgru_with_released_eps(tmp_path, state0, model):
     compiled = compile_or_xfail(path)
     logits, _ = compiled(IDS[0].astype(np.int64), state0)
     close_quantized(logits, torch_step(model, IDS[0], state0)[0])
+
+
+@pytest.mark.parametrize("ops", ["standard", "custom"])
+def test_paper_variant_without_lower_bound_exports(ops):
+    """The paper's MLGRU gating (sigmoid(g) * h, no g_norm) and no lower bounds."""
+    m = tiny_model(seed=6, variant="paper", use_lower_bound=False)
+    assert "model.layers.0.attn.g_norm.weight" not in m.state_dict()
+    st = (np.random.default_rng(2).standard_normal((2, 2, 32)) * 0.5).astype(np.float32)
+    got = E.run_onnxruntime(E.export_step(m, ops=ops, batch=2), {"tokens": IDS[0], "state": st})
+    want_logits, want_state = torch_step(m, IDS[0], st)
+    close(got["logits"], want_logits)
+    close(got["state_out"], want_state)
+    got = E.run_onnxruntime(E.export_sequence(m, ops=ops, batch=None), {"tokens": IDS,
+                                                                        "state": st})
+    want_logits, want_state = torch_sequence(m, IDS, st)
+    close(got["logits"], want_logits)
+    close(got["state_out"], want_state)

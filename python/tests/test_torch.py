@@ -270,3 +270,15 @@ def test_recurrence_gradient():
         want = f[:, t] * want + i[:, t]
         assert torch.equal(hs[:, t], want)
     assert torch.equal(h, want)
+
+
+def test_expand_ratio_runs_in_torch_but_is_not_exportable():
+    cfg = T.HGRNBitConfig(vocab_size=20, hidden_size=16, num_hidden_layers=2, expand_ratio=2)
+    m = T.HGRNBitForCausalLM(cfg).eval()
+    assert m.model.layers[0].attn.i_proj.weight.shape == (32, 16)
+    assert m.model.layers[0].attn.o_proj.weight.shape == (16, 32)
+    with torch.no_grad():
+        logits, states = m(torch.tensor([[1, 2, 3]]))
+    assert logits.shape == (1, 3, 20) and states.shape == (2, 1, 32)
+    with pytest.raises(ValueError, match="expand_ratio = 1"):
+        m.to_reference_params()
