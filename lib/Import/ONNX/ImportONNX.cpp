@@ -4,6 +4,7 @@
 #include "tern/Import/ONNX/Passes.h"
 #include "tern/Transforms/Passes.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Tools/mlir-translate/Translation.h"
@@ -45,6 +46,11 @@ struct TranslateOptions {
       llvm::cl::desc("After --import-onnx, run the ONNX-to-tern pipeline (recognition, "
                      "legalization, weight folding)"),
       llvm::cl::init(false)};
+  llvm::cl::opt<bool> summary{
+      "onnx-summary",
+      llvm::cl::desc("Print only a summary of the imported module (op counts, constant "
+                     "weight bytes) instead of the module: for large models"),
+      llvm::cl::init(false)};
   llvm::cl::opt<bool> report{
       "onnx-report",
       llvm::cl::desc("With --onnx-to-tern, report every recognition candidate as a remark"),
@@ -55,6 +61,40 @@ struct TranslateOptions {
 static TranslateOptions &translateOptions() {
   static TranslateOptions options;
   return options;
+}
+
+/// An empty module whose `tern.import_summary` attribute counts the ops of
+/// `module` by name and the bytes of its constant weights (float/int
+/// constants, packed ternary constants).
+static OwningOpRef<Operation *> summarize(ModuleOp module) {
+  MLIRContext *ctx = module.getContext();
+  llvm::StringMap<int64_t> counts;
+  int64_t constantBytes = 0, ternaryBytes = 0, ternaryWeights = 0;
+  module.walk([&](Operation *op) {
+    if (op == module.getOperation())
+      return;
+    ++counts[op->getName().getStringRef()];
+    if (auto c = dyn_cast<arith::ConstantOp>(op))
+      if (auto t = dyn_cast<ShapedType>(c.getType()); t && t.hasStaticShape())
+        constantBytes += t.getNumElements() *
+                         std::max<int64_t>(1, t.getElementTypeBitWidth() / 8);
+    if (auto c = dyn_cast<tern::ConstantOp>(op)) {
+      ternaryBytes += c.getValue().getPackedBytes().size();
+      ternaryWeights += c.getValue().getType().getNumElements();
+    }
+  });
+  Builder b(ctx);
+  SmallVector<NamedAttribute> ops;
+  for (auto &kv : counts)
+    ops.push_back(b.getNamedAttr(kv.getKey(), b.getI64IntegerAttr(kv.getValue())));
+  auto summary = b.getDictionaryAttr(
+      {b.getNamedAttr("ops", b.getDictionaryAttr(ops)),
+       b.getNamedAttr("constant_bytes", b.getI64IntegerAttr(constantBytes)),
+       b.getNamedAttr("ternary_weights", b.getI64IntegerAttr(ternaryWeights)),
+       b.getNamedAttr("ternary_packed_bytes", b.getI64IntegerAttr(ternaryBytes))});
+  OwningOpRef<ModuleOp> result = ModuleOp::create(module.getLoc());
+  (*result)->setAttr("tern.import_summary", summary);
+  return OwningOpRef<Operation *>(result.release());
 }
 
 void mlir::tern::registerONNXImportTranslation() {
@@ -88,6 +128,8 @@ void mlir::tern::registerONNXImportTranslation() {
           if (failed(pm.run(*module)))
             return {};
         }
+        if (translateOptions().summary)
+          return summarize(*module);
         return OwningOpRef<Operation *>(module.release());
       },
       [](DialectRegistry &registry) {
