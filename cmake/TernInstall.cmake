@@ -9,7 +9,14 @@ endforeach()
 
 install(TARGETS TernSupport TernUtils TernDialect TernTransforms TernConversion EXPORT TernTargets
   LIBRARY DESTINATION lib ARCHIVE DESTINATION lib)
-install(TARGETS tern-opt tern-translate RUNTIME DESTINATION bin)
+# Libraries the tools link but that are not part of the CMake package (backends,
+# importer): installed so the installed tools run.
+foreach(lib TernTargetCPU TernImportONNX TernONNXDialect TernTargetHLS TernTargetCUDA)
+  if(TARGET ${lib})
+    install(TARGETS ${lib} LIBRARY DESTINATION lib)
+  endif()
+endforeach()
+install(TARGETS tern-opt tern-translate ternc RUNTIME DESTINATION bin)
 install(TARGETS TernPlugin LIBRARY DESTINATION lib)
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/tern DESTINATION include
   FILES_MATCHING PATTERN "*.h" PATTERN "*.td")

@@ -70,8 +70,12 @@ FailureOr<ModelSignature> prepareModelFunction(ModuleOp module) {
   found->setAttr("llvm.emit_c_interface", UnitAttr::get(module.getContext()));
   // Inputs belong to the caller: bufferization must not update them in place
   // (a recurrent state input would otherwise be overwritten).
-  for (unsigned i = 0; i < found.getNumArguments(); ++i)
+  for (unsigned i = 0; i < found.getNumArguments(); ++i) {
     found.setArgAttr(i, "bufferization.writable", BoolAttr::get(module.getContext(), false));
+    found.removeArgAttr(i, "tern.name"); // kept in the signature; LLVM has no use for it
+  }
+  for (unsigned i = 0; i < found.getNumResults(); ++i)
+    found.removeResultAttr(i, StringAttr::get(module.getContext(), "tern.name"));
   return sig;
 }
 
