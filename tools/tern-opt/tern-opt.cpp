@@ -3,6 +3,7 @@
 #include "tern/InitAllPasses.h"
 #include "tern/Target/CPU/CPUTarget.h"
 #include "tern/Target/CUDA/CUDATarget.h"
+#include "tern/Target/HLS/HLSTarget.h"
 #include "ONNX/ONNXOps.h"
 #include "tern/Import/ONNX/ImportONNX.h"
 
@@ -20,6 +21,7 @@ int main(int argc, char **argv) {
   mlir::tern::registerAllTernPasses();
   mlir::tern::registerCPUPipelines();
   mlir::tern::registerCUDAPipelines();
+  mlir::tern::registerHLSPipelines();
   mlir::tern::registerONNXImportPasses();
   return mlir::asMainReturnCode(
       mlir::MlirOptMain(argc, argv, "Tern optimizer driver\n", registry));

@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 #include "Tern/TernOps.h"
 #include "tern/Import/ONNX/ImportONNX.h"
+#include "tern/Target/HLS/HLSTarget.h"
 #include "tern/Target/CUDA/CUDATarget.h"
 
 #include "mlir/InitAllTranslations.h"
@@ -15,6 +16,7 @@
 int main(int argc, char **argv) {
   mlir::registerAllTranslations();
   mlir::tern::registerONNXImportTranslation();
+  mlir::tern::registerHLSEmitterTranslation();
   mlir::tern::registerCUDATranslation();
   return mlir::failed(mlir::mlirTranslateMain(argc, argv, "Tern translation driver\n"));
 }

@@ -11,6 +11,7 @@
 #include "tern/Runtime/Model.h"
 #include "tern/Target/CPU/CPUTarget.h"
 #include "tern/Target/CUDA/CUDATarget.h"
+#include "tern/Target/HLS/HLSTarget.h"
 #ifdef TERN_HAVE_ONNX_IMPORT
 #include "tern/Import/ONNX/ImportONNX.h"
 #endif
@@ -72,6 +73,24 @@ static cl::opt<bool> reportFusion("report-fusion",
 static cl::opt<bool> printPipeline("print-pipeline", cl::desc("Print the pass pipelines that run"),
                                    cl::cat(ternCategory));
 static cl::opt<bool> quiet("quiet", cl::desc("No progress messages"), cl::cat(ternCategory));
+// --target=hls / hls-csim (lib/Target/HLS).
+static cl::opt<int64_t> hlsPE("hls-pe", cl::desc("hls: ternary output rows per cycle (PE array)"),
+                              cl::init(1), cl::cat(ternCategory));
+static cl::opt<int64_t> hlsSIMD("hls-simd",
+                                cl::desc("hls: packed weight bytes per row per cycle (4 trits "
+                                         "each); element-wise lanes"),
+                                cl::init(1), cl::cat(ternCategory));
+static cl::opt<std::string> hlsMath("hls-math", cl::desc("hls: element-wise math, float or fixed"),
+                                    cl::init("float"), cl::cat(ternCategory));
+static cl::opt<std::string> hlsPart("hls-part", cl::desc("hls: FPGA part for run_hls.tcl/hls_config.cfg"),
+                                    cl::init("xcu280-fsvh2892-2L-e"), cl::cat(ternCategory));
+static cl::opt<double> hlsClock("hls-clock-mhz", cl::desc("hls: target clock in MHz"),
+                                cl::init(300.0), cl::cat(ternCategory));
+static cl::opt<int64_t> hlsRomThreshold(
+    "hls-rom-threshold", cl::desc("hls: constants with more elements go to DDR weight ports"),
+    cl::init(4096), cl::cat(ternCategory));
+static cl::opt<std::string> hlsCXX("hls-cxx", cl::desc("hls-csim: host C++ compiler"),
+                                   cl::init("g++"), cl::cat(ternCategory));
 static cl::list<std::string> inputs("input", cl::desc("run: an input, @file.npy, in graph order"),
                                     cl::cat(ternCategory));
 static cl::list<std::string> outputs("output",
@@ -234,7 +253,84 @@ int compileCUDACommand(MLIRContext &ctx) {
   return 0;
 }
 
+void printSummary(const rt::TensorInfo &info, const rt::Array &a);
+
+/// The HLS backend (lib/Target/HLS): tern level -> tern-hls-to-loops -> an
+/// HLS C++ package in a directory; `run` also builds and runs its C simulation.
+int hlsCommand(MLIRContext &ctx, bool run) {
+  std::vector<rt::Array> in;
+  for (const std::string &spec : inputs) {
+    rt::Array a;
+    std::string error;
+    if (spec.empty() || spec[0] != '@')
+      return fail("--input expects @FILE.npy, got '" + spec + "'");
+    if (!rt::readNpy(spec.substr(1), a, error))
+      return fail(error);
+    in.push_back(std::move(a));
+  }
+  if (hlsMath != "float" && hlsMath != "fixed")
+    return fail("--hls-math must be float or fixed");
+  if (hlsPE < 1 || hlsSIMD < 1 || hlsClock <= 0)
+    return fail("--hls-pe and --hls-simd must be >= 1, --hls-clock-mhz > 0");
+  if (!run && outputPath.empty())
+    return fail("compile --target=hls needs -o DIR (the package directory)");
+  Progress progress;
+  llvm::SourceMgr sourceMgr;
+  SourceMgrDiagnosticHandler handler(sourceMgr, &ctx);
+  progress.step("importing " + modelPath);
+  OwningOpRef<ModuleOp> module = loadModel(ctx, sourceMgr, run ? &in : nullptr);
+  if (!module)
+    return 1;
+  mt::ModelSignature unused;
+  if (failed(lowerForCPU(*module, "tern", unused, progress)))
+    return 1;
+  mt::HLSCompileOptions options;
+  options.pipeline.pe = hlsPE;
+  options.pipeline.simd = hlsSIMD;
+  options.pipeline.romThreshold = hlsRomThreshold;
+  options.package.math = hlsMath == "fixed" ? mt::HLSMath::Fixed : mt::HLSMath::Float;
+  options.package.part = hlsPart;
+  options.package.clockMHz = hlsClock;
+  options.package.modelName = llvm::sys::path::stem(modelPath).str();
+  options.printPipeline = printPipeline ? &llvm::errs() : nullptr;
+  options.progress = [&](StringRef s) { progress.step(s); };
+  SmallString<128> dir(outputPath.getValue());
+  if (run && dir.empty())
+    if (std::error_code ec = llvm::sys::fs::createUniqueDirectory("ternc-hls", dir))
+      return fail("cannot create a temporary directory: " + ec.message());
+  FailureOr<mt::ModelSignature> sig = mt::compileHLSPackage(*module, dir, options);
+  if (failed(sig))
+    return 1;
+  if (!in.empty() && failed(mt::writeHLSInputs(*module, dir, in)))
+    return 1;
+  if (!run) {
+    progress.step("wrote the HLS package " + std::string(dir));
+    return 0;
+  }
+  if (!outputs.empty() && outputs.size() != sig->outputs.size())
+    return fail("the model has " + Twine(sig->outputs.size()) + " outputs, got " +
+                Twine(outputs.size()) + " --output flags");
+  progress.step("C simulation with " + hlsCXX);
+  std::vector<rt::Array> out;
+  if (failed(mt::runHLSCSim(*module, *sig, dir, hlsCXX, out)))
+    return 1;
+  std::string error;
+  for (size_t i = 0; i < out.size(); ++i) {
+    if (outputs.empty()) {
+      printSummary(rt::TensorInfo{sig->outputs[i].name, sig->outputs[i].dtype, sig->outputs[i].shape}, out[i]);
+      continue;
+    }
+    if (!rt::writeNpy(outputs[i].substr(1), out[i], error))
+      return fail(error);
+  }
+  if (outputPath.empty())
+    llvm::sys::fs::remove_directories(dir);
+  return 0;
+}
+
 int compileCommand(MLIRContext &ctx) {
+  if (target == "hls")
+    return hlsCommand(ctx, false);
   if (target == "cuda")
     return compileCUDACommand(ctx);
   if (target != "cpu")
@@ -325,6 +421,8 @@ void printSummary(const rt::TensorInfo &info, const rt::Array &a) {
 }
 
 int runCommand(MLIRContext &ctx) {
+  if (target == "hls-csim")
+    return hlsCommand(ctx, true);
   if (target != "cpu" && target != "cuda")
     return fail("unknown --target '" + target + "' for run (available: cpu, cuda)");
   if (target == "cuda") {

@@ -1,0 +1,179 @@
+//===- HLSTarget.h - the HLS backend: pipeline, emitter, package ----------===//
+//
+// tern ops -> (CPU pipeline up to linalg) -> stage functions on tensors ->
+// bufferized dataflow of stage calls -> static affine loops on arrays with
+// directive attributes -> HLS C++ (tern-translate --emit-hls-cpp) -> a Vitis
+// HLS package (ternc compile --target=hls).
+//
+//===----------------------------------------------------------------------===//
+#ifndef TERN_TARGET_HLS_HLSTARGET_H
+#define TERN_TARGET_HLS_HLSTARGET_H
+
+#include "tern/Runtime/Npy.h"
+#include "tern/Target/CPU/CPUTarget.h"
+
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Pass/Pass.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassOptions.h"
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace mlir::tern {
+
+#define GEN_PASS_DECL
+#include "tern/Target/HLS/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "tern/Target/HLS/Passes.h.inc"
+
+// Attributes of the HLS lowering (discardable, in the tern namespace).
+namespace hls {
+/// UnitAttr on the top function.
+constexpr llvm::StringLiteral kTop = "tern.hls.top";
+/// I64 on the top function: how many leading arguments are model inputs.
+constexpr llvm::StringLiteral kNumInputs = "tern.hls.num_inputs";
+/// ArrayAttr of StringAttr on the top function: output port names.
+constexpr llvm::StringLiteral kOutputNames = "tern.hls.output_names";
+/// StringAttr on a top argument: the weight port name.
+constexpr llvm::StringLiteral kWeight = "tern.hls.weight";
+/// ElementsAttr on a top argument: the weight data.
+constexpr llvm::StringLiteral kWeightData = "tern.hls.weight_data";
+/// StringAttr on a weight argument: how its bytes are laid out.
+constexpr llvm::StringLiteral kWeightLayout = "tern.hls.weight_layout";
+/// StringAttr on a stage function: what it computes.
+constexpr llvm::StringLiteral kStage = "tern.hls.stage";
+/// UnitAttr on a function whose body is a dataflow region.
+constexpr llvm::StringLiteral kDataflow = "tern.hls.dataflow";
+/// UnitAttr on a ternary accumulation tiled for the PE array; I64 P.
+constexpr llvm::StringLiteral kTernaryMatmul = "tern.hls.ternary_matmul";
+constexpr llvm::StringLiteral kPE = "tern.hls.pe";
+/// On loops: I64 initiation interval / unroll factor (0: complete).
+constexpr llvm::StringLiteral kPipeline = "tern.hls.pipeline";
+constexpr llvm::StringLiteral kUnroll = "tern.hls.unroll";
+/// On memref.alloc/alloca (and function arguments): DenseI64ArrayAttr
+/// [dim (1-based), factor]; factor 0 = complete.
+constexpr llvm::StringLiteral kPartition = "tern.hls.partition";
+} // namespace hls
+
+/// The options of the HLS lowering (also the `tern-hls-to-loops` pipeline's).
+struct HLSPipelineOptions : public PassPipelineOptions<HLSPipelineOptions> {
+  Option<int64_t> pe{*this, "pe", llvm::cl::desc("Ternary output rows per cycle (PE array)"),
+                     llvm::cl::init(1)};
+  Option<int64_t> simd{*this, "simd",
+                       llvm::cl::desc("Packed weight bytes per row per cycle; element-wise lanes"),
+                       llvm::cl::init(1)};
+  Option<int64_t> romThreshold{*this, "rom-threshold",
+                               llvm::cl::desc("Constants larger than this go to DDR ports"),
+                               llvm::cl::init(4096)};
+  Option<std::string> top{*this, "top", llvm::cl::desc("Name of the top function"),
+                          llvm::cl::init("tern_top")};
+};
+
+/// tern ops -> static affine loops on memrefs in stage functions with HLS
+/// directive attributes (`tern-hls-to-loops`).
+void buildHLSToLoopsPipeline(OpPassManager &pm, const HLSPipelineOptions &options);
+/// Registers `tern-hls-to-loops` (and the HLS passes).
+void registerHLSPipelines();
+
+/// Element-wise math of the generated kernel.
+enum class HLSMath { Float, Fixed };
+
+struct HLSEmitOptions {
+  HLSMath math = HLSMath::Float;
+  /// The header the kernel includes (declares the top function).
+  std::string kernelHeader = "tern_kernel.h";
+};
+
+/// One port of the top function.
+struct HLSPort {
+  enum Kind { Input, Weight, Output } kind;
+  std::string name;
+  std::string cType;         ///< element type in kernel code (tern_real, tern_i8, ...)
+  std::string fileType;      ///< element type of the .bin files (float, int8_t, int64_t)
+  unsigned fileBytes = 4;    ///< bytes per element in files
+  std::vector<int64_t> shape;
+  int64_t numElements() const {
+    int64_t n = 1;
+    for (int64_t d : shape)
+      n *= d;
+    return n;
+  }
+  std::string layout;        ///< weights: layout description
+  Attribute data;            ///< weights: the ElementsAttr
+};
+
+/// The top function of a lowered module (marked tern.hls.top).
+FailureOr<func::FuncOp> getHLSTop(ModuleOp module);
+/// Its ports, in argument order.
+FailureOr<std::vector<HLSPort>> getHLSPorts(func::FuncOp top);
+
+/// Translates a module lowered by `tern-hls-to-loops` into HLS C++: one
+/// function per func.func, statement by statement, with pragmas.
+LogicalResult emitHLSCpp(ModuleOp module, llvm::raw_ostream &os,
+                         const HLSEmitOptions &options = {});
+/// The declaration of the top function (for the kernel header).
+LogicalResult emitHLSTopDeclaration(func::FuncOp top, llvm::raw_ostream &os);
+/// Registers `--emit-hls-cpp` in tern-translate.
+void registerHLSEmitterTranslation();
+
+/// The project-written compatibility header (firmware/tern_hls.h).
+llvm::StringRef getHLSCompatHeader();
+
+/// Writes a raw little-endian binary of an ElementsAttr (weights/*.bin).
+LogicalResult writeElementsBinary(Attribute data, llvm::raw_ostream &os);
+
+struct HLSPackageOptions {
+  HLSPipelineOptions *pipeline = nullptr; // pe/simd for the report
+  HLSMath math = HLSMath::Float;
+  std::string part = "xcu280-fsvh2892-2L-e";
+  double clockMHz = 300.0;
+  std::string modelName = "model";
+};
+
+/// Writes the package (firmware/, weights/, tb/, tb_data/, run_hls.tcl,
+/// hls_config.cfg, Makefile, README.md, estimate.txt) for a lowered module.
+LogicalResult writeHLSPackage(ModuleOp module, const ModelSignature &sig,
+                              const HLSPackageOptions &options, llvm::StringRef dir);
+
+/// The pre-synthesis estimate (cycles per token, memory, LUT, DDR traffic,
+/// tokens/s and a projection to MMfreeLM-1.3B), as text.
+std::string estimateHLS(ModuleOp module, const HLSPackageOptions &options);
+
+/// Options of `ternc compile --target=hls` / `ternc run --target=hls-csim`.
+struct HLSCompileOptions {
+  HLSPipelineOptions pipeline;
+  HLSPackageOptions package;
+  llvm::raw_ostream *printPipeline = nullptr;
+  std::function<void(llvm::StringRef)> progress;
+};
+
+/// Finds the model function, reads its signature and runs tern-hls-to-loops.
+FailureOr<ModelSignature> lowerForHLS(ModuleOp module, const HLSCompileOptions &options);
+/// lowerForHLS, then writeHLSPackage into `dir`.
+FailureOr<ModelSignature> compileHLSPackage(ModuleOp module, llvm::StringRef dir,
+                                            const HLSCompileOptions &options);
+/// Writes model inputs as `dir/tb_data/<port>.bin` (checks shapes and types).
+LogicalResult writeHLSInputs(ModuleOp lowered, llvm::StringRef dir,
+                             const std::vector<::tern::runtime::Array> &inputs);
+/// Builds the C simulation with the host compiler `cxx`, runs it and reads
+/// the outputs it wrote.
+LogicalResult runHLSCSim(ModuleOp lowered, const ModelSignature &sig, llvm::StringRef dir,
+                         llvm::StringRef cxx, std::vector<::tern::runtime::Array> &outputs);
+
+/// Compiles a package's C simulation with `cxx` (host C++ compiler) into
+/// `dir/csim.bin` at -Wall -Werror.
+LogicalResult buildHLSCSim(Location loc, llvm::StringRef dir, llvm::StringRef cxx);
+
+} // namespace mlir::tern
+
+#endif // TERN_TARGET_HLS_HLSTARGET_H

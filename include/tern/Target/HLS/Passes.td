@@ -1,0 +1,131 @@
+#ifndef TERN_TARGET_HLS_PASSES_TD
+#define TERN_TARGET_HLS_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def TernHLSTileTernaryMatmul : Pass<"tern-hls-tile-ternary-matmul", "::mlir::ModuleOp"> {
+  let summary = "Tile ternary accumulations by PE output rows and interleave their packed weights";
+  let description = [{
+    Every `linalg.generic` marked `tern.ternary_accumulation` (row-major
+    packing, `group-bytes` 1) over constant packed weights `[N, G]` (G =
+    ceil(K/4) bytes per row) becomes a generic over dimensions
+    `(m, nt, g, p, j)`: `nt` runs over N/P row tiles, `p` over the P rows
+    of a tile, `g` over packed bytes and `j` over the 4 codes of a byte. The
+    weights are re-laid out at compile time as `[N/P, G, P]` (byte g of rows
+    nt*P .. nt*P+P-1 side by side), so a PE array reading P rows in parallel
+    reads P consecutive bytes. P is the largest divisor of N not above `pe`.
+    The body (select/add/sub on 2-bit codes) is kept as it is. The generic
+    is marked `tern.hls.ternary_matmul` with `tern.hls.pe = P`.
+  }];
+  let options = [
+    Option<"pe", "pe", "int64_t", "1", "Output rows computed in parallel (upper bound)">,
+  ];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect", "::mlir::tensor::TensorDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
+def TernHLSExternalizeWeights : Pass<"tern-hls-externalize-weights", "::mlir::ModuleOp"> {
+  let summary = "Turn large constant tensors of the model function into weight ports";
+  let description = [{
+    Off-chip weights: every constant tensor of the model function read by a
+    ternary accumulation as its packed weights, and every other constant
+    with more than `rom-threshold` elements, becomes a new argument of the
+    function (after the model inputs) carrying `tern.hls.weight` (the port
+    name) and `tern.hls.weight_data` (the constant). The HLS emitter makes
+    these `m_axi` ports in their own bundle; the package holds their data as
+    binary files. Smaller constants stay on chip (ROM). The model function
+    is marked `tern.hls.top` and gets `tern.hls.num_inputs`.
+  }];
+  let options = [
+    Option<"romThreshold", "rom-threshold", "int64_t", "4096",
+           "Constants with more elements than this go off chip">,
+    Option<"topName", "top", "std::string", "\"\"",
+           "Rename the model function (the HLS top) to this name">,
+  ];
+}
+
+def TernHLSOutlineStages : Pass<"tern-hls-outline-stages", "::mlir::ModuleOp"> {
+  let summary = "Outline each compute op of the model function into a stage function";
+  let description = [{
+    On tensors, before bufferization. Every compute op (a linalg op other
+    than `linalg.fill`, at the top of the model function or of an `scf.for`
+    body in it) becomes a private function `@<top>_s<N>_<kind>` called in its
+    place. The shape glue it reads (`tensor.empty`, `linalg.fill`, reshapes,
+    slices, scalar constants) is cloned into each stage that needs it, so a
+    reduction initializes its own accumulator: every buffer then has one
+    producer, as an HLS DATAFLOW region requires. Stages are marked
+    `tern.hls.stage = "<kind>"` (`ternary_matmul`, `reduction`,
+    `elementwise`, `copy`, ...).
+  }];
+  let dependentDialects = ["::mlir::func::FuncDialect"];
+}
+
+def TernHLSLegalizeDataflow : Pass<"tern-hls-legalize-dataflow", "::mlir::ModuleOp"> {
+  let summary = "Make the top function and token loops canonical HLS dataflow regions";
+  let description = [{
+    On memrefs, after bufferization. The body of an `scf.for` of the top
+    function that calls stages (the token loop of a sequence) becomes a
+    function `@<top>_step` called by the loop; whatever is left between the
+    calls of the top or a step function (copies into outputs or slices) is
+    outlined into `copy` stages, with the views it reads cloned in. Functions
+    whose bodies are then only buffers and stage calls are marked
+    `tern.hls.dataflow`.
+  }];
+  let dependentDialects = ["::mlir::func::FuncDialect", "::mlir::linalg::LinalgDialect",
+                           "::mlir::memref::MemRefDialect"];
+}
+
+def TernHLSLowerTernaryMatmul : Pass<"tern-hls-lower-ternary-matmul", "::mlir::ModuleOp"> {
+  let summary = "Lower tiled ternary accumulations to a PE-array loop nest";
+  let description = [{
+    On memrefs. A `tern.hls.ternary_matmul` generic becomes
+    ```
+    for m, for nt:
+      acc[P] = out[m, nt, :]            (registers)
+      for g:                            PIPELINE II=1, UNROLL factor=simd
+        for p < P:                      UNROLL (PE array)
+          for j < 4:                    UNROLL (codes of a byte)
+            acc[p] = body(x[m, g, j], w[nt, g, p], acc[p])
+      out[m, nt, :] = acc
+    ```
+    where `body` is the generic's own select/add/sub region: no multiply.
+  }];
+  let options = [
+    Option<"simd", "simd", "int64_t", "1", "Packed weight bytes per row and cycle">,
+  ];
+  let dependentDialects = ["::mlir::affine::AffineDialect", "::mlir::memref::MemRefDialect"];
+}
+
+def TernHLSScalarizeReductions : Pass<"tern-hls-scalarize-reductions", "::mlir::ModuleOp"> {
+  let summary = "Carry loop-invariant accumulations in registers (iter_args)";
+  let description = [{
+    An `affine.for` whose body loads and stores one memref element at
+    indices that do not depend on the loop (and touches that memref nowhere
+    else) loads it once before the loop, carries it as an iteration
+    argument and stores it once after: `acc = y[i]; for k: acc += ...;
+    y[i] = acc`. Applied innermost first, so reductions over several loops
+    are carried across all of them.
+  }];
+  let dependentDialects = ["::mlir::affine::AffineDialect"];
+}
+
+def TernHLSDirectives : Pass<"tern-hls-directives", "::mlir::ModuleOp"> {
+  let summary = "Choose PIPELINE, UNROLL and ARRAY_PARTITION directives";
+  let description = [{
+    Attaches the directives the HLS emitter prints: the innermost loop of
+    every nest gets `tern.hls.pipeline = 1` (II) and, in element-wise and
+    reduction stages, `tern.hls.unroll = simd`; a loop of at most
+    `full-unroll-limit` iterations inside it is unrolled instead and its
+    parent pipelined. Buffers (`memref.alloc`) get
+    `tern.hls.partition = [dim, factor]` (cyclic) matching the unrolled
+    loops that read them, and stage arguments the same as the buffer passed
+    to them. Loops already carrying directives (ternary stages) are kept.
+  }];
+  let options = [
+    Option<"simd", "simd", "int64_t", "1", "Lanes of element-wise loops">,
+    Option<"fullUnrollLimit", "full-unroll-limit", "int64_t", "4",
+           "Innermost loops this short are fully unrolled">,
+  ];
+}
+
+#endif // TERN_TARGET_HLS_PASSES_TD

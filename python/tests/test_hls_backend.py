@@ -1,0 +1,330 @@
+"""The HLS backend end to end: ``ternc compile --target=hls`` writes a Vitis HLS package, its C
+simulation is compiled with g++ and clang at -Wall -Wextra -Werror (unknown pragmas aside) and
+run on reference inputs against golden outputs computed by :mod:`tern.reference`; ``ternc run
+--target=hls-csim`` does the same from ``.npy`` files.  Every generated kernel is linted for the
+synthesizable subset (:mod:`tern.hls_lint`).
+
+Tolerance: the CPU backend's (``|got - want| <= 2e-3 * max|want| + 1e-5``, median <= 1e-5 *
+max|want|) for float math; fixed-point math (Q16.16) is checked at 3e-2 / 3e-3.
+"""
+
+import os
+import re
+import shutil
+import subprocess
+
+import numpy as np
+import pytest
+
+import tern
+from tern import hls_lint
+from tern import mlir_models as M
+from tern import reference as R
+
+COMPILERS = ["g++", "clang++-22"]
+
+
+def ternc():
+    try:
+        return tern.api.find_ternc()
+    except tern.TernError as e:
+        pytest.skip(str(e))
+
+
+def have(cxx):
+    return shutil.which(cxx) is not None
+
+
+def assert_close(got, want, rtol=2e-3, median=1e-5):
+    got = np.asarray(got, np.float32)
+    want = np.asarray(want, np.float32)
+    assert got.shape == want.shape
+    scale = float(np.max(np.abs(want))) if want.size else 0.0
+    err = np.abs(got - want)
+    assert np.all(err <= rtol * scale + 1e-5), f"max err {err.max()} vs scale {scale}"
+    assert float(np.median(err)) <= median * scale + 1e-7, f"median err {np.median(err)}"
+
+
+def compile_package(tmp_path, text, *flags, name="model"):
+    src = tmp_path / f"{name}.mlir"
+    src.write_text(text)
+    pkg = tmp_path / f"{name}_hls"
+    subprocess.run([ternc(), "compile", str(src), "--target=hls", "-o", str(pkg), "--quiet",
+                    *flags], check=True)
+    return src, pkg
+
+
+def port_names(pkg, kind):
+    """Port names of one kind ('input', 'weight', 'output') from the kernel header."""
+    header = (pkg / "firmware" / "tern_kernel.h").read_text()
+    return re.findall(rf"^//   {kind} (\w+):", header, re.M)
+
+
+def write_tb_data(pkg, inputs, expected):
+    data = pkg / "tb_data"
+    for name, a in zip(port_names(pkg, "input"), inputs):
+        np.ascontiguousarray(a).tofile(data / f"{name}.bin")
+    for name, e in zip(port_names(pkg, "output"), expected):
+        np.ascontiguousarray(e).astype(np.float32).tofile(data / f"{name}.golden.bin")
+
+
+def run_csim(pkg, cxx):
+    subprocess.run(["make", "-s", "-C", str(pkg), "clean"], check=True)
+    proc = subprocess.run(["make", "-s", "-C", str(pkg), "csim", f"CXX={cxx}"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "C simulation passed" in proc.stdout, proc.stdout
+    return proc.stdout
+
+
+def read_outputs(pkg, expected):
+    return [np.fromfile(pkg / "tb_data" / f"{n}.out.bin", np.float32).reshape(e.shape)
+            for n, e in zip(port_names(pkg, "output"), expected)]
+
+
+def check_package(tmp_path, text, inputs, expected, *flags, rtol=2e-3, median=1e-5):
+    """Compile, lint, C-simulate with every compiler; returns the package path."""
+    _, pkg = compile_package(tmp_path, text, *flags)
+    assert hls_lint.lint_path(str(pkg)) == []
+    write_tb_data(pkg, inputs, expected)
+    ran = 0
+    for cxx in COMPILERS:
+        if not have(cxx):
+            continue
+        out = run_csim(pkg, cxx)
+        ran += 1
+        for got, want in zip(read_outputs(pkg, expected), expected):
+            assert_close(got, want, rtol, median)
+        assert "MISMATCH" not in out
+    if not ran:
+        pytest.skip("no host C++ compiler")
+    return pkg
+
+
+# --- C simulation of generated packages --------------------------------------------------
+
+@pytest.mark.parametrize("ternary", [False, True], ids=["latent", "ternary"])
+@pytest.mark.parametrize("par", [(), ("--hls-pe=4", "--hls-simd=2")], ids=["pe1", "pe4simd2"])
+def test_bitlinear_csim(tmp_path, ternary, par):
+    text, inputs, expected = M.bitlinear_model(np.random.default_rng(3), (2, 3), 37, 20,
+                                               ternary=ternary)  # K = 37 pads packed rows
+    check_package(tmp_path, text, inputs, expected, *par)
+
+
+def test_glu_csim(tmp_path):
+    text, inputs, expected = M.glu_model(np.random.default_rng(5))
+    check_package(tmp_path, text, inputs, expected, "--hls-pe=8", "--hls-simd=4")
+
+
+@pytest.mark.parametrize("variant", ["released", "paper"])
+@pytest.mark.parametrize("seq", [None, 5], ids=["step", "sequence"])
+def test_mlgru_csim(tmp_path, variant, seq):
+    text, inputs, expected = M.mlgru_model(np.random.default_rng(7), seq=seq, variant=variant)
+    pkg = check_package(tmp_path, text, inputs, expected, "--hls-pe=2")
+    if seq:
+        # The token loop is one stage of the top's dataflow region.
+        kernel = (pkg / "firmware" / "tern_kernel.cpp").read_text()
+        assert "// Stage: recurrence" in kernel
+
+
+def test_fixed_point_math(tmp_path):
+    text, inputs, expected = M.glu_model(np.random.default_rng(6))
+    pkg = check_package(tmp_path, text, inputs, expected, "--hls-math=fixed", rtol=3e-2,
+                        median=3e-3)
+    assert "#define TERN_HLS_MATH_FIXED 1" in (pkg / "firmware" / "tern_kernel.h").read_text()
+
+
+# --- a small full model (ONNX: embedding, 2 HGRNBit blocks, LM head) ----------------------
+
+def _full_model(tmp_path):
+    try:
+        from tern import onnx_models as O
+    except ImportError as e:  # onnx missing
+        pytest.skip(str(e))
+    built = O.build_model_step(storage="custom", custom_weight_form="ternary", batch=2)
+    path = tmp_path / "model_step.onnx"
+    O.save_model(built.model, str(path))
+    expected = built.reference(built.inputs)
+    return path, built, [expected["logits"], expected["state_out"]]
+
+
+def test_full_model_csim(tmp_path):
+    path, built, expected = _full_model(tmp_path)
+    pkg = tmp_path / "model_hls"
+    proc = subprocess.run([ternc(), "compile", str(path), "--target=hls", "-o", str(pkg),
+                           "--dim", "B=2", "--hls-pe=8", "--hls-simd=4", "--quiet"],
+                          capture_output=True, text=True)
+    if proc.returncode != 0 and "not bufferized" in proc.stderr:
+        pytest.skip("the ONNX importer does not lower this model yet")
+    assert proc.returncode == 0, proc.stderr
+    assert hls_lint.lint_path(str(pkg)) == []
+    write_tb_data(pkg, [built.inputs["tokens"], built.inputs["state"]], expected)
+    for cxx in filter(have, COMPILERS):
+        run_csim(pkg, cxx)
+        for got, want in zip(read_outputs(pkg, expected), expected):
+            assert_close(got, want)
+    kernel = (pkg / "firmware" / "tern_kernel.cpp").read_text()
+    assert kernel.count("// Stage: ternary_matmul") == 13  # 2 x (4 MLGRU + 2 GLU) + LM head
+
+
+# --- ternc run --target=hls-csim -----------------------------------------------------------
+
+@pytest.mark.parametrize("cxx", COMPILERS)
+def test_ternc_run_hls_csim(tmp_path, cxx):
+    if not have(cxx):
+        pytest.skip(f"{cxx} not found")
+    text, inputs, expected = M.mlgru_model(np.random.default_rng(9), seq=3)
+    path = tmp_path / "m.mlir"
+    path.write_text(text)
+    args = [ternc(), "run", str(path), "--target=hls-csim", f"--hls-cxx={cxx}", "--quiet"]
+    for i, a in enumerate(inputs):
+        np.save(tmp_path / f"in{i}.npy", a)
+        args.append(f"--input=@{tmp_path / f'in{i}.npy'}")
+    args += [f"--output=@{tmp_path / 'o.npy'}", f"--output=@{tmp_path / 'h.npy'}"]
+    subprocess.run(args, check=True)
+    assert_close(np.load(tmp_path / "o.npy"), expected[0])
+    assert_close(np.load(tmp_path / "h.npy"), expected[1])
+
+
+def test_ternc_run_hls_csim_onnx(tmp_path):
+    path, built, expected = _full_model(tmp_path)
+    np.save(tmp_path / "tokens.npy", built.inputs["tokens"])
+    np.save(tmp_path / "state.npy", built.inputs["state"])
+    proc = subprocess.run([ternc(), "run", str(path), "--target=hls-csim", "--quiet",
+                           f"--input=@{tmp_path / 'tokens.npy'}",
+                           f"--input=@{tmp_path / 'state.npy'}",
+                           f"--output=@{tmp_path / 'logits.npy'}",
+                           f"--output=@{tmp_path / 'state_out.npy'}"],
+                          capture_output=True, text=True)
+    if proc.returncode != 0 and "not bufferized" in proc.stderr:
+        pytest.skip("the ONNX importer does not lower this model yet")
+    assert proc.returncode == 0, proc.stderr
+    assert_close(np.load(tmp_path / "logits.npy"), expected[0])
+    assert_close(np.load(tmp_path / "state_out.npy"), expected[1])
+
+
+def test_ternc_run_hls_csim_rejects_bad_input(tmp_path):
+    text, inputs, _ = M.bitlinear_model(np.random.default_rng(2), (2,), 8, 4)
+    path = tmp_path / "m.mlir"
+    path.write_text(text)
+    np.save(tmp_path / "x.npy", np.zeros((3, 8), np.float32))
+    proc = subprocess.run([ternc(), "run", str(path), "--target=hls-csim", "--quiet",
+                           f"--input=@{tmp_path / 'x.npy'}"], capture_output=True, text=True)
+    assert proc.returncode != 0
+    assert "input 0" in proc.stderr and "expected float" in proc.stderr, proc.stderr
+
+
+# --- the package ----------------------------------------------------------------------------
+
+def test_package_files(tmp_path):
+    text, _, _ = M.bitlinear_model(np.random.default_rng(4), (1,), 64, 32, ternary=True)
+    _, pkg = compile_package(tmp_path, text, "--hls-pe=8", "--hls-simd=2",
+                             "--hls-part=xcvu9p-flga2104-2-i", "--hls-clock-mhz=250")
+    for f in ["firmware/tern_kernel.cpp", "firmware/tern_kernel.h", "firmware/tern_hls.h",
+              "tb/tb_tern.cpp", "weights/w0.bin", "run_hls.tcl", "hls_config.cfg", "Makefile",
+              "README.md", "estimate.txt"]:
+        assert (pkg / f).is_file(), f
+    tcl = (pkg / "run_hls.tcl").read_text()
+    assert 'set part "xcvu9p-flga2104-2-i"' in tcl and "set period 4.000" in tcl
+    assert "set_top tern_top" in tcl and "csynth_design" in tcl and "csim_design" in tcl
+    cfg = (pkg / "hls_config.cfg").read_text()
+    assert "part=xcvu9p-flga2104-2-i" in cfg and "clock=4.000ns" in cfg
+    assert "syn.top=tern_top" in cfg
+    assert re.search(r"^csim:", (pkg / "Makefile").read_text(), re.M)
+    readme = (pkg / "README.md").read_text()
+    assert "## Weight layout" in readme and "`[N/P][G][P]`" in readme
+    est = (pkg / "estimate.txt").read_text()
+    for key in ["cycles per token", "tokens/s", "DDR", "BRAM", "LUT", "23.8 tokens/s"]:
+        assert key in est, key
+    header = (pkg / "firmware" / "tern_hls.h").read_text()
+    assert "ap_int<8>" in header and "hls::stream" in header and "int8_t" in header
+
+
+def test_weight_file_layout(tmp_path):
+    """weights/w0.bin follows the documented [N/P][G][P] interleaved 2-bit layout."""
+    rng = np.random.default_rng(12)
+    n, k, pe = 24, 37, 8
+    w = rng.normal(0, 0.05, (n, k)).astype(np.float32)
+    text, _, _ = M.bitlinear_model(rng, (1,), k, n, w=w, ternary=True)
+    _, pkg = compile_package(tmp_path, text, f"--hls-pe={pe}")
+    trits, _ = R.weight_quant(w)
+    g = (k + 3) // 4
+    data = np.fromfile(pkg / "weights" / "w0.bin", np.uint8)
+    assert data.size == n * g
+    tiles = data.reshape(n // pe, g, pe)
+    for row in range(n):
+        for col in range(g * 4):
+            byte = tiles[row // pe, col // 4, row % pe]
+            code = (int(byte) >> (2 * (col % 4))) & 3
+            want = int(trits[row, col]) if col < k else 0
+            assert code == want + 1, (row, col)
+
+
+def test_ternary_stage_has_no_multiplier(tmp_path):
+    text, _, _ = M.glu_model(np.random.default_rng(5))
+    _, pkg = compile_package(tmp_path, text, "--hls-pe=4")
+    kernel = (pkg / "firmware" / "tern_kernel.cpp").read_text()
+    stages = re.findall(r"// Stage: ternary_matmul\n(.*?)\n}\n", kernel, re.S)
+    assert len(stages) == 2
+    for body in stages:
+        assert "PIPELINE II=1" in body
+        assert "+" in body and "-" in body
+        assert "*" not in hls_lint._drop_brackets(body)
+
+
+# --- the lint -------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def clean_kernel(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("lint")
+    text, _, _ = M.mlgru_model(np.random.default_rng(1), seq=2)
+    _, pkg = compile_package(tmp, text, "--hls-pe=2")
+    return (pkg / "firmware" / "tern_kernel.cpp").read_text()
+
+
+def test_lint_accepts_generated_kernel(clean_kernel):
+    assert hls_lint.lint_kernel(clean_kernel) == []
+
+
+@pytest.mark.parametrize("mutation,finding", [
+    (lambda k: k.replace("#pragma HLS INLINE off", "#pragma HLS INLINE off\n  int *h = new int[4];"
+                         "\n  delete[] h;", 1), "heap use 'new'"),
+    (lambda k: k.replace("#pragma HLS INLINE off", "#pragma HLS INLINE off\n  void *m = malloc(4);",
+                         1), "heap use 'malloc'"),
+    (lambda k: k.replace("#pragma HLS INLINE off", "#pragma HLS INLINE off\n  throw 1;", 1),
+     "exception construct 'throw'"),
+    (lambda k: k.replace('#include "tern_kernel.h"', '#include "tern_kernel.h"\n#include <vector>')
+     .replace("#pragma HLS INLINE off", "#pragma HLS INLINE off\n  std::vector<int> q;", 1),
+     "standard library use 'std::vector'"),
+    (lambda k: re.sub(r"for \(int (i\d+) = 0; \1 < (\d+);", r"for (int \1 = 0; \1 < n_\2;", k,
+                      count=1), "loop without static bounds"),
+    (lambda k: re.sub(r"(static void (\w+)\([^)]*\) \{\n  #pragma HLS INLINE off\n)",
+                      r"\1  \2(a0, a1);\n", k, count=1), "recursion"),
+    (lambda k: re.sub(r" depth=\d+", "", k, count=1), "lacks an m_axi INTERFACE pragma with depth="),
+    (lambda k: k.replace("#pragma HLS INTERFACE mode=s_axilite port=return bundle=control", ""),
+     "no s_axilite control"),
+])
+def test_lint_finds_violations(clean_kernel, mutation, finding):
+    mutated = mutation(clean_kernel)
+    assert mutated != clean_kernel
+    problems = hls_lint.lint_kernel(mutated)
+    assert any(finding in p for p in problems), problems
+
+
+def test_lint_finds_multiply_in_ternary_stage(tmp_path):
+    text, _, _ = M.bitlinear_model(np.random.default_rng(2), (1,), 16, 8, ternary=True)
+    _, pkg = compile_package(tmp_path, text)
+    kernel = (pkg / "firmware" / "tern_kernel.cpp").read_text()
+    mutated = re.sub(r"\(\(tern_u32\)(r\d+) \+ \(tern_u32\)(v\d+)\)", r"(\1 * \2)", kernel,
+                     count=1)
+    assert mutated != kernel
+    assert any("multiplication" in p for p in hls_lint.lint_kernel(mutated))
+
+
+def test_lint_cli(tmp_path, clean_kernel):
+    good = tmp_path / "good.cpp"
+    good.write_text(clean_kernel)
+    bad = tmp_path / "bad.cpp"
+    bad.write_text(clean_kernel.replace("#pragma HLS INLINE off", "#pragma HLS INLINE off\n  throw 1;", 1))
+    assert hls_lint.main([str(good)]) == 0
+    assert hls_lint.main([str(bad)]) == 1

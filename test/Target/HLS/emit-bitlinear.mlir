@@ -1,0 +1,85 @@
+// RUN: tern-opt %s --tern-hls-to-loops='pe=2 simd=2' | tern-translate --emit-hls-cpp | FileCheck %s
+// RUN: tern-opt %s --tern-hls-to-loops | tern-translate --emit-hls-cpp | FileCheck %s --check-prefix=SCALAR
+
+// A BitLinear layer: RMSNorm, activation quantization, ternary accumulation
+// (add/sub/skip on 2-bit codes), rescale.
+
+func.func @main(%x: tensor<1x8xf32> {tern.name = "x"}) -> (tensor<1x4xf32> {tern.name = "y"}) {
+  %w = tern.constant #tern.ternary<4x8, scale = 2.0, [1, 0, -1, 0, 1, 1, -1, 0,
+                                                     0, 1, 1, -1, 0, 0, 1, -1,
+                                                     -1, -1, 0, 1, 0, 1, 0, 1,
+                                                     1, 0, 0, 0, -1, 1, 1, 1]>
+  %g = arith.constant dense<[1.0, 0.5, 1.5, 1.0, 1.0, 0.75, 1.25, 1.0]> : tensor<8xf32>
+  %y = tern.bitlinear %x, %w norm %g {act_bits = 8 : i32, eps = 1.0e-06 : f32}
+      : tensor<1x8xf32>, !tern.ternary<4x8>, tensor<8xf32> -> tensor<1x4xf32>
+  return %y : tensor<1x4xf32>
+}
+
+// CHECK: #include "tern_kernel.h"
+// The norm weight is small: an on-chip ROM.
+// CHECK: static const tern_real g_{{.*}}[8] = {1.0f, 0.5f, 1.5f
+
+// Stages are separate processes of the dataflow region.
+// CHECK-LABEL: // Stage: reduction
+// CHECK: static void tern_top_s0_reduction(tern_real a0[1][8], tern_real a1[1])
+// CHECK-NEXT: #pragma HLS INLINE off
+// The sum of squares is carried in a register across the reduction loop.
+// CHECK: tern_real [[ACC:r[0-9]+]] = {{v[0-9]+}};
+// CHECK: for (int [[K:i[0-9]+]] = 0; [[K]] < 8; [[K]] += 1) {
+// CHECK-NEXT: #pragma HLS PIPELINE II=1
+// CHECK-NEXT: #pragma HLS UNROLL factor=2
+// CHECK: [[ACC]] = v{{[0-9]+}};
+
+// The ternary stage: P = 2 accumulators in registers, the packed-byte loop
+// pipelined at II=1 (SIMD = 2 bytes per cycle), PE and code loops unrolled.
+// CHECK-LABEL: // Stage: ternary_matmul
+// CHECK: static void tern_top_s{{[0-9]+}}_ternary_matmul(tern_i8 a0[1][8], tern_i8 a1[2][2][2], tern_i32 a2[1][2][2])
+// CHECK-NEXT: #pragma HLS INLINE off
+// CHECK-NEXT: #pragma HLS ARRAY_PARTITION variable=a0 type=complete dim=2
+// CHECK-NEXT: #pragma HLS ARRAY_PARTITION variable=a2 type=complete dim=3
+// CHECK: tern_i32 [[ACCS:buf[0-9]+]][2];
+// CHECK-NEXT: #pragma HLS ARRAY_PARTITION variable=[[ACCS]] type=complete dim=1
+// CHECK: [[ACCS]][{{i[0-9]+}}] = v{{[0-9]+}};
+// CHECK-NEXT: }
+// CHECK-NEXT: for (int [[G:i[0-9]+]] = 0; [[G]] < 2; [[G]] += 1) {
+// CHECK-NEXT: #pragma HLS PIPELINE II=1
+// CHECK-NEXT: #pragma HLS UNROLL factor=2
+// CHECK-NEXT: for (int [[P:i[0-9]+]] = 0; [[P]] < 2; [[P]] += 1) {
+// CHECK-NEXT: #pragma HLS UNROLL
+// CHECK-NEXT: tern_i8 [[W:v[0-9]+]] = a1[{{i[0-9]+}}][[[G]]][[[P]]];
+// CHECK: for (int [[J:i[0-9]+]] = 0; [[J]] < 4; [[J]] += 1) {
+// CHECK-NEXT: #pragma HLS UNROLL
+// CHECK: = a0[{{i[0-9]+}}][(([[G]] * 4) + [[J]])];
+// The 2-bit code, then add for +1 (code 2), sub for -1 (code 0), skip for 0.
+// CHECK: = (tern_i8)((tern_u8)[[W]] >> (tern_u8)v{{[0-9]+}});
+// CHECK: = (tern_i8)(v{{[0-9]+}} & ((tern_i8)3));
+// CHECK: [[PLUS:v[0-9]+]] = (tern_i32)((tern_u32)r{{[0-9]+}} + (tern_u32)v{{[0-9]+}});
+// CHECK: [[MINUS:v[0-9]+]] = (tern_i32)((tern_u32)r{{[0-9]+}} - (tern_u32)v{{[0-9]+}});
+// CHECK: == ((tern_i8)2);
+// CHECK: == ((tern_i8)0);
+// CHECK: ? [[MINUS]] : r{{[0-9]+}};
+// CHECK: ? [[PLUS]] : v{{[0-9]+}};
+// CHECK-NOT: *
+// CHECK: // Stage: elementwise
+
+// The top: AXI4 masters with depths, AXI4-Lite control, dataflow of stage calls.
+// CHECK-LABEL: // Top function
+// CHECK: void tern_top(tern_real x[1][8], tern_i8 w0[2][2][2], tern_real y[1][4]) {
+// CHECK-NEXT: #pragma HLS INTERFACE mode=m_axi port=x offset=slave bundle=gmem_in depth=8
+// CHECK-NEXT: #pragma HLS INTERFACE mode=m_axi port=w0 offset=slave bundle=gmem_w depth=8
+// CHECK-NEXT: #pragma HLS INTERFACE mode=m_axi port=y offset=slave bundle=gmem_out depth=4
+// CHECK-NEXT: #pragma HLS INTERFACE mode=s_axilite port=x bundle=control
+// CHECK-NEXT: #pragma HLS INTERFACE mode=s_axilite port=w0 bundle=control
+// CHECK-NEXT: #pragma HLS INTERFACE mode=s_axilite port=y bundle=control
+// CHECK-NEXT: #pragma HLS INTERFACE mode=s_axilite port=return bundle=control
+// CHECK-NEXT: #pragma HLS DATAFLOW
+// CHECK: tern_top_s0_reduction(x, buf{{[0-9]+}});
+// CHECK: tern_top_s{{[0-9]+}}_ternary_matmul(buf{{[0-9]+}}, w0, buf{{[0-9]+}});
+// CHECK: tern_top_s{{[0-9]+}}_elementwise(buf{{[0-9]+}}, buf{{[0-9]+}}, y);
+// CHECK-NEXT: }
+
+// Without parallelism: one row and one byte per cycle, no partitioning.
+// SCALAR-LABEL: // Stage: ternary_matmul
+// SCALAR: tern_i8 a1[4][2][1]
+// SCALAR-NOT: UNROLL factor
+// SCALAR: // Top function
