@@ -201,8 +201,20 @@ private:
     return b;
   }
   Buffer allocateFor(Value v) {
+    if (std::optional<Buffer> placed = placeInSlice(v))
+      return bufs[v] = *placed;
     auto t = cast<RankedTensorType>(v.getType());
     return bufs[v] = allocate(t.getNumElements() * elemBytes(t.getElementType()));
+  }
+  /// Destination passing: a value inserted (contiguously) into a tensor whose
+  /// buffer the insert may update in place is computed right into that slice
+  /// (the new MLGRU state into the model's state output, o_t into the
+  /// sequence output); the insert then copies nothing.
+  std::optional<Buffer> placeInSlice(Value v);
+  bool canInsertInPlace(tensor::InsertSliceOp op) {
+    auto it = bufs.find(op.getDest());
+    return op.getDest().hasOneUse() && it != bufs.end() && it->second.kind == Buffer::Arena &&
+           !views.contains(op.getDest());
   }
   int64_t addToBlob(const char *data, size_t n) {
     int64_t off = static_cast<int64_t>(blob.size());
@@ -245,9 +257,20 @@ private:
   LogicalResult emitOp(Operation *op);
   LogicalResult emitConstant(arith::ConstantOp op);
   LogicalResult emitTernConstant(ConstantOp op);
+  struct QuantPlan {
+    SmallVector<ActQuantOp> members;
+    Value base;                 ///< the group's input (before member RMSNorms)
+    RMSNormOp pre;              ///< absorbed pre-norm producing `base`
+    linalg::GenericOp chain;    ///< absorbed element-wise generic producing `base`
+    RMSNormOp chainNorm;        ///< absorbed RMSNorm read by `chain`
+  };
+  DenseMap<Operation *, QuantPlan> quantPlans; // first member -> plan
+  DenseSet<Operation *> grouped;
+  DenseMap<Operation *, Operation *> quantFirst; // member -> first member of its group
+  void planQuantGroups(Block &block);
+  FailureOr<std::string> emitChainSource(QuantPlan plan, int64_t K);
   LogicalResult emitQuantGroup(ActQuantOp first);
   LogicalResult emitRMSNorm(RMSNormOp op);
-  LogicalResult emitGemmGroup(Operation *generic, ArrayRef<TMatmulOp> mms);
   LogicalResult emitGeneric(linalg::GenericOp op);
   LogicalResult emitExtractSlice(tensor::ExtractSliceOp op);
   LogicalResult emitInsertSlice(tensor::InsertSliceOp op);
@@ -275,6 +298,14 @@ private:
       return name;
     }
   };
+  LogicalResult emitGemmSegment(Operation *generic, ArrayRef<TMatmulOp> mms, KernelParams &params,
+                                std::string &code, int64_t &N, int64_t &M);
+  LogicalResult emitGemmGroup(Operation *head);
+  /// GEMM groups launched together with an earlier one (same rows, operands
+  /// ready at the earlier one): head -> the others.
+  DenseMap<Operation *, SmallVector<Operation *>> mergedGemms;
+  DenseSet<Operation *> mergedAway;
+  void planGemmMerges(Block &block);
   /// Emits the body of a linalg region as C statements into `os`. `argExpr`
   /// gives the expression of each block argument, `dimExpr` of each loop
   /// dimension; the yielded expressions are returned.
@@ -328,6 +359,43 @@ void Emitter::analyze(Block &block) {
     gemmGroups[g] = mms;
     for (TMatmulOp mm : mms)
       absorbed.insert(mm);
+  }
+  planQuantGroups(block);
+  planGemmMerges(block);
+}
+
+void Emitter::planGemmMerges(Block &block) {
+  auto rows = [](Operation *g) {
+    auto t = cast<RankedTensorType>(g->getResult(0).getType());
+    return t.getNumElements() / std::max<int64_t>(t.getShape().back(), 1);
+  };
+  Operation *head = nullptr;
+  for (Operation &op : block) {
+    if (!gemmGroups.count(&op))
+      continue;
+    // Ready at `head`: defined before it, or quantized by a group launched
+    // before it.
+    auto readyAt = [&](Value v) {
+      if (dom.properlyDominates(v, head))
+        return true;
+      auto q = v.getDefiningOp<ActQuantOp>();
+      auto first = q ? quantFirst.find(q) : quantFirst.end();
+      return first != quantFirst.end() && first->second->isBeforeInBlock(head) &&
+             first->second->getBlock() == head->getBlock();
+    };
+    bool ready = head && rows(head) == rows(&op) && mergedGemms[head].size() < 3 &&
+                 llvm::all_of(op.getOperands(), [&](Value v) {
+                   auto mm = v.getDefiningOp<TMatmulOp>();
+                   if (mm && llvm::is_contained(gemmGroups[&op], mm))
+                     return llvm::all_of(mm->getOperands(), readyAt);
+                   return readyAt(v);
+                 });
+    if (ready) {
+      mergedGemms[head].push_back(&op);
+      mergedAway.insert(&op);
+    } else {
+      head = &op;
+    }
   }
 }
 
@@ -431,34 +499,112 @@ bool onlyFeedsTMatmul(Value xq) {
   });
 }
 
-LogicalResult Emitter::emitQuantGroup(ActQuantOp first) {
-  Value base = quantBase(first);
-  SmallVector<ActQuantOp> members = {first};
-  for (Operation *op = first->getNextNode(); op && members.size() < 4; op = op->getNextNode()) {
-    auto q = dyn_cast<ActQuantOp>(op);
-    if (!q || absorbed.contains(q) || quantBase(q) != base)
+/// Users of `v` are all members of the group (or the RMSNorm they absorb).
+static bool onlyFeedsGroup(Value v, ArrayRef<ActQuantOp> members) {
+  return llvm::all_of(v.getUsers(), [&](Operation *u) {
+    for (ActQuantOp q : members)
+      if (u == q.getOperation() || u == absorbedNorm(q).getOperation())
+        return true;
+    return false;
+  });
+}
+
+void Emitter::planQuantGroups(Block &block) {
+  for (Operation &op : block) {
+    auto first = dyn_cast<ActQuantOp>(op);
+    if (!first || grouped.contains(first))
       continue;
-    RMSNormOp norm = absorbedNorm(q);
-    if (norm && norm.getWeight() && !dom.properlyDominates(norm.getWeight(), first))
-      continue;
-    members.push_back(q);
+    QuantPlan plan;
+    plan.base = quantBase(first);
+    plan.members.push_back(first);
+    grouped.insert(first);
+    for (Operation *next = first->getNextNode(); next && plan.members.size() < 4;
+         next = next->getNextNode()) {
+      auto q = dyn_cast<ActQuantOp>(next);
+      if (!q || grouped.contains(q) || quantBase(q) != plan.base)
+        continue;
+      RMSNormOp norm = absorbedNorm(q);
+      if (norm && norm.getWeight() && !dom.properlyDominates(norm.getWeight(), first))
+        continue;
+      plan.members.push_back(q);
+      grouped.insert(q);
+    }
+    for (ActQuantOp q : plan.members)
+      if (RMSNormOp norm = absorbedNorm(q))
+        absorbed.insert(norm);
+    // A pre-norm read only by the group is computed in the kernel.
+    if (auto pre = plan.base.getDefiningOp<RMSNormOp>();
+        pre && pre->getBlock() == &block && onlyFeedsGroup(pre.getResult(), plan.members)) {
+      plan.pre = pre;
+      absorbed.insert(pre);
+    } else if (auto g = plan.base.getDefiningOp<linalg::GenericOp>();
+               g && g->getBlock() == &block && g->getNumResults() == 1 &&
+               !gemmGroups.count(g) && isElementwiseGeneric(g) &&
+               cast<RankedTensorType>(g.getResult(0).getType()).getElementType().isF32() &&
+               g.getMatchingIndexingMap(g.getDpsInitOperand(0)).isIdentity() &&
+               onlyFeedsGroup(g.getResult(0), plan.members)) {
+      // So is the element-wise math producing the group's input, and an
+      // RMSNorm read only by that math (MLGRU: RMSNorm(g) * w * SiLU(h)).
+      plan.chain = g;
+      absorbed.insert(g);
+      for (OpOperand *in : g.getDpsInputOperands()) {
+        auto norm = in->get().getDefiningOp<RMSNormOp>();
+        if (norm && norm->getBlock() == &block && norm->hasOneUse() &&
+            g.getMatchingIndexingMap(in).isIdentity() &&
+            norm.getResult().getType() == g.getResult(0).getType()) {
+          plan.chainNorm = norm;
+          absorbed.insert(norm);
+          break;
+        }
+      }
+    }
+    for (ActQuantOp q : plan.members)
+      quantFirst[q] = first;
+    quantPlans[first] = plan;
   }
-  auto inType = cast<RankedTensorType>(base.getType());
+}
+
+LogicalResult Emitter::emitQuantGroup(ActQuantOp first) {
+  auto it = quantPlans.find(first);
+  if (it == quantPlans.end())
+    return success(); // a later member of a group emitted earlier
+  QuantPlan plan = it->second;
+  auto inType = cast<RankedTensorType>(plan.base.getType());
   int64_t K = inType.getShape().back(), rows = inType.getNumElements() / std::max<int64_t>(K, 1);
   int64_t kb = (K + 31) / 32, kp = 32 * kb;
-  FailureOr<Buffer> x = bufferOf(first, base);
-  if (failed(x))
-    return failure();
-  line("{ // fused rmsnorm + act_quant: " + std::to_string(members.size()) + " output(s), " +
-       std::to_string(rows) + " row(s) of " + std::to_string(K));
+  std::string what = plan.pre ? "rmsnorm + " : plan.chain ? "element-wise + " : "";
+  line("{ // fused " + what + "rmsnorm + act_quant: " + std::to_string(plan.members.size()) +
+       " output(s), " + std::to_string(rows) + " row(s) of " + std::to_string(K));
   ++indent;
+  // The source the kernel reads.
+  std::string src;
+  if (plan.chain) {
+    FailureOr<std::string> s = emitChainSource(plan, K);
+    if (failed(s))
+      return failure();
+    src = *s;
+  } else {
+    Value x = plan.pre ? plan.pre.getInput() : plan.base;
+    FailureOr<Buffer> xb = bufferOf(first, x);
+    if (failed(xb))
+      return failure();
+    std::string args = xb->ptr("float", true) + ", " + std::to_string(K);
+    if (plan.pre) {
+      std::string w = "nullptr";
+      if (plan.pre.getWeight()) {
+        FailureOr<Buffer> wb = bufferOf(plan.pre, plan.pre.getWeight());
+        if (failed(wb))
+          return failure();
+        w = wb->ptr("float", true);
+      }
+      args += ", " + w + ", " + floatLiteral(plan.pre.getEps().convertToFloat(), true) + ", 1";
+    }
+    src = "tern_row_source(" + args + ")";
+  }
   line("TernQuantGroup g = {};");
-  line("g.count = " + std::to_string(members.size()) + ";");
-  for (auto [i, q] : llvm::enumerate(members)) {
-    absorbed.insert(q);
+  line("g.count = " + std::to_string(plan.members.size()) + ";");
+  for (auto [i, q] : llvm::enumerate(plan.members)) {
     RMSNormOp norm = absorbedNorm(q);
-    if (norm)
-      absorbed.insert(norm);
     std::string normPtr = "nullptr";
     if (norm && norm.getWeight()) {
       FailureOr<Buffer> w = bufferOf(q, norm.getWeight());
@@ -482,12 +628,104 @@ LogicalResult Emitter::emitQuantGroup(ActQuantOp first) {
          floatLiteral(norm ? norm.getEps().convertToFloat() : 0.0, true) + "; " + idx + "rms = " +
          (norm ? "1" : "0") + "; " + idx + "bits = " + std::to_string(q.getBits()) + ";");
   }
-  line("tern_rmsnorm_quant_kernel<<<" + std::to_string(rows) + ", TERN_ROW_THREADS, 0, stream>>>(" +
-       x->ptr("float", true) + ", " + std::to_string(K) + ", " + std::to_string(kp) + ", g);");
+  line("tern_quant_rows_kernel<<<" + std::to_string(rows) + ", TERN_ROW_THREADS, 0, stream>>>(" +
+       src + ", " + std::to_string(K) + ", " + std::to_string(kp) + ", g);");
   countLaunch();
   --indent;
   line("}");
   return success();
+}
+
+FailureOr<std::string> Emitter::emitChainSource(QuantPlan plan, int64_t K) {
+  linalg::GenericOp g = plan.chain;
+  std::string name = kernelName() + "_src";
+  KernelParams params;
+  ArrayRef<int64_t> shape = cast<RankedTensorType>(g.getResult(0).getType()).getShape();
+  SmallVector<std::string> dims;
+  std::string body;
+  llvm::raw_string_ostream os(body);
+  const char *ind = "    ";
+  {
+    SmallVector<int64_t> lead(shape.begin(), shape.end() - 1);
+    SmallVector<int64_t> leadStrides = denseStrides(lead);
+    for (auto [d, size] : llvm::enumerate(lead)) {
+      std::string v = "d" + std::to_string(d);
+      os << ind << "const int64_t " << v << " = (row / " << leadStrides[d] << ") % " << size
+         << "; (void)" << v << ";\n";
+      dims.push_back(v);
+    }
+    dims.push_back("k");
+  }
+  std::string normIn = "nullptr", normEps = "0.0f";
+  DenseMap<unsigned, std::string> argValues;
+  for (OpOperand *in : g.getDpsInputOperands()) {
+    Value v = in->get();
+    if (plan.chainNorm && v == plan.chainNorm.getResult()) {
+      FailureOr<Buffer> xb = bufferOf(g, plan.chainNorm.getInput());
+      if (failed(xb))
+        return failure();
+      normIn = xb->ptr("float", true);
+      normEps = floatLiteral(plan.chainNorm.getEps().convertToFloat(), true);
+      std::string x = params.add("const float *", normIn);
+      std::string e = "(" + x + "[row * " + std::to_string(K) + " + k] / r)";
+      if (plan.chainNorm.getWeight()) {
+        FailureOr<std::string> w = captureTensor(g, plan.chainNorm.getWeight(), params);
+        if (failed(w))
+          return failure();
+        e = "(" + e + " * " + *w + "[k])";
+      }
+      argValues[in->getOperandNumber()] = e;
+      continue;
+    }
+    auto tt = dyn_cast<RankedTensorType>(v.getType());
+    if (!tt) {
+      FailureOr<std::string> sc = captureScalar(g, v, params);
+      if (failed(sc))
+        return failure();
+      argValues[in->getOperandNumber()] = *sc;
+      continue;
+    }
+    FailureOr<std::string> p = captureTensor(g, v, params);
+    if (failed(p))
+      return failure();
+    argValues[in->getOperandNumber()] =
+        *p + "[" + offsetExpr(g.getMatchingIndexingMap(in), tt.getShape(), dims) + "]";
+  }
+  OpOperand *init = g.getDpsInitOperand(0);
+  if (!g.getMatchingBlockArgument(init).use_empty()) {
+    FailureOr<std::string> p = captureTensor(g, init->get(), params);
+    if (failed(p))
+      return failure();
+    argValues[init->getOperandNumber()] =
+        *p + "[" + offsetExpr(g.getMatchingIndexingMap(init), shape, dims) + "]";
+  }
+  FailureOr<SmallVector<std::string>> yielded = emitRegionBody(
+      *g.getBody(), [&](BlockArgument a) { return argValues.lookup(a.getArgNumber()); }, dims,
+      params, os, ind);
+  if (failed(yielded))
+    return failure();
+  // Member declarations drop __restrict__ (not valid on members everywhere).
+  std::string k;
+  llvm::raw_string_ostream ks(k);
+  ks << "// " << name << ": the element-wise math feeding a quantization group, per element\n"
+     << "struct " << name << " {\n";
+  for (const std::string &d : params.decls) {
+    std::string decl = d;
+    size_t pos = decl.find(" __restrict__");
+    if (pos == std::string::npos)
+      pos = decl.find("__restrict__");
+    if (pos != std::string::npos)
+      decl.erase(pos, std::string(" __restrict__").size());
+    ks << "  " << decl << ";\n";
+  }
+  ks << "  const float *norm_in;\n  float norm_eps;\n"
+     << "  __device__ __forceinline__ float operator()(int64_t row, int64_t k, float r) const {\n"
+     << "    (void)r;\n" << body << "    return " << (*yielded)[0] << ";\n  }\n};\n\n";
+  kernels += k;
+  SmallVector<std::string> init2(params.args.begin(), params.args.end());
+  init2.push_back(normIn);
+  init2.push_back(normEps);
+  return name + "{" + llvm::join(init2, ", ") + "}";
 }
 
 LogicalResult Emitter::emitRMSNorm(RMSNormOp op) {
@@ -792,14 +1030,14 @@ FailureOr<SmallVector<std::string>> Emitter::emitRegionBody(
 // GEMV/GEMM groups: tmatmuls + their element-wise epilogue
 // ----------------------------------------------------------------------------
 
-LogicalResult Emitter::emitGemmGroup(Operation *genericOp, ArrayRef<TMatmulOp> mms) {
+LogicalResult Emitter::emitGemmSegment(Operation *genericOp, ArrayRef<TMatmulOp> mms,
+                                       KernelParams &params, std::string &code, int64_t &N,
+                                       int64_t &M) {
   auto generic = dyn_cast_or_null<linalg::GenericOp>(genericOp);
   TMatmulOp firstMM = mms.front();
   SmallVector<int64_t> shape(firstMM.getResult().getType().getShape());
-  int64_t N = shape.back(), M = product(shape) / std::max<int64_t>(N, 1);
-  int mt = M <= 1 ? 1 : M <= 2 ? 2 : M <= 4 ? 4 : 8;
-  std::string name = kernelName();
-  KernelParams params;
+  N = shape.back();
+  M = product(shape) / std::max<int64_t>(N, 1);
   struct MMInfo { std::string x, w, nc; int64_t kb, rowWords; };
   SmallVector<MMInfo> infos;
   for (TMatmulOp mm : mms) {
@@ -826,7 +1064,7 @@ LogicalResult Emitter::emitGemmGroup(Operation *genericOp, ArrayRef<TMatmulOp> m
   SmallVector<std::string> dims;
   std::string body;
   llvm::raw_string_ostream os(body);
-  const char *ind = "      ";
+  const char *ind = "        ";
   {
     SmallVector<int64_t> lead(shape.begin(), shape.end() - 1);
     SmallVector<int64_t> leadStrides = denseStrides(lead);
@@ -895,39 +1133,76 @@ LogicalResult Emitter::emitGemmGroup(Operation *genericOp, ArrayRef<TMatmulOp> m
   for (const std::string &s : outStores)
     os << ind << s << "\n";
 
-  // The kernel.
+  llvm::raw_string_ostream ks(code);
+  ks << "    // " << mms.size() << " tmatmul(s) [" << M << " x " << N << "]"
+     << (generic ? " + element-wise epilogue" : ", int32 result") << "\n";
+  for (auto [i, info] : llvm::enumerate(infos)) {
+    int64_t kp = 32 * info.kb;
+    ks << "    int a" << i << "[MT];\n"
+       << "#pragma unroll\n    for (int t = 0; t < MT; ++t) a" << i << "[t] = lane == 0 ? "
+       << info.nc << "[n] : 0;\n"
+       << "    tern_row_dot<MT>(" << info.w << " + n * " << info.kb << ", " << info.x
+       << " + m0 * " << kp << ", " << kp << ", mcount, " << info.kb << ", lane, a" << i << ");\n"
+       << "    tern_warp_sum<MT>(a" << i << ");\n";
+  }
+  ks << "#pragma unroll\n    for (int t = 0; t < MT; ++t) {\n"
+     << "      if (lane == t && t < mcount) {\n"
+     << "        const int64_t m = m0 + t;\n";
+  for (size_t i = 0; i < infos.size(); ++i)
+    ks << "        const int32_t acc" << i << " = a" << i << "[t];\n";
+  ks << body << "      }\n    }\n";
+  return success();
+}
+
+LogicalResult Emitter::emitGemmGroup(Operation *head) {
+  SmallVector<Operation *> segments = {head};
+  auto merged = mergedGemms.find(head);
+  if (merged != mergedGemms.end())
+    segments.append(merged->second.begin(), merged->second.end());
+  std::string name = kernelName();
+  KernelParams params;
+  SmallVector<std::string> codes;
+  SmallVector<int64_t> ns;
+  int64_t M = 0, totalN = 0;
+  unsigned numMM = 0;
+  for (Operation *g : segments) {
+    SmallVector<TMatmulOp> mms;
+    if (auto mm = dyn_cast<TMatmulOp>(g))
+      mms.push_back(mm);
+    else
+      mms = gemmGroups.lookup(g);
+    std::string code;
+    int64_t n = 0, m = 0;
+    if (failed(emitGemmSegment(isa<TMatmulOp>(g) ? nullptr : g, mms, params, code, n, m)))
+      return failure();
+    codes.push_back(code);
+    ns.push_back(n);
+    M = m;
+    totalN += n;
+    numMM += mms.size();
+  }
+  int mt = M <= 1 ? 1 : M <= 2 ? 2 : M <= 4 ? 4 : 8;
   std::string k;
   llvm::raw_string_ostream ks(k);
-  ks << "// " << name << ": " << mms.size() << " ternary GEMV/GEMM(s) [" << M << " x " << N
-     << "] with " << (generic ? "a fused element-wise epilogue" : "an int32 result") << "\n";
+  ks << "// " << name << ": " << numMM << " ternary GEMV/GEMM(s) in " << segments.size()
+     << " group(s), " << M << " row(s), " << totalN << " output column(s)\n";
   ks << "template <int MT>\n__global__ void __launch_bounds__(TERN_WARPS_PER_BLOCK * 32)\n"
      << name << "(" << llvm::join(params.decls, ", ") << ") {\n"
      << "  const int lane = threadIdx.x & 31;\n"
-     << "  const int64_t n = (int64_t)blockIdx.x * TERN_WARPS_PER_BLOCK + (threadIdx.x >> 5);\n"
-     << "  if (n >= " << N << ") return;\n"
+     << "  int64_t n = (int64_t)blockIdx.x * TERN_WARPS_PER_BLOCK + (threadIdx.x >> 5);\n"
      << "  const int64_t m0 = (int64_t)blockIdx.y * MT;\n"
      << "  const int mcount = (int)min((int64_t)MT, (int64_t)" << M << " - m0);\n";
-  for (auto [i, info] : llvm::enumerate(infos)) {
-    int64_t kp = 32 * info.kb;
-    ks << "  int a" << i << "[MT];\n"
-       << "#pragma unroll\n  for (int t = 0; t < MT; ++t) a" << i << "[t] = lane == 0 ? "
-       << info.nc << "[n] : 0;\n"
-       << "  tern_row_dot<MT>(" << info.w << " + n * " << info.kb << ", " << info.x << " + m0 * "
-       << kp << ", " << kp << ", mcount, " << info.kb << ", lane, a" << i << ");\n"
-       << "  tern_warp_sum<MT>(a" << i << ");\n";
+  for (auto [i, code] : llvm::enumerate(codes)) {
+    if (i)
+      ks << "  n -= " << ns[i - 1] << ";\n";
+    ks << "  if (n < " << ns[i] << ") {\n" << code << "    return;\n  }\n";
   }
-  ks << "#pragma unroll\n  for (int t = 0; t < MT; ++t) {\n"
-     << "    if (lane == t && t < mcount) {\n"
-     << "      const int64_t m = m0 + t;\n";
-  for (size_t i = 0; i < infos.size(); ++i)
-    ks << "      const int32_t acc" << i << " = a" << i << "[t];\n";
-  ks << body << "    }\n  }\n}\n\n";
+  ks << "}\n\n";
   kernels += k;
-
-  line(name + "<" + std::to_string(mt) + "><<<dim3(" + std::to_string((N + 7) / 8) + ", " +
+  line(name + "<" + std::to_string(mt) + "><<<dim3(" + std::to_string((totalN + 7) / 8) + ", " +
        std::to_string((M + mt - 1) / mt) + "), TERN_WARPS_PER_BLOCK * 32, 0, stream>>>(" +
-       llvm::join(params.args, ", ") + "); // " + std::to_string(mms.size()) + " tmatmul(s)" +
-       (generic ? " + epilogue" : ""));
+       llvm::join(params.args, ", ") + "); // " + std::to_string(numMM) + " tmatmul(s) in " +
+       std::to_string(segments.size()) + " group(s)");
   countLaunch();
   return success();
 }
@@ -1150,8 +1425,7 @@ LogicalResult Emitter::emitInsertSlice(tensor::InsertSliceOp op) {
   // input or constant) and nothing else reads it (the sequence output of an
   // MLGRU loop, a state tensor built slice by slice); otherwise copy it first.
   Buffer out;
-  bool inPlace = op.getDest().hasOneUse() && dest->kind == Buffer::Arena &&
-                 !views.contains(op.getDest());
+  bool inPlace = canInsertInPlace(op);
   if (inPlace) {
     out = *dest;
     bufs[op.getResult()] = out;
@@ -1170,12 +1444,63 @@ LogicalResult Emitter::emitInsertSlice(tensor::InsertSliceOp op) {
   if (!dyn->empty())
     view.dynOffset = (view.dynOffset.empty() ? "" : view.dynOffset + " + ") + "(" + *dyn + ") * " +
                      std::to_string(eb);
+  if (inPlace && src->kind == view.kind && src->offset == view.offset &&
+      src->dynOffset == view.dynOffset)
+    return success(); // computed in place (placeInSlice)
   ArrayRef<int64_t> sizes = op.getStaticSizes();
   SmallVector<int64_t> dstStrides, srcStrides = denseStrides(sizes);
   for (size_t d = 0; d < sizes.size(); ++d)
     dstStrides.push_back(strides[d] * op.getStaticStrides()[d]);
   emitStridedCopy(src->base(), view.base(), elem, sizes, srcStrides, dstStrides);
   return success();
+}
+
+std::optional<Buffer> Emitter::placeInSlice(Value v) {
+  Operation *def = v.getDefiningOp();
+  if (!def)
+    return std::nullopt;
+  for (Operation *user : v.getUsers()) {
+    auto ins = dyn_cast<tensor::InsertSliceOp>(user);
+    if (!ins || ins.getSource() != v || ins.getDest() == v || ins->getBlock() != def->getBlock() ||
+        !canInsertInPlace(ins))
+      continue;
+    auto destType = ins.getDestType();
+    ArrayRef<int64_t> sizes = ins.getStaticSizes();
+    if (!destType.hasStaticShape() || llvm::any_of(sizes, ShapedType::isDynamic) ||
+        llvm::any_of(ins.getStaticStrides(), [](int64_t st) { return st != 1; }))
+      continue;
+    // Contiguous: after the first dimension with more than one element,
+    // every dimension is whole.
+    bool contiguous = true, seenMulti = false;
+    for (size_t d = 0; d < sizes.size() && contiguous; ++d) {
+      if (seenMulti && sizes[d] != destType.getDimSize(d))
+        contiguous = false;
+      if (sizes[d] > 1)
+        seenMulti = true;
+    }
+    if (!contiguous)
+      continue;
+    // Offsets known on the host where v is computed.
+    bool known = llvm::all_of(ins.getOffsets(), [&](Value o) {
+      return scalars.count(o) && dom.properlyDominates(o, def);
+    });
+    if (!known)
+      continue;
+    SmallVector<int64_t> strides = denseStrides(destType.getShape());
+    int64_t staticOff = 0;
+    FailureOr<std::string> dyn = sliceOffset(ins, ins.getMixedOffsets(), strides,
+                                             [&](Value o) { return scalarOf(ins, o); }, staticOff);
+    if (failed(dyn))
+      continue;
+    int64_t eb = elemBytes(destType.getElementType());
+    Buffer view = bufs[ins.getDest()];
+    view.offset += staticOff * eb;
+    if (!dyn->empty())
+      view.dynOffset = (view.dynOffset.empty() ? "" : view.dynOffset + " + ") + "(" + *dyn +
+                       ") * " + std::to_string(eb);
+    return view;
+  }
+  return std::nullopt;
 }
 
 LogicalResult Emitter::emitConcat(tensor::ConcatOp op) {
@@ -1359,19 +1684,15 @@ LogicalResult Emitter::emitOp(Operation *op) {
     return emitTernConstant(c);
   if (auto q = dyn_cast<ActQuantOp>(op))
     return emitQuantGroup(q);
-  if (auto n = dyn_cast<RMSNormOp>(op)) {
-    // Absorbed into the quantization of its only user, emitted there.
-    if (n->hasOneUse())
-      if (auto q = dyn_cast<ActQuantOp>(*n->getUsers().begin()); q && absorbedNorm(q) == n)
-        return success();
+  if (auto n = dyn_cast<RMSNormOp>(op))
     return emitRMSNorm(n);
-  }
-  if (auto mm = dyn_cast<TMatmulOp>(op))
-    return emitGemmGroup(nullptr, {mm});
+  if (isa<TMatmulOp>(op))
+    return emitGemmGroup(op);
   if (auto g = dyn_cast<linalg::GenericOp>(op)) {
-    auto it = gemmGroups.find(op);
-    if (it != gemmGroups.end())
-      return emitGemmGroup(op, it->second);
+    if (mergedAway.contains(op))
+      return success();
+    if (gemmGroups.count(op))
+      return emitGemmGroup(op);
     return emitGeneric(g);
   }
   if (auto e = dyn_cast<tensor::EmptyOp>(op)) {
@@ -1497,6 +1818,7 @@ std::string Emitter::assemble(int64_t weightsBytes) {
   os << R"TERN(#include <algorithm>
 #include <mutex>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #ifndef TERN_ABI_TYPES_DEFINED
@@ -1585,8 +1907,59 @@ struct TernState {
   int ready = 0;
   char *arena = nullptr, *weights = nullptr;
   cudaStream_t stream = nullptr;
+  // The launches captured once as a CUDA graph, for the pointers they were
+  // captured with (a decode step is dozens of small launches: replaying a
+  // graph removes most of their launch overhead). TERN_CUDA_GRAPHS=0: off.
+  cudaGraphExec_t graph = nullptr;
+  const void *graph_in[TERN_NUM_INPUTS + 1];
+  void *graph_out[TERN_NUM_OUTPUTS + 1];
 };
 static TernState tern_state;
+
+static int tern_use_graphs(void) {
+  const char *e = getenv("TERN_CUDA_GRAPHS");
+  return !(e && e[0] == '0');
+}
+
+/// tern_forward through a cached CUDA graph (captured again when the
+/// buffers change).
+static cudaError_t tern_forward_graph(const void *const *in, void *const *out, cudaStream_t s) {
+  if (!tern_use_graphs())
+    return tern_forward(tern_state.arena, tern_state.weights, in, out, s);
+  bool same = tern_state.graph != nullptr;
+  for (int i = 0; same && i < TERN_NUM_INPUTS; ++i)
+    same = tern_state.graph_in[i] == in[i];
+  for (int i = 0; same && i < TERN_NUM_OUTPUTS; ++i)
+    same = tern_state.graph_out[i] == out[i];
+  if (!same) {
+    if (tern_state.graph) {
+      cudaGraphExecDestroy(tern_state.graph);
+      tern_state.graph = nullptr;
+    }
+    cudaError_t e = cudaStreamBeginCapture(s, cudaStreamCaptureModeThreadLocal);
+    if (e != cudaSuccess)
+      return e;
+    cudaError_t fe = tern_forward(tern_state.arena, tern_state.weights, in, out, s);
+    cudaGraph_t g = nullptr;
+    e = cudaStreamEndCapture(s, &g);
+    if (fe != cudaSuccess || e != cudaSuccess) {
+      if (g)
+        cudaGraphDestroy(g);
+      return fe != cudaSuccess ? fe : e;
+    }
+    e = cudaGraphInstantiate(&tern_state.graph, g, 0);
+    cudaGraphDestroy(g);
+    if (e != cudaSuccess) {
+      tern_state.graph = nullptr;
+      return e;
+    }
+    for (int i = 0; i < TERN_NUM_INPUTS; ++i)
+      tern_state.graph_in[i] = in[i];
+    for (int i = 0; i < TERN_NUM_OUTPUTS; ++i)
+      tern_state.graph_out[i] = out[i];
+  }
+  return cudaGraphLaunch(tern_state.graph, s);
+}
 
 static int tern_fail(char *error, size_t error_size, const char *what, cudaError_t e) {
   if (error && error_size)
@@ -1713,7 +2086,7 @@ int tern_model_run(const tern_tensor *inputs, int num_inputs, tern_tensor *outpu
     out[i] = tern_state.arena + output_staging[i];
   if (e != cudaSuccess)
     return tern_fail(error, error_size, "copying the inputs to the GPU", e);
-  if ((e = tern_forward(tern_state.arena, tern_state.weights, in, out, s)) != cudaSuccess)
+  if ((e = tern_forward_graph(in, out, s)) != cudaSuccess)
     return tern_fail(error, error_size, "launching the model's kernels", e);
   for (int i = 0; i < TERN_NUM_OUTPUTS && e == cudaSuccess; ++i)
     e = cudaMemcpyAsync(outputs[i].data, out[i], output_bytes[i], cudaMemcpyDeviceToHost, s);
@@ -1740,7 +2113,7 @@ int tern_model_run_device(const void *const *inputs, int num_inputs, void *const
   if (tern_init_locked(error, error_size))
     return 1;
   cudaStream_t s = stream ? (cudaStream_t)stream : tern_state.stream;
-  cudaError_t e = tern_forward(tern_state.arena, tern_state.weights, inputs, outputs, s);
+  cudaError_t e = tern_forward_graph(inputs, outputs, s);
   if (e != cudaSuccess)
     return tern_fail(error, error_size, "launching the model's kernels", e);
   return 0;
@@ -1754,6 +2127,9 @@ void tern_model_release(void) {
   std::lock_guard<std::mutex> lock(tern_state.mutex);
   if (!tern_state.ready)
     return;
+  if (tern_state.graph)
+    cudaGraphExecDestroy(tern_state.graph);
+  tern_state.graph = nullptr;
   cudaFree(tern_state.arena);
   cudaFree(tern_state.weights);
   cudaStreamDestroy(tern_state.stream);

@@ -11,7 +11,9 @@ namespace mlir::tern {
 void buildCUDAPreparePipeline(OpPassManager &pm) {
   pm.addPass(createTernFoldWeightQuant());
   pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCUDASplitGLUPass());
   pm.addPass(createTernDecompose());
+  pm.addPass(createCSEPass());
   pm.addPass(createLinalgGeneralizeNamedOpsPass());
   // Element-wise producers fuse into their consumers: a tmatmul's rescale
   // and the gate math after it become one generic, the GEMV's epilogue.
@@ -21,6 +23,8 @@ void buildCUDAPreparePipeline(OpPassManager &pm) {
 }
 
 void registerCUDAPipelines() {
+  static bool passes = (registerPass([] { return createCUDASplitGLUPass(); }), true);
+  (void)passes;
   PassPipelineRegistration<>("tern-cuda-prepare",
                              "Tern CUDA backend: tern ops to the kernel-level form the CUDA "
                              "emitter reads (tmatmul, fused act_quant, element-wise generics)",

@@ -1,25 +1,38 @@
 // RUN: tern-opt %s --tern-cuda-prepare | tern-translate --tern-to-cuda | FileCheck %s
 
-// One MLGRU decode step (released variant): the three BitLinears reading x
-// share one fused RMSNorm + act_quant launch (mean square once, three
-// quantizations); the f and i projections run in one GEMV kernel whose
-// epilogue is the whole gate math and state update; g and o get their own.
+// One MLGRU decode step (released variant) in four launches:
+//  1. one fused RMSNorm + act_quant for the three BitLinears reading x (mean
+//     square once, three quantizations);
+//  2. one GEMV kernel for f, i (a group: its epilogue is the gate math and the
+//     state update h = f*h + i) and g (its own group, merged into the same
+//     launch: a warp per output column of either);
+//  3. RMSNorm(g) * w_g * SiLU(h) computed on the fly by the quantization of
+//     the o projection (a generated source functor);
+//  4. the o projection's GEMV.
 
-// CHECK: // tern_k{{[0-9]+}}: 2 ternary GEMV/GEMM(s) [1 x 8] with a fused element-wise epilogue
+// CHECK: 4 launch(es) outside loops
+// CHECK-LABEL: // tern_k0: 3 ternary GEMV/GEMM(s) in 2 group(s), 1 row(s), 16 output column(s)
+// CHECK: if (n < 8) {
+// CHECK-NEXT: // 2 tmatmul(s) [1 x 8] + element-wise epilogue
 // CHECK: tern_row_dot<MT>(
 // CHECK: tern_row_dot<MT>(
 // CHECK: const int32_t acc0 = a0[t];
 // CHECK-NEXT: const int32_t acc1 = a1[t];
 // CHECK: expf(
+// CHECK: n -= 8;
+// CHECK-NEXT: if (n < 8) {
+// CHECK-NEXT: // 1 tmatmul(s) [1 x 8] + element-wise epilogue
+// CHECK-LABEL: struct tern_k1_src {
+// CHECK: __device__ __forceinline__ float operator()(int64_t row, int64_t k, float r) const {
+// CHECK: (([[G:p[0-9]+]][row * 8 + k] / r) * [[W:p[0-9]+]][k])
 // CHECK-LABEL: static cudaError_t tern_forward(
 // CHECK: { // fused rmsnorm + act_quant: 3 output(s), 1 row(s) of 8
 // CHECK: g.count = 3;
-// CHECK: tern_rmsnorm_quant_kernel<<<1, TERN_ROW_THREADS, 0, stream>>>(((const float *)(((const char *)in[0]) + 0)), 8, 32, g);
-// CHECK-DAG: tern_k{{[0-9]+}}<1><<<dim3(1, 1), TERN_WARPS_PER_BLOCK * 32, 0, stream>>>({{.*}}); // 1 tmatmul(s) + epilogue
-// CHECK-DAG: tern_k{{[0-9]+}}<1><<<dim3(1, 1), TERN_WARPS_PER_BLOCK * 32, 0, stream>>>({{.*}}in[1]{{.*}}); // 2 tmatmul(s) + epilogue
-// CHECK: tern_rmsnorm_kernel<<<1,
-// CHECK: { // fused rmsnorm + act_quant: 1 output(s), 1 row(s) of 8
-// CHECK: // 1 tmatmul(s) + epilogue
+// CHECK: tern_quant_rows_kernel<<<1, TERN_ROW_THREADS, 0, stream>>>(tern_row_source(((const float *)(((const char *)in[0]) + 0)), 8), 8, 32, g);
+// CHECK: tern_k0<1><<<dim3(2, 1), TERN_WARPS_PER_BLOCK * 32, 0, stream>>>({{.*}}in[1]{{.*}}); // 3 tmatmul(s) in 2 group(s)
+// CHECK: { // fused element-wise + rmsnorm + act_quant: 1 output(s), 1 row(s) of 8
+// CHECK: tern_quant_rows_kernel<<<1, TERN_ROW_THREADS, 0, stream>>>(tern_k1_src{
+// CHECK: tern_k2<1><<<dim3(1, 1), {{.*}} // 1 tmatmul(s) in 1 group(s)
 // CHECK: cudaMemcpyAsync(out[0],
 // CHECK: cudaMemcpyAsync(out[1],
 func.func @main(%x: tensor<1x8xf32>, %h: tensor<1x8xf32>) -> (tensor<1x8xf32>, tensor<1x8xf32>) {

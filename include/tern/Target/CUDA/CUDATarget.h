@@ -25,7 +25,11 @@ namespace mlir::tern {
 /// and linalg.generic, named linalg ops generalized, element-wise generics
 /// fused (so a tmatmul's rescale and the MLGRU gate math form one generic).
 void buildCUDAPreparePipeline(OpPassManager &pm);
-/// Registers `tern-cuda-prepare`.
+/// `tern-cuda-split-glu`: a GLU with constant weights -> gate and up
+/// BitLinears sharing their input, SiLU(gate) * up, down BitLinear.
+std::unique_ptr<Pass> createCUDASplitGLUPass();
+
+/// Registers `tern-cuda-prepare` and `tern-cuda-split-glu`.
 void registerCUDAPipelines();
 /// Registers `--tern-to-cuda` (prepared module -> CUDA C++) in a translation
 /// driver.

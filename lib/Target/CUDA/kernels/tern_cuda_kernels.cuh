@@ -200,23 +200,57 @@ __device__ __forceinline__ float tern_normed(const TernQuantOut &q, float x, flo
   return q.norm ? y * q.norm[k] : y;
 }
 
-/// One block per row of x [rows, K]: the mean square once, then per member
-/// the absmax of the normalized row and the quantized row. Fuses RMSNorm and
-/// act_quant for every BitLinear that reads the same input.
+/// The row a quantization group reads: x itself, or RMSNorm(x) * w computed
+/// on the fly (a pre-norm whose only readers are the group's quantizations,
+/// like the block's attn_norm before the MLGRU projections). Generated
+/// kernels pass their own source type: the element-wise math feeding the
+/// group (e.g. RMSNorm(g) * w_g * SiLU(h) before the MLGRU's o projection).
+/// `norm_in` is the tensor whose row RMS `r` the source needs (null: none).
+struct TernRowSource {
+  const float *x;
+  const float *pre_norm; ///< pre-norm weight, or null
+  float pre_eps;
+  int pre;               ///< 1: value = x / r * pre_norm; 0: value = x
+  const float *norm_in;  ///< x when `pre`, else null
+  float norm_eps;
+  int64_t K;
+  __device__ __forceinline__ float operator()(int64_t row, int64_t k, float r) const {
+    float v = x[row * K + k];
+    if (!pre)
+      return v;
+    v = v / r;
+    return pre_norm ? v * pre_norm[k] : v;
+  }
+};
+
+/// One block per row: the source row's RMS when it needs one, the mean
+/// square of the source once, then per member the absmax of the normalized
+/// row and the quantized row. Fuses RMSNorm and act_quant for every BitLinear
+/// that reads the same input (and whatever the source computes on the fly).
+template <class Src>
 __global__ void __launch_bounds__(TERN_ROW_THREADS)
-tern_rmsnorm_quant_kernel(const float *__restrict__ x, int64_t K, int64_t kp, TernQuantGroup g) {
+tern_quant_rows_kernel(Src src, int64_t K, int64_t kp, TernQuantGroup g) {
   __shared__ float scratch[32];
   const int64_t row = blockIdx.x;
-  const float *xr = x + row * K;
+  float r = 1.f;
+  if (src.norm_in) {
+    const float *nr = src.norm_in + row * K;
+    float ss0 = 0.f;
+    for (int64_t k = threadIdx.x; k < K; k += blockDim.x)
+      ss0 += nr[k] * nr[k];
+    r = sqrtf(tern_block_sumf(ss0, scratch) / (float)K + src.norm_eps);
+  }
   float ss = 0.f;
-  for (int64_t k = threadIdx.x; k < K; k += blockDim.x)
-    ss += xr[k] * xr[k];
+  for (int64_t k = threadIdx.x; k < K; k += blockDim.x) {
+    float v = src(row, k, r);
+    ss += v * v;
+  }
   float ms = tern_block_sumf(ss, scratch) / (float)K;
   for (int q = 0; q < g.count; ++q) {
     const TernQuantOut &o = g.out[q];
     float amax = 0.f;
     for (int64_t k = threadIdx.x; k < K; k += blockDim.x)
-      amax = fmaxf(amax, fabsf(tern_normed(o, xr[k], ms, k)));
+      amax = fmaxf(amax, fabsf(tern_normed(o, src(row, k, r), ms, k)));
     amax = tern_block_maxf(amax, scratch);
     const float qmax = (float)((1 << (o.bits - 1)) - 1), qmin = -(float)(1 << (o.bits - 1));
     const float s = qmax / fmaxf(amax, 1e-5f);
@@ -225,8 +259,8 @@ tern_rmsnorm_quant_kernel(const float *__restrict__ x, int64_t K, int64_t kp, Te
     for (int64_t k = threadIdx.x; k < kp; k += blockDim.x) {
       int8_t v = 0;
       if (k < K) {
-        float r = rintf(tern_normed(o, xr[k], ms, k) * s);
-        v = (int8_t)fminf(fmaxf(r, qmin), qmax);
+        float q8 = rintf(tern_normed(o, src(row, k, r), ms, k) * s);
+        v = (int8_t)fminf(fmaxf(q8, qmin), qmax);
         if (o.xq_natural)
           o.xq_natural[row * K + k] = v;
       }
@@ -234,6 +268,20 @@ tern_rmsnorm_quant_kernel(const float *__restrict__ x, int64_t K, int64_t kp, Te
         o.xq[row * kp + tern_interleaved_pos(k)] = v;
     }
   }
+}
+
+/// The common case: quantize rows of x (optionally pre-normalized).
+static inline TernRowSource tern_row_source(const float *x, int64_t K, const float *pre_norm = nullptr,
+                                            float pre_eps = 0.f, int pre = 0) {
+  TernRowSource s;
+  s.x = x;
+  s.pre_norm = pre_norm;
+  s.pre_eps = pre_eps;
+  s.pre = pre;
+  s.norm_in = pre ? x : nullptr;
+  s.norm_eps = pre_eps;
+  s.K = K;
+  return s;
 }
 
 /// Standalone RMSNorm, one block per row: y = x / sqrt(mean(x^2) + eps) * w.
