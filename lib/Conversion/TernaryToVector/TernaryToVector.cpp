@@ -85,9 +85,11 @@ LogicalResult lowerKernel(linalg::GenericOp op, Strategy strategy) {
   KernelBuilder k{b, loc, strategy};
   // Register blocking: R rows x T tokens of accumulators.
   int64_t tokens = strategy == Strategy::VNNI ? blockFor(m, {4, 2, 1}) : 1;
-  int64_t rows = blockFor(n, strategy == Strategy::VNNI ? (m == 1 ? std::initializer_list<int64_t>{8, 4, 2, 1}
-                                                                    : std::initializer_list<int64_t>{4, 2, 1})
-                                                        : std::initializer_list<int64_t>{4, 2, 1});
+  int64_t rows = blockFor(n, {4, 2, 1});
+  // VNNI decode keeps one accumulator per bit pair ("plane") and row: the
+  // codes of pair j are used in place as (w & 3 << 2j) = 4^j * code, saving the
+  // shifts; the planes are scaled back (exactly, by shifts) after the loop.
+  int64_t planes = strategy == Strategy::VNNI && tokens == 1 ? 4 : 1;
   Value c0 = k.index(0), c1 = k.index(1);
 
   // VNNI: sum(x) per token, for the offset correction (dpbusd with all-ones).
@@ -125,7 +127,7 @@ LogicalResult lowerKernel(linalg::GenericOp op, Strategy strategy) {
           SmallVector<Value> tokIdx;
           for (int64_t t = 0; t < tokens; ++t)
             tokIdx.push_back(t == 0 ? t0 : Value(arith::AddIOp::create(tb, tl, t0, k.index(t))));
-          SmallVector<Value> init(rows * tokens, k.splat(k.accType(), 0));
+          SmallVector<Value> init(rows * tokens * planes, k.splat(k.accType(), 0));
           auto groupLoop = scf::ForOp::create(
               tb, tl, c0, k.index(groups), c1, init,
               [&](OpBuilder &gb, Location gl, Value g, ValueRange accIn) {
@@ -139,6 +141,12 @@ LogicalResult lowerKernel(linalg::GenericOp op, Strategy strategy) {
                     xv.push_back(vector::LoadOp::create(gb, gl, k.bytes, x,
                                                         ValueRange{tokIdx[t], g, k.index(j), c0}));
                   for (int64_t r = 0; r < rows; ++r) {
+                    if (planes == 4) {
+                      Value plane = arith::AndIOp::create(gb, gl, w[r], k.splat(k.bytes, 3 << (2 * j)));
+                      Value &a = acc[r * 4 + j];
+                      a = k.dpbusd(a, plane, xv[0]);
+                      continue;
+                    }
                     Value code = k.decode(w[r], j);
                     for (int64_t t = 0; t < tokens; ++t) {
                       Value &a = acc[t * rows + r];
@@ -151,8 +159,15 @@ LogicalResult lowerKernel(linalg::GenericOp op, Strategy strategy) {
               });
           for (int64_t t = 0; t < tokens; ++t)
             for (int64_t r = 0; r < rows; ++r) {
-              Value dot = vector::ReductionOp::create(tb, tl, vector::CombiningKind::ADD,
-                                                      groupLoop.getResult(t * rows + r));
+              Value dot;
+              for (int64_t j = 0; j < planes; ++j) {
+                Value part = vector::ReductionOp::create(
+                    tb, tl, vector::CombiningKind::ADD, groupLoop.getResult((t * rows + r) * planes + j));
+                if (j > 0) // exact: every lane sum of plane j is a multiple of 4^j
+                  part = arith::ShRSIOp::create(
+                      tb, tl, part, arith::ConstantOp::create(tb, tl, tb.getI32IntegerAttr(2 * j)));
+                dot = dot ? Value(arith::AddIOp::create(tb, tl, dot, part)) : part;
+              }
               if (xsum)
                 dot = arith::SubIOp::create(tb, tl, dot,
                                             memref::LoadOp::create(tb, tl, xsum, ValueRange{tokIdx[t]}));
