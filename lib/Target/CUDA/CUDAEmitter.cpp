@@ -224,6 +224,19 @@ private:
   }
   std::string newScalar() { return "s" + std::to_string(scalarCount++); }
   std::string kernelName() { return "tern_k" + std::to_string(kernelCount++); }
+  /// Adds a generated kernel (or functor) whose text names itself "@K@";
+  /// identical ones (the same layer shape again) are emitted once.
+  std::map<std::string, std::string> kernelTexts;
+  std::string internKernel(const std::string &text, StringRef suffix = "") {
+    auto it = kernelTexts.find(text);
+    if (it != kernelTexts.end())
+      return it->second;
+    std::string name = kernelName() + suffix.str(), out = text;
+    for (size_t pos = out.find("@K@"); pos != std::string::npos; pos = out.find("@K@", pos))
+      out.replace(pos, 3, name);
+    kernels += out;
+    return kernelTexts[text] = name;
+  }
   void countLaunch() {
     ++launchCount;
     if (loopDepth == 0)
@@ -638,7 +651,7 @@ LogicalResult Emitter::emitQuantGroup(ActQuantOp first) {
 
 FailureOr<std::string> Emitter::emitChainSource(QuantPlan plan, int64_t K) {
   linalg::GenericOp g = plan.chain;
-  std::string name = kernelName() + "_src";
+  std::string name = "@K@";
   KernelParams params;
   ArrayRef<int64_t> shape = cast<RankedTensorType>(g.getResult(0).getType()).getShape();
   SmallVector<std::string> dims;
@@ -721,7 +734,7 @@ FailureOr<std::string> Emitter::emitChainSource(QuantPlan plan, int64_t K) {
   ks << "  const float *norm_in;\n  float norm_eps;\n"
      << "  __device__ __forceinline__ float operator()(int64_t row, int64_t k, float r) const {\n"
      << "    (void)r;\n" << body << "    return " << (*yielded)[0] << ";\n  }\n};\n\n";
-  kernels += k;
+  name = internKernel(k, "_src");
   SmallVector<std::string> init2(params.args.begin(), params.args.end());
   init2.push_back(normIn);
   init2.push_back(normEps);
@@ -810,8 +823,11 @@ FailureOr<std::string> Emitter::captureScalar(Operation *user, Value v, KernelPa
   FailureOr<std::string> s = scalarOf(user, v);
   if (failed(s))
     return failure();
-  // Literals go in as they are; host variables become kernel parameters.
-  if (auto c = v.getDefiningOp<arith::ConstantOp>(); c && !isa<ShapedType>(c.getType()))
+  // Integer literals go in as they are; float constants (weight scales, eps)
+  // and host variables become kernel parameters, so that layers of the same
+  // shape share one kernel.
+  if (auto c = v.getDefiningOp<arith::ConstantOp>();
+      c && !isa<ShapedType>(c.getType()) && !isa<FloatType>(c.getType()))
     return params.captured[v] = *s;
   std::string name = params.add(cType(v.getType()), *s);
   return params.captured[v] = name;
@@ -1159,7 +1175,7 @@ LogicalResult Emitter::emitGemmGroup(Operation *head) {
   auto merged = mergedGemms.find(head);
   if (merged != mergedGemms.end())
     segments.append(merged->second.begin(), merged->second.end());
-  std::string name = kernelName();
+  std::string name = "@K@";
   KernelParams params;
   SmallVector<std::string> codes;
   SmallVector<int64_t> ns;
@@ -1198,7 +1214,7 @@ LogicalResult Emitter::emitGemmGroup(Operation *head) {
     ks << "  if (n < " << ns[i] << ") {\n" << code << "    return;\n  }\n";
   }
   ks << "}\n\n";
-  kernels += k;
+  name = internKernel(k);
   line(name + "<" + std::to_string(mt) + "><<<dim3(" + std::to_string((totalN + 7) / 8) + ", " +
        std::to_string((M + mt - 1) / mt) + "), TERN_WARPS_PER_BLOCK * 32, 0, stream>>>(" +
        llvm::join(params.args, ", ") + "); // " + std::to_string(numMM) + " tmatmul(s) in " +
@@ -1222,7 +1238,7 @@ LogicalResult Emitter::emitGeneric(linalg::GenericOp op) {
   SmallVector<unsigned> par, red;
   for (auto [i, it] : llvm::enumerate(iters))
     (it == utils::IteratorType::parallel ? par : red).push_back(i);
-  std::string name = kernelName();
+  std::string name = "@K@";
   KernelParams params;
   SmallVector<std::string> dims(ranges.size());
   for (unsigned i = 0; i < ranges.size(); ++i)
@@ -1307,7 +1323,7 @@ LogicalResult Emitter::emitGeneric(linalg::GenericOp op) {
      << "  for (int64_t p = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; p < " << total
      << "; p += (int64_t)gridDim.x * blockDim.x) {\n"
      << body << "  }\n}\n\n";
-  kernels += k;
+  name = internKernel(k);
   line(name + "<<<tern_grid_for(" + std::to_string(total) + ", 256), 256, 0, stream>>>(" +
        llvm::join(params.args, ", ") + "); // linalg.generic");
   countLaunch();

@@ -147,6 +147,14 @@ def main():
         if "--dump-ptxas" in sys.argv:
             print(log)
 
+    # The benchmark program (tools/tern-cuda-bench) builds too.
+    bench = os.path.join(HERE, "..", "..", "..", "tools", "tern-cuda-bench", "tern_cuda_bench.cu")
+    kernels = os.path.join(HERE, "..", "..", "..", "lib", "Target", "CUDA", "kernels")
+    _, dt = run([nvcc, "-O3", "-std=c++17", "-gencode", "arch=compute_80,code=sm_80",
+                 "-gencode", "arch=compute_90,code=sm_90", "-I", kernels, bench, "-lcublas", "-ldl",
+                 "-o", os.path.join(work, "tern-cuda-bench")])
+    print(f"tern-cuda-bench: built in {dt:.1f}s")
+
     if not have_gpu:
         x = os.path.join(work, "x.npy")
         text, inputs, _ = cases["bitlinear"]

@@ -2,7 +2,8 @@
 
 // A BitLinear becomes two launches: the fused RMSNorm + act_quant kernel of
 // the library, and a generated GEMV kernel (two rows: MT = 2) whose epilogue
-// is the rescale. The artifact exports the C ABI of tern_runtime.h.
+// is the rescale (the weight scale s_w = 2 is a kernel argument, so layers of
+// one shape share a kernel). The artifact exports the C ABI of tern_runtime.h.
 
 // CHECK: // weights: {{[0-9]+}} bytes; device arena: {{[0-9]+}} bytes; 2 launch(es) outside loops
 // CHECK: template <class Src>
@@ -10,19 +11,19 @@
 // CHECK-NEXT: tern_quant_rows_kernel(Src src, int64_t K, int64_t kp, TernQuantGroup g) {
 // CHECK: .incbin
 // CHECK: // tern_k0: 1 ternary GEMV/GEMM(s) in 1 group(s), 2 row(s), 3 output column(s)
-// CHECK: tern_k0(const int8_t *__restrict__ [[X:p[0-9]+]], const uint2 *__restrict__ [[W:p[0-9]+]], const int32_t *__restrict__ [[NC:p[0-9]+]], const float *__restrict__ [[SX:p[0-9]+]], float *__restrict__ [[Y:p[0-9]+]])
+// CHECK: tern_k0(const int8_t *__restrict__ [[X:p[0-9]+]], const uint2 *__restrict__ [[W:p[0-9]+]], const int32_t *__restrict__ [[NC:p[0-9]+]], const float *__restrict__ [[SX:p[0-9]+]], float [[SW:p[0-9]+]], float *__restrict__ [[Y:p[0-9]+]])
 // CHECK: a0[t] = lane == 0 ? [[NC]][n] : 0;
 // CHECK: tern_row_dot<MT>([[W]] + n * 1, [[X]] + m0 * 32, 32, mcount, 1, lane, a0);
 // CHECK: tern_warp_sum<MT>(a0);
 // CHECK: const float [[F:v[0-9]+]] = ((float)acc0);
-// CHECK: const float [[D:v[0-9]+]] = ([[SX]][(int64_t)0 + d0 * 1] * 0x1p+1f);
+// CHECK: const float [[D:v[0-9]+]] = ([[SX]][(int64_t)0 + d0 * 1] * [[SW]]);
 // CHECK: const float [[R:v[0-9]+]] = ([[F]] / [[D]]);
 // CHECK: [[Y]][(int64_t)0 + d0 * 3 + n * 1] = [[R]];
 // CHECK-LABEL: static cudaError_t tern_forward(
 // CHECK: { // fused rmsnorm + act_quant: 1 output(s), 2 row(s) of 4
 // CHECK: g.out[0].rms = 1; g.out[0].bits = 8;
 // CHECK: tern_quant_rows_kernel<<<2, TERN_ROW_THREADS, 0, stream>>>(tern_row_source(((const float *)(((const char *)in[0]) + 0)), 4), 4, 32, g);
-// CHECK: tern_k0<2><<<dim3(1, 1), TERN_WARPS_PER_BLOCK * 32, 0, stream>>>
+// CHECK: tern_k0<2><<<dim3(1, 1), TERN_WARPS_PER_BLOCK * 32, 0, stream>>>({{.*}}, 0x1p+1f, {{.*}}); // 1 tmatmul(s) in 1 group(s)
 // CHECK: cudaMemcpyAsync(out[0],
 // CHECK: static const int64_t input_shape0[] = {2, 4};
 // CHECK: {"x", 0, 2, input_shape0},

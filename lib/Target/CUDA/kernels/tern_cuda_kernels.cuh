@@ -271,7 +271,7 @@ tern_quant_rows_kernel(Src src, int64_t K, int64_t kp, TernQuantGroup g) {
 }
 
 /// The common case: quantize rows of x (optionally pre-normalized).
-static inline TernRowSource tern_row_source(const float *x, int64_t K, const float *pre_norm = nullptr,
+inline TernRowSource tern_row_source(const float *x, int64_t K, const float *pre_norm = nullptr,
                                             float pre_eps = 0.f, int pre = 0) {
   TernRowSource s;
   s.x = x;
@@ -351,7 +351,7 @@ __global__ void tern_fill_kernel(T *__restrict__ dst, T value, int64_t n) {
 }
 
 /// Grid size for grid-stride element-wise kernels.
-static inline unsigned tern_grid_for(int64_t n, int threads) {
+inline unsigned tern_grid_for(int64_t n, int threads) {
   int64_t blocks = (n + threads - 1) / threads;
   if (blocks < 1)
     blocks = 1;
