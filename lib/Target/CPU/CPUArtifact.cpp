@@ -49,7 +49,7 @@ static FailureOr<TensorSignature> readTensor(Location loc, Type type, StringAttr
                          std::vector<int64_t>(tensor.getShape().begin(), tensor.getShape().end())};
 }
 
-FailureOr<ModelSignature> prepareModelFunction(ModuleOp module) {
+FailureOr<func::FuncOp> findModelFunction(ModuleOp module) {
   func::FuncOp found;
   int candidates = 0;
   for (auto fn : module.getOps<func::FuncOp>()) {
@@ -63,6 +63,14 @@ FailureOr<ModelSignature> prepareModelFunction(ModuleOp module) {
     return module.emitError("no public function to compile (expected @main)");
   if (candidates > 1 && found.getName() != "main")
     return module.emitError("several public functions and none is @main");
+  return found;
+}
+
+FailureOr<ModelSignature> prepareModelFunction(ModuleOp module) {
+  FailureOr<func::FuncOp> fn = findModelFunction(module);
+  if (failed(fn))
+    return failure();
+  func::FuncOp found = *fn;
   FailureOr<ModelSignature> sig = getModelSignature(found);
   if (failed(sig))
     return failure();
@@ -199,6 +207,47 @@ __attribute__((visibility("hidden"))) void memrefCopy(int64_t elem_size,
 }
 )";
 
+// `check(tensor, info, kind, index, error, size)`: the argument check of every
+// backend's C ABI wrapper (0 when dtype and shape match, else a message).
+static const char *kABIChecks = R"(
+static const char *const dtype_names[] = {"float32", "float64", "int64", "int32", "int8", "bool"};
+
+static int shape_text(char *buf, size_t n, int32_t dtype, int32_t rank, const int64_t *shape) {
+  size_t used = 0;
+  buf[0] = 0;
+  for (int32_t d = 0; d < rank && used < n; ++d)
+    used += (size_t)snprintf(buf + used, n - used, "%lldx", (long long)shape[d]);
+  if (used < n)
+    snprintf(buf + used, n - used, "%s",
+             dtype >= 0 && dtype <= 5 ? dtype_names[dtype] : "unknown-dtype");
+  return 0;
+}
+
+static int check(const tern_tensor *t, const tern_tensor_info *want, const char *kind, int i,
+                 char *error, size_t error_size) {
+  int ok = t->data != 0 && t->dtype == want->dtype && t->rank == want->rank &&
+           (t->rank == 0 || t->shape != 0);
+  for (int32_t d = 0; ok && d < t->rank; ++d)
+    ok = t->shape[d] == want->shape[d];
+  if (ok)
+    return 0;
+  if (error && error_size) {
+    char got[256], expected[256];
+    shape_text(expected, sizeof expected, want->dtype, want->rank, want->shape);
+    if (t->data == 0)
+      snprintf(got, sizeof got, "a null data pointer");
+    else
+      shape_text(got, sizeof got, t->dtype, t->rank < 0 || t->rank > 32 ? 0 : t->rank, t->shape);
+    snprintf(error, error_size, "%s %d '%s': expected %s, got %s", kind, i, want->name,
+             expected, got);
+  }
+  return 1;
+}
+
+)";
+
+StringRef getABICheckSource() { return kABIChecks; }
+
 static const char *kDTypeNames[] = {"float32", "float64", "int64", "int32", "int8", "bool"};
 
 static std::string describeShape(const TensorSignature &t) {
@@ -288,8 +337,6 @@ std::string emitModelWrapper(const ModelSignature &sig) {
   emitInfoTable(os, "output", sig.outputs);
   size_t nIn = sig.inputs.size(), nOut = sig.outputs.size();
   os << R"(
-static const char *const dtype_names[] = {"float32", "float64", "int64", "int32", "int8", "bool"};
-
 int tern_model_num_inputs(void) { return )" << nIn << R"(; }
 int tern_model_num_outputs(void) { return )" << nOut << R"(; }
 const tern_tensor_info *tern_model_input_info(int i) {
@@ -298,39 +345,7 @@ const tern_tensor_info *tern_model_input_info(int i) {
 const tern_tensor_info *tern_model_output_info(int i) {
   return i >= 0 && i < )" << nOut << R"( ? &output_info[i] : 0;
 }
-
-static int shape_text(char *buf, size_t n, int32_t dtype, int32_t rank, const int64_t *shape) {
-  size_t used = 0;
-  buf[0] = 0;
-  for (int32_t d = 0; d < rank && used < n; ++d)
-    used += (size_t)snprintf(buf + used, n - used, "%lldx", (long long)shape[d]);
-  if (used < n)
-    snprintf(buf + used, n - used, "%s",
-             dtype >= 0 && dtype <= 5 ? dtype_names[dtype] : "unknown-dtype");
-  return 0;
-}
-
-static int check(const tern_tensor *t, const tern_tensor_info *want, const char *kind, int i,
-                 char *error, size_t error_size) {
-  int ok = t->data != 0 && t->dtype == want->dtype && t->rank == want->rank &&
-           (t->rank == 0 || t->shape != 0);
-  for (int32_t d = 0; ok && d < t->rank; ++d)
-    ok = t->shape[d] == want->shape[d];
-  if (ok)
-    return 0;
-  if (error && error_size) {
-    char got[256], expected[256];
-    shape_text(expected, sizeof expected, want->dtype, want->rank, want->shape);
-    if (t->data == 0)
-      snprintf(got, sizeof got, "a null data pointer");
-    else
-      shape_text(got, sizeof got, t->dtype, t->rank < 0 || t->rank > 32 ? 0 : t->rank, t->shape);
-    snprintf(error, error_size, "%s %d '%s': expected %s, got %s", kind, i, want->name,
-             expected, got);
-  }
-  return 1;
-}
-
+)" << getABICheckSource() << R"(
 int tern_model_run(const tern_tensor *inputs, int num_inputs, tern_tensor *outputs,
                    int num_outputs, char *error, size_t error_size) {
   if (num_inputs != )" << nIn << " || num_outputs != " << nOut << R"() {

@@ -51,8 +51,11 @@ struct ModelSignature {
   std::vector<TensorSignature> inputs, outputs;
 };
 
-/// Finds the model function (@main, or the only public function with a
-/// body), reads its signature, renames it to kModelFunctionName and asks for
+/// The model function: @main, or the only public function with a body
+/// (an error on the module otherwise). Shared by every backend.
+FailureOr<func::FuncOp> findModelFunction(ModuleOp module);
+
+/// Finds the model function (see findModelFunction), reads its signature, renames it to kModelFunctionName and asks for
 /// its C interface: the step between the tern-level module and the CPU
 /// pipelines.
 FailureOr<ModelSignature> prepareModelFunction(ModuleOp module);
@@ -65,6 +68,10 @@ FailureOr<ModelSignature> getModelSignature(func::FuncOp fn);
 /// The generated C header and the C source of the ABI wrapper
 /// (tern_runtime.h's functions) around `_mlir_ciface_tern_model_main`.
 std::string emitModelHeader(const ModelSignature &sig);
+/// C source of the argument checks every backend's ABI wrapper uses:
+/// `static int check(const tern_tensor *, const tern_tensor_info *, const char *kind,
+/// int index, char *error, size_t size)` (0 when dtype and shape match).
+llvm::StringRef getABICheckSource();
 std::string emitModelWrapper(const ModelSignature &sig);
 
 struct CPUCodegenOptions {
