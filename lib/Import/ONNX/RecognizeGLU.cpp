@@ -90,6 +90,12 @@ struct RecognizeGLUPass : mlir::tern::impl::TernONNXRecognizeGLUBase<RecognizeGL
     if (!matchEither(mul, [](Value v) { return static_cast<bool>(matchSiLU(v)); }, silu, up))
       return notFused("the down projection's input is not SiLU(gate) * up");
     Value gate = matchSiLU(silu);
+    // Only products of split halves are GLU candidates (an MLGRU's
+    // RMSNorm(g) * SiLU(h) is not).
+    if (!gate.getDefiningOp<ONNXNodeOp>() && !up.getDefiningOp<ONNXNodeOp>())
+      return;
+    if (!defNodeAny(gate, {"Split", "Slice"}) && !defNodeAny(up, {"Split", "Slice"}))
+      return;
     Value src = halfOf(gate, 0);
     if (!src || halfOf(up, 1) != src)
       return notFused("gate and up are not the two halves of one projection's last axis");
