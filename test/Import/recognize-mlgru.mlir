@@ -125,3 +125,42 @@ func.func @scan(%xs: tensor<5x2x8xf32>, %h0: tensor<2x8xf32>, %wf: tensor<8x8xf3
   } loc("scan")
   return %r#0, %r#1 : tensor<2x8xf32>, tensor<5x2x8xf32>
 }
+
+// -----
+
+// The same over a Loop with a constant trip count whose body gathers x_t = X[i].
+// REPORT: remark: MLGRU step fused at tern.bitlinear: paper variant
+// REPORT: remark: {{.*}}MLGRU sequence fused at node 'loop' (Loop, domain 'ai.onnx'): Loop over 5 steps
+// CHECK-LABEL: func.func @loop(
+// CHECK-SAME:    %[[XS:[a-z0-9]+]]: tensor<5x2x8xf32>, %[[H0:[a-z0-9]+]]: tensor<2x8xf32>
+// CHECK:         %[[XB:.*]] = linalg.transpose ins(%[[XS]] : tensor<5x2x8xf32>) outs(%{{.*}} : tensor<2x5x8xf32>) permutation = [1, 0, 2]
+// CHECK:         %[[Y:.*]], %[[HT:.*]] = tern.mlgru_sequence %[[XB]], %[[H0]]
+// CHECK:         %[[YT:.*]] = linalg.transpose ins(%[[Y]] : tensor<2x5x8xf32>)
+// CHECK-NOT:     onnx.node
+// CHECK:         return %[[HT]], %[[YT]]
+func.func @loop(%xs: tensor<5x2x8xf32>, %h0: tensor<2x8xf32>, %wf: tensor<8x8xf32>, %wc: tensor<8x8xf32>,
+                %wg: tensor<8x8xf32>, %wo: tensor<8x8xf32>) -> (tensor<2x8xf32>, tensor<5x2x8xf32>) {
+  %one = arith.constant dense<1.0> : tensor<f32>
+  %trip = arith.constant dense<5> : tensor<i64>
+  %none = onnx.none
+  %r:2 = onnx.node "Loop"(%trip, %none, %h0) {graph_names = ["body"], opset = 17 : i64}
+      : (tensor<i64>, none, tensor<2x8xf32>) -> (tensor<2x8xf32>, tensor<5x2x8xf32>) {
+  ^bb0(%it: tensor<i64>, %cond: tensor<i1>, %h: tensor<2x8xf32>):
+    %x = onnx.node "Gather"(%xs, %it) {onnx_attrs = {axis = 0 : i64}, opset = 17 : i64} : (tensor<5x2x8xf32>, tensor<i64>) -> tensor<2x8xf32>
+    %bf = tern.bitlinear %x, %wf : tensor<2x8xf32>, tensor<8x8xf32> -> tensor<2x8xf32>
+    %f = onnx.node "Sigmoid"(%bf) {opset = 17 : i64} : (tensor<2x8xf32>) -> tensor<2x8xf32>
+    %bc = tern.bitlinear %x, %wc : tensor<2x8xf32>, tensor<8x8xf32> -> tensor<2x8xf32>
+    %sc = onnx.node "Sigmoid"(%bc) {opset = 17 : i64} : (tensor<2x8xf32>) -> tensor<2x8xf32>
+    %c = onnx.node "Mul"(%bc, %sc) {opset = 17 : i64} : (tensor<2x8xf32>, tensor<2x8xf32>) -> tensor<2x8xf32>
+    %bg = tern.bitlinear %x, %wg : tensor<2x8xf32>, tensor<8x8xf32> -> tensor<2x8xf32>
+    %g = onnx.node "Sigmoid"(%bg) {opset = 17 : i64} : (tensor<2x8xf32>) -> tensor<2x8xf32>
+    %fh = onnx.node "Mul"(%h, %f) {opset = 17 : i64} : (tensor<2x8xf32>, tensor<2x8xf32>) -> tensor<2x8xf32>
+    %of = onnx.node "Sub"(%one, %f) {opset = 17 : i64} : (tensor<f32>, tensor<2x8xf32>) -> tensor<2x8xf32>
+    %fc = onnx.node "Mul"(%of, %c) {opset = 17 : i64} : (tensor<2x8xf32>, tensor<2x8xf32>) -> tensor<2x8xf32>
+    %hn = onnx.node "Add"(%fc, %fh) {opset = 17 : i64} : (tensor<2x8xf32>, tensor<2x8xf32>) -> tensor<2x8xf32>
+    %z = onnx.node "Mul"(%g, %hn) {opset = 17 : i64} : (tensor<2x8xf32>, tensor<2x8xf32>) -> tensor<2x8xf32>
+    %y = tern.bitlinear %z, %wo : tensor<2x8xf32>, tensor<8x8xf32> -> tensor<2x8xf32>
+    onnx.yield %cond, %hn, %y : tensor<i1>, tensor<2x8xf32>, tensor<2x8xf32>
+  } loc("loop")
+  return %r#0, %r#1 : tensor<2x8xf32>, tensor<5x2x8xf32>
+}

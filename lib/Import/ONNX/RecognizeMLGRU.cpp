@@ -178,6 +178,13 @@ struct RecognizeMLGRUPass
     });
     for (ONNXNodeOp scan : scans)
       tryScan(scan, rw);
+    SmallVector<ONNXNodeOp> loops;
+    getOperation()->walk([&](ONNXNodeOp op) {
+      if (op.isDefaultDomain() && op.getOpType() == "Loop")
+        loops.push_back(op);
+    });
+    for (ONNXNodeOp loop : loops)
+      tryLoop(loop, rw);
     eraseDeadOps(getOperation());
   }
 
@@ -227,46 +234,12 @@ struct RecognizeMLGRUPass
     rw.replaceAllUsesWith(m.hNew, step.getFinalState());
   }
 
-  void tryScan(ONNXNodeOp scan, IRRewriter &rw) {
-    auto notFused = [&](const Twine &why) {
-      reportCandidate(report, scan, "MLGRU sequence", false, why);
-    };
-    Region *body = scan.getGraph("body");
-    if (!body || scan.getInputs().size() != 2 || scan.getNumResults() != 2 ||
-        scan.getIntAttr("num_scan_inputs", 0) != 1)
-      return notFused("not a Scan with one state, one scan input and one scan output");
-    for (StringRef a : {"scan_input_axes", "scan_input_directions", "scan_output_axes",
-                        "scan_output_directions"})
-      if (auto v = scan.getIntsAttr(a); v && llvm::any_of(*v, [](int64_t x) { return x != 0; }))
-        return notFused("the Scan is not forward over axis 0");
-    Block &block = body->front();
-    MLGRUStepOp step;
-    for (Operation &op : block.without_terminator()) {
-      if (auto s = dyn_cast<MLGRUStepOp>(op)) {
-        if (step)
-          return notFused("the body holds more than one MLGRU step");
-        step = s;
-        continue;
-      }
-      if (!op.hasTrait<OpTrait::ConstantLike>() && !isa<ONNXNoneOp>(op))
-        return notFused("the body computes more than one MLGRU step");
-    }
-    if (!step)
-      return notFused("the body is not one MLGRU step");
-    auto yield = cast<ONNXYieldOp>(block.getTerminator());
-    if (step.getState() != block.getArgument(0) || step.getInput() != block.getArgument(1) ||
-        yield.getValues()[0] != step.getFinalState() || yield.getValues()[1] != step.getOutput())
-      return notFused("the body does not map (state, x_t) to (new state, y_t) through one step");
-    // Hoist the body's constants out, then build the sequence op.
-    for (Operation &op : llvm::make_early_inc_range(block.without_terminator()))
-      if (&op != step.getOperation())
-        op.moveBefore(scan);
-    for (Value v : step->getOperands())
-      if (v.getParentRegion() == body && !isa<BlockArgument>(v))
-        return notFused("a step operand is computed in the body");
-    rw.setInsertionPoint(scan);
-    Location loc = scan.getLoc();
-    Value xs = scan.getInput(1), h0 = scan.getInput(0);
+  /// tern.mlgru_sequence over the time-major `xs` [T, ..., D] from `h0` with
+  /// the parameters of `step`, between transposes; `y` is time-major again.
+  static void buildSequence(IRRewriter &rw, Operation *at, MLGRUStepOp step, Value xs,
+                            Value h0, RankedTensorType yType, Value &y, Value &hT) {
+    rw.setInsertionPoint(at);
+    Location loc = at->getLoc();
     auto xt = cast<RankedTensorType>(xs.getType());
     int64_t r = xt.getRank();
     auto transpose = [&](Value v, ArrayRef<int64_t> perm) -> Value {
@@ -289,17 +262,130 @@ struct RecognizeMLGRUPass
       toTime.push_back(i);
     toTime.push_back(r - 1);
     Value xb = transpose(xs, toBatch);
-    auto yt = cast<RankedTensorType>(scan->getResult(1).getType());
     SmallVector<int64_t> ybShape;
     for (int64_t p : toBatch)
-      ybShape.push_back(yt.getDimSize(p));
+      ybShape.push_back(yType.getDimSize(p));
     auto seq = MLGRUSequenceOp::create(
-        rw, loc, RankedTensorType::get(ybShape, yt.getElementType()), scan->getResult(0).getType(),
-        xb, h0, step.getWeights(), step.getNorms(), step.getGNorm(), step.getLowerBound(),
+        rw, loc, RankedTensorType::get(ybShape, yType.getElementType()), h0.getType(), xb, h0,
+        step.getWeights(), step.getNorms(), step.getGNorm(), step.getLowerBound(),
         step.getVariantAttr(), step.getEpsAttr(), step.getActBitsAttr());
-    Value y = transpose(seq.getOutput(), toTime);
-    reportCandidate(report, scan, "MLGRU sequence", true, "Scan over " + std::to_string(xt.getDimSize(0)) + " steps");
-    rw.replaceOp(scan, {seq.getFinalState(), y});
+    y = transpose(seq.getOutput(), toTime);
+    hT = seq.getFinalState();
+  }
+
+  /// The one MLGRU step of `body` (besides constants and `allowed`), or null.
+  static MLGRUStepOp soleStep(Block &block, Operation *allowed, std::string &why) {
+    MLGRUStepOp step;
+    for (Operation &op : block.without_terminator()) {
+      if (auto s = dyn_cast<MLGRUStepOp>(op)) {
+        if (step) {
+          why = "the body holds more than one MLGRU step";
+          return {};
+        }
+        step = s;
+        continue;
+      }
+      if (&op != allowed && !op.hasTrait<OpTrait::ConstantLike>() && !isa<ONNXNoneOp>(op)) {
+        why = "the body computes more than one MLGRU step";
+        return {};
+      }
+    }
+    if (!step)
+      why = "the body is not one MLGRU step";
+    return step;
+  }
+
+  /// Loop(M = T, cond true, h0) whose body gathers x_t = X[i] and runs one
+  /// step, yielding (cond, h_t, y_t).
+  void tryLoop(ONNXNodeOp loop, IRRewriter &rw) {
+    auto notFused = [&](const Twine &why) {
+      reportCandidate(report, loop, "MLGRU sequence", false, why);
+    };
+    Region *body = loop.getGraph("body");
+    if (!body || loop.getInputs().size() != 3 || loop.getNumResults() != 2)
+      return notFused("not a Loop with one carried state and one scan output");
+    std::optional<int64_t> trip = loop.getInput(0) ? getScalarInt(loop.getInput(0)) : std::nullopt;
+    if (!trip)
+      return notFused("the Loop has no constant trip count");
+    if (Value c = loop.getInput(1)) {
+      auto cv = getScalarInt(c);
+      if (!cv || *cv == 0)
+        return notFused("the Loop's initial condition is not a constant true");
+    }
+    Block &block = body->front();
+    auto yield = cast<ONNXYieldOp>(block.getTerminator());
+    // x_t = Gather(X, i) along axis 0, X from outside the body.
+    ONNXNodeOp gather;
+    for (Operation &op : block.without_terminator())
+      if (auto g = dyn_cast<ONNXNodeOp>(op); g && g.getOpType() == "Gather")
+        gather = g;
+    if (!gather || gather.getInput(1) != block.getArgument(0) ||
+        gather.getIntAttr("axis", 0) != 0 || gather.getInput(0).getParentRegion() == body)
+      return notFused("the body does not take x_t = Gather(X, iteration, axis 0)");
+    std::string why;
+    MLGRUStepOp step = soleStep(block, gather, why);
+    if (!step)
+      return notFused(why);
+    Value xs = gather.getInput(0);
+    auto xt = cast<RankedTensorType>(xs.getType());
+    Value condOut = yield.getValues()[0];
+    auto condConst = getScalarInt(condOut);
+    if (!(condOut == block.getArgument(1) || (condConst && *condConst)))
+      return notFused("the body's condition is not passed through or constant true");
+    if (xt.getRank() < 2 || xt.getDimSize(0) != *trip || step.getInput() != gather->getResult(0) ||
+        step.getState() != block.getArgument(2) || yield.getValues()[1] != step.getFinalState() ||
+        yield.getValues()[2] != step.getOutput())
+      return notFused("the body does not map (state, X[i]) to (new state, y_i) over all of X");
+    for (Operation &op : llvm::make_early_inc_range(block.without_terminator()))
+      if (&op != step.getOperation() && &op != gather.getOperation())
+        op.moveBefore(loop);
+    for (Value v : step->getOperands())
+      if (v != gather->getResult(0) && v.getParentRegion() == body && !isa<BlockArgument>(v))
+        return notFused("a step operand is computed in the body");
+    Value y, hT;
+    buildSequence(rw, loop, step, xs, loop.getInput(2),
+                  cast<RankedTensorType>(loop->getResult(1).getType()), y, hT);
+    reportCandidate(report, loop, "MLGRU sequence", true,
+                    "Loop over " + std::to_string(*trip) + " steps");
+    rw.replaceOp(loop, {hT, y});
+  }
+
+  void tryScan(ONNXNodeOp scan, IRRewriter &rw) {
+    auto notFused = [&](const Twine &why) {
+      reportCandidate(report, scan, "MLGRU sequence", false, why);
+    };
+    Region *body = scan.getGraph("body");
+    if (!body || scan.getInputs().size() != 2 || scan.getNumResults() != 2 ||
+        scan.getIntAttr("num_scan_inputs", 0) != 1)
+      return notFused("not a Scan with one state, one scan input and one scan output");
+    for (StringRef a : {"scan_input_axes", "scan_input_directions", "scan_output_axes",
+                        "scan_output_directions"})
+      if (auto v = scan.getIntsAttr(a); v && llvm::any_of(*v, [](int64_t x) { return x != 0; }))
+        return notFused("the Scan is not forward over axis 0");
+    Block &block = body->front();
+    std::string why;
+    MLGRUStepOp step = soleStep(block, nullptr, why);
+    if (!step)
+      return notFused(why);
+    auto yield = cast<ONNXYieldOp>(block.getTerminator());
+    if (step.getState() != block.getArgument(0) || step.getInput() != block.getArgument(1) ||
+        yield.getValues()[0] != step.getFinalState() || yield.getValues()[1] != step.getOutput())
+      return notFused("the body does not map (state, x_t) to (new state, y_t) through one step");
+    // Hoist the body's constants out, then build the sequence op.
+    for (Operation &op : llvm::make_early_inc_range(block.without_terminator()))
+      if (&op != step.getOperation())
+        op.moveBefore(scan);
+    for (Value v : step->getOperands())
+      if (v.getParentRegion() == body && !isa<BlockArgument>(v))
+        return notFused("a step operand is computed in the body");
+    Value y, hT;
+    buildSequence(rw, scan, step, scan.getInput(1), scan.getInput(0),
+                  cast<RankedTensorType>(scan->getResult(1).getType()), y, hT);
+    reportCandidate(report, scan, "MLGRU sequence", true,
+                    "Scan over " +
+                        std::to_string(cast<RankedTensorType>(scan.getInput(1).getType()).getDimSize(0)) +
+                        " steps");
+    rw.replaceOp(scan, {hT, y});
   }
 };
 } // namespace
