@@ -86,6 +86,8 @@ def check_package(tmp_path, text, inputs, expected, *flags, rtol=2e-3, median=1e
     """Compile, lint, C-simulate with every compiler; returns the package path."""
     _, pkg = compile_package(tmp_path, text, *flags)
     assert hls_lint.lint_path(str(pkg)) == []
+    kernel = (pkg / "firmware" / "tern_kernel.cpp").read_text()
+    assert "#pragma HLS DATAFLOW" in kernel[kernel.index("// Top function"):]
     write_tb_data(pkg, inputs, expected)
     ran = 0
     for cxx in COMPILERS:
@@ -148,11 +150,13 @@ def _full_model(tmp_path):
     return path, built, [expected["logits"], expected["state_out"]]
 
 
-def test_full_model_csim(tmp_path):
+@pytest.mark.parametrize("schedule", ["dataflow", "share"])
+def test_full_model_csim(tmp_path, schedule):
     path, built, expected = _full_model(tmp_path)
     pkg = tmp_path / "model_hls"
+    extra = ["--hls-share"] if schedule == "share" else []
     proc = subprocess.run([ternc(), "compile", str(path), "--target=hls", "-o", str(pkg),
-                           "--dim", "B=2", "--hls-pe=8", "--hls-simd=4", "--quiet"],
+                           "--dim", "B=2", "--hls-pe=8", "--hls-simd=4", "--quiet", *extra],
                           capture_output=True, text=True)
     if proc.returncode != 0 and "not bufferized" in proc.stderr:
         pytest.skip("the ONNX importer does not lower this model yet")
@@ -164,7 +168,16 @@ def test_full_model_csim(tmp_path):
         for got, want in zip(read_outputs(pkg, expected), expected):
             assert_close(got, want)
     kernel = (pkg / "firmware" / "tern_kernel.cpp").read_text()
-    assert kernel.count("// Stage: ternary_matmul") == 13  # 2 x (4 MLGRU + 2 GLU) + LM head
+    top = kernel[kernel.index("// Top function"):]
+    if schedule == "dataflow":
+        # One process per layer: 2 x (4 MLGRU + 2 GLU) + LM head.
+        assert kernel.count("// Stage: ternary_matmul") == 13
+        assert "#pragma HLS DATAFLOW" in top
+    else:
+        # One engine per distinct shape (d x d, 2I x d, d x I, V x d), reused across layers.
+        assert kernel.count("// Stage: ternary_matmul") == 4
+        assert "#pragma HLS DATAFLOW" not in top
+        assert "#pragma HLS ALLOCATION function instances=" in top
 
 
 # --- ternc run --target=hls-csim -----------------------------------------------------------

@@ -80,6 +80,10 @@ static cl::opt<int64_t> hlsSIMD("hls-simd",
                                 cl::desc("hls: packed weight bytes per row per cycle (4 trits "
                                          "each); element-wise lanes"),
                                 cl::init(1), cl::cat(ternCategory));
+static cl::opt<bool> hlsShare("hls-share",
+                             cl::desc("hls: one instance per distinct stage, reused across "
+                                      "layers (sequential top) instead of a dataflow of all"),
+                             cl::cat(ternCategory));
 static cl::opt<std::string> hlsMath("hls-math", cl::desc("hls: element-wise math, float or fixed"),
                                     cl::init("float"), cl::cat(ternCategory));
 static cl::opt<std::string> hlsPart("hls-part", cl::desc("hls: FPGA part for run_hls.tcl/hls_config.cfg"),
@@ -288,6 +292,7 @@ int hlsCommand(MLIRContext &ctx, bool run) {
   options.pipeline.pe = hlsPE;
   options.pipeline.simd = hlsSIMD;
   options.pipeline.romThreshold = hlsRomThreshold;
+  options.pipeline.share = hlsShare;
   options.package.math = hlsMath == "fixed" ? mt::HLSMath::Fixed : mt::HLSMath::Float;
   options.package.part = hlsPart;
   options.package.clockMHz = hlsClock;

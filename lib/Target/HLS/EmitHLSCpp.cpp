@@ -17,6 +17,7 @@
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/Tools/mlir-translate/Translation.h"
 
+#include "llvm/ADT/MapVector.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/ADT/TypeSwitch.h"
 #include "llvm/Support/Format.h"
@@ -408,6 +409,9 @@ LogicalResult HLSEmitter::emitSignature(func::FuncOp fn, bool declaration) {
     if (!declaration)
       names[arg] = cname;
     if (isa<MemRefType>(arg.getType())) {
+      // Arrays a function only reads are const (ROMs can be passed to them).
+      if (!hlsMayWrite(module, arg))
+        os << "const ";
       if (failed(emitArrayDecl(arg, cname, true)))
         return failure();
     } else {
@@ -475,6 +479,14 @@ LogicalResult HLSEmitter::emitFunction(func::FuncOp fn) {
   }
   if (fn->hasAttr(hls::kDataflow))
     indent() << "#pragma HLS DATAFLOW\n";
+  // Stages called several times here run on one shared instance.
+  llvm::MapVector<StringRef, unsigned> callCounts;
+  fn.walk([&](func::CallOp call) { ++callCounts[call.getCallee()]; });
+  for (auto &[callee, count] : callCounts)
+    if (count > 1)
+      if (auto f = module.lookupSymbol<func::FuncOp>(callee))
+        indent() << "#pragma HLS ALLOCATION function instances=" << functionName(f)
+                 << " limit=1\n";
   if (failed(emitBlock(fn.getBody().front())))
     return failure();
   indentLevel = 0;

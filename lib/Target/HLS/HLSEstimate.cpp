@@ -1,4 +1,463 @@
+//===- HLSEstimate.cpp - pre-synthesis estimate of a lowered module -------===//
+//
+// A static model of what Vitis HLS will build from the lowered module:
+//  * latency: a pipelined loop takes ceil(trip/unroll) * II + depth cycles
+//    (II is raised to the adder latency when a float value is carried from
+//    one iteration to the next, e.g. a sum of squares); other loops
+//    trip * (body + 1); a call costs its callee; a dataflow region's
+//    single-invocation latency is the sum of its stages (each consumer waits
+//    for its producer's ping-pong buffer), its throughput interval the
+//    slowest stage;
+//  * on-chip memory: every buffer and ROM in BRAM18K blocks per partition
+//    (small partitions in LUTRAM/registers);
+//  * LUT/DSP: operator instances (replicated by the unrolling inside
+//    pipelines) times typical UltraScale+ costs of Vitis HLS operator cores;
+//  * DDR traffic: bytes read/written on the m_axi ports per invocation.
+// The constants are documented in the report; it is an estimate to size a
+// design before synthesis, not a substitute for the csynth report.
+//
+//===----------------------------------------------------------------------===//
 #include "tern/Target/HLS/HLSTarget.h"
+
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+
+#include "llvm/Support/Format.h"
+#include "llvm/Support/FormatVariadic.h"
+
+#include <cmath>
+#include <map>
+
 namespace mlir::tern {
-std::string estimateHLS(ModuleOp module, const HLSPackageOptions &options) { return "TODO\n"; }
+
+namespace {
+
+constexpr int64_t kFloatAddLatency = 4; // fadd/fmax chain in a loop-carried reduction
+constexpr int64_t kPipelineDepth = 8;   // typical depth of a stage's inner pipeline
+constexpr int64_t kBRAMBits = 18 * 1024;
+constexpr int64_t kLUTRAMLimitBits = 1024; // smaller partitions: LUTRAM / registers
+
+struct Cost {
+  int64_t lut = 0, dsp = 0;
+};
+
+/// Per-instance cost of an operator core (UltraScale+, ~300 MHz, Vitis HLS
+/// defaults), float and fixed (Q16.16) element-wise math.
+Cost opCost(Operation *op, bool fixed) {
+  Type t = op->getNumResults() ? op->getResult(0).getType() : Type();
+  unsigned bits = t && t.isIntOrFloat() ? t.getIntOrFloatBitWidth() : 32;
+  if (isa<arith::AddFOp, arith::SubFOp>(op))
+    return fixed ? Cost{32, 0} : Cost{200, 2};
+  if (isa<arith::MulFOp>(op))
+    return fixed ? Cost{40, 4} : Cost{100, 3};
+  if (isa<arith::DivFOp>(op))
+    return fixed ? Cost{1100, 0} : Cost{800, 0};
+  if (isa<math::SqrtOp, math::RsqrtOp>(op))
+    return fixed ? Cost{600, 0} : Cost{500, 0};
+  if (isa<math::ExpOp, math::Exp2Op, math::LogOp, math::TanhOp, math::PowFOp>(op))
+    return fixed ? Cost{900, 4} : Cost{1000, 7};
+  if (isa<arith::MaximumFOp, arith::MinimumFOp, arith::MaxNumFOp, arith::MinNumFOp,
+          arith::CmpFOp, math::AbsFOp, arith::NegFOp>(op))
+    return {fixed ? 32 : 60, 0};
+  if (isa<arith::SIToFPOp, arith::FPToSIOp, arith::UIToFPOp, arith::FPToUIOp,
+          math::RoundEvenOp, math::RoundOp, math::FloorOp, math::CeilOp>(op))
+    return {fixed ? 40 : 200, 0};
+  if (isa<arith::MulIOp>(op))
+    return {bits / 2, bits > 18 ? 3 : 1};
+  if (isa<arith::AddIOp, arith::SubIOp, arith::CmpIOp, arith::SelectOp, arith::AndIOp,
+          arith::OrIOp, arith::XOrIOp, arith::MaxSIOp, arith::MinSIOp>(op))
+    return {static_cast<int64_t>(bits), 0};
+  if (isa<arith::ShRUIOp, arith::ShRSIOp, arith::ShLIOp>(op))
+    return {static_cast<int64_t>(bits) * 3, 0};
+  return {};
+}
+
+int64_t tripCount(affine::AffineForOp loop) {
+  if (!loop.hasConstantBounds())
+    return 1;
+  int64_t n = loop.getConstantUpperBound() - loop.getConstantLowerBound();
+  return n <= 0 ? 0 : (n + loop.getStepAsInt() - 1) / loop.getStepAsInt();
+}
+
+/// A float value carried from one iteration to the next through an add or
+/// max (the recurrence limits II to the operator latency).
+bool hasFloatRecurrence(affine::AffineForOp loop) {
+  for (BlockArgument arg : loop.getRegionIterArgs())
+    if (isa<FloatType>(arg.getType()))
+      return true;
+  bool found = false;
+  loop.getBody()->walk([&](affine::AffineForOp inner) {
+    for (BlockArgument arg : inner.getRegionIterArgs())
+      if (isa<FloatType>(arg.getType()))
+        found = true;
+  });
+  return found;
+}
+
+struct StageInfo {
+  std::string name, kind;
+  int64_t cycles = 0;
+};
+
+struct Estimator {
+  ModuleOp module;
+  bool fixed;
+  func::FuncOp top;
+  DenseMap<Operation *, int64_t> cycleCache;
+  Cost logic;
+  int64_t bram18 = 0, onChipBits = 0, lutramBits = 0;
+  int64_t ternaryLUT = 0, ternaryDSP = 0;
+  std::vector<StageInfo> stages;
+
+  int64_t functionCycles(func::FuncOp fn) {
+    auto it = cycleCache.find(fn);
+    if (it != cycleCache.end())
+      return it->second;
+    int64_t c = blockCycles(fn.getBody().front());
+    if (fn->hasAttr(hls::kDataflow))
+      c += 2; // start/done handshakes
+    cycleCache[fn] = c;
+    return c;
+  }
+
+  int64_t blockCycles(Block &block) {
+    int64_t total = 0;
+    for (Operation &op : block) {
+      if (auto loop = dyn_cast<affine::AffineForOp>(op)) {
+        total += loopCycles(loop);
+      } else if (auto call = dyn_cast<func::CallOp>(op)) {
+        if (auto callee = module.lookupSymbol<func::FuncOp>(call.getCallee()))
+          total += functionCycles(callee);
+      } else if (auto loop = dyn_cast<scf::ForOp>(op)) {
+        std::optional<int64_t> lb = getConstantIntValue(loop.getLowerBound()),
+                               ub = getConstantIntValue(loop.getUpperBound());
+        int64_t trip = lb && ub ? *ub - *lb : 1;
+        total += trip * (blockCycles(*loop.getBody()) + 1);
+      } else if (isa<affine::AffineLoadOp, affine::AffineStoreOp, memref::LoadOp,
+                     memref::StoreOp>(op)) {
+        total += 1;
+      }
+    }
+    return total;
+  }
+
+  int64_t loopCycles(affine::AffineForOp loop) {
+    int64_t trip = tripCount(loop);
+    if (auto ii = loop->getAttrOfType<IntegerAttr>(hls::kPipeline)) {
+      int64_t unroll = 1;
+      if (auto u = loop->getAttrOfType<IntegerAttr>(hls::kUnroll))
+        unroll = u.getInt() == 0 ? std::max<int64_t>(trip, 1) : u.getInt();
+      int64_t iters = (trip + unroll - 1) / unroll;
+      int64_t interval = ii.getInt();
+      if (hasFloatRecurrence(loop))
+        interval = std::max(interval, kFloatAddLatency * (fixed ? 0 : 1) + (fixed ? 1 : 0));
+      return iters * interval + kPipelineDepth;
+    }
+    if (auto u = loop->getAttrOfType<IntegerAttr>(hls::kUnroll); u && u.getInt() == 0)
+      return blockCycles(*loop.getBody());
+    return trip * (blockCycles(*loop.getBody()) + 1) + 1;
+  }
+
+  /// Operator instances: replicated by the unrolling inside pipelines.
+  void countLogic(func::FuncOp fn, bool ternary) {
+    fn.walk([&](Operation *op) {
+      Cost c = opCost(op, fixed);
+      if (!c.lut && !c.dsp)
+        return;
+      // Loops inside a pipelined loop are fully unrolled by the tool, the
+      // pipelined loop replicates its body by its unroll factor, and the
+      // hardware is reused across the iterations of loops outside it.
+      SmallVector<affine::AffineForOp> chain; // innermost first
+      for (Operation *p = op->getParentOp(); p && p != fn; p = p->getParentOp())
+        if (auto loop = dyn_cast<affine::AffineForOp>(p))
+          chain.push_back(loop);
+      auto factor = [](affine::AffineForOp loop) -> int64_t {
+        auto u = loop->getAttrOfType<IntegerAttr>(hls::kUnroll);
+        if (!u)
+          return 1;
+        return u.getInt() == 0 ? tripCount(loop) : u.getInt();
+      };
+      int64_t copies = 1;
+      auto pipelined = llvm::find_if(chain, [](affine::AffineForOp l) {
+        return l->hasAttr(hls::kPipeline);
+      });
+      if (pipelined == chain.end()) {
+        for (affine::AffineForOp l : chain)
+          copies *= factor(l);
+      } else {
+        for (auto it = chain.begin(); it != pipelined; ++it)
+          copies *= tripCount(*it);
+        copies *= factor(*pipelined);
+      }
+      logic.lut += c.lut * copies;
+      logic.dsp += c.dsp * copies;
+      if (ternary) {
+        ternaryLUT += c.lut * copies;
+        ternaryDSP += c.dsp * copies;
+      }
+    });
+    logic.lut += 150; // FSM and loop control of a function
+  }
+
+  void countMemory(MemRefType type, DenseI64ArrayAttr partition) {
+    Type elem = type.getElementType();
+    int64_t bits = type.getNumElements() * (elem.isIntOrFloat() ? elem.getIntOrFloatBitWidth() : 32);
+    onChipBits += bits;
+    int64_t parts = 1;
+    if (partition && partition.size() == 2 && partition[0] >= 1 &&
+        partition[0] <= type.getRank())
+      parts = partition[1] == 0 ? type.getDimSize(partition[0] - 1) : partition[1];
+    int64_t perPart = (bits + parts - 1) / std::max<int64_t>(parts, 1);
+    if (perPart <= kLUTRAMLimitBits) {
+      lutramBits += bits;
+      logic.lut += (bits + 63) / 64; // LUTRAM: 64 bits per LUT
+      return;
+    }
+    // Ping-pong buffers between dataflow stages are doubled by the tool.
+    bram18 += parts * ((perPart + kBRAMBits - 1) / kBRAMBits);
+  }
+
+  /// Bytes moved on each top port: loads/stores times their loop trips,
+  /// through calls.
+  void portTraffic(func::FuncOp fn, DenseMap<Value, int64_t> &bytesOfArg, int64_t scale,
+                   DenseMap<Value, Value> &argToPort) {
+    fn.walk([&](Operation *op) {
+      Value mem;
+      if (auto l = dyn_cast<affine::AffineLoadOp>(op))
+        mem = l.getMemRef();
+      else if (auto s = dyn_cast<affine::AffineStoreOp>(op))
+        mem = s.getMemRef();
+      else if (auto l = dyn_cast<memref::LoadOp>(op))
+        mem = l.getMemRef();
+      else if (auto s = dyn_cast<memref::StoreOp>(op))
+        mem = s.getMemRef();
+      else if (auto call = dyn_cast<func::CallOp>(op)) {
+        auto callee = module.lookupSymbol<func::FuncOp>(call.getCallee());
+        if (!callee)
+          return;
+        int64_t trips = scale;
+        for (Operation *p = op->getParentOp(); p && p != fn; p = p->getParentOp())
+          if (auto loop = dyn_cast<affine::AffineForOp>(p))
+            trips *= tripCount(loop);
+        DenseMap<Value, Value> inner;
+        for (auto [i, v] : llvm::enumerate(call.getOperands()))
+          if (argToPort.count(v))
+            inner[callee.getArgument(i)] = argToPort[v];
+        if (!inner.empty())
+          portTraffic(callee, bytesOfArg, trips, inner);
+        return;
+      }
+      if (!mem || !argToPort.count(mem))
+        return;
+      int64_t trips = scale;
+      for (Operation *p = op->getParentOp(); p && p != fn; p = p->getParentOp())
+        if (auto loop = dyn_cast<affine::AffineForOp>(p))
+          trips *= tripCount(loop);
+      Type elem = cast<MemRefType>(mem.getType()).getElementType();
+      bytesOfArg[argToPort[mem]] += trips * std::max<int64_t>(1, elem.getIntOrFloatBitWidth() / 8);
+    });
+  }
+};
+
+/// Tokens one invocation processes: the leading dimensions of the first
+/// input (all of them for integer token ids).
+int64_t tokensPerCall(func::FuncOp top) {
+  if (top.getNumArguments() == 0)
+    return 1;
+  auto type = dyn_cast<MemRefType>(top.getArgument(0).getType());
+  if (!type)
+    return 1;
+  int64_t n = 1;
+  ArrayRef<int64_t> shape = type.getShape();
+  size_t keep = isa<IntegerType>(type.getElementType()) ? shape.size() : shape.size() - 1;
+  for (size_t i = 0; i < keep && i < shape.size(); ++i)
+    n *= shape[i];
+  return std::max<int64_t>(n, 1);
+}
+
+} // namespace
+
+std::string estimateHLS(ModuleOp module, const HLSPackageOptions &options) {
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  FailureOr<func::FuncOp> maybeTop = getHLSTop(module);
+  if (failed(maybeTop))
+    return "no top function\n";
+  Estimator e;
+  e.module = module;
+  e.fixed = options.math == HLSMath::Fixed;
+  e.top = *maybeTop;
+  func::FuncOp top = *maybeTop;
+  int64_t pe = options.pipeline ? static_cast<int64_t>(options.pipeline->pe) : 1;
+  int64_t simd = options.pipeline ? static_cast<int64_t>(options.pipeline->simd) : 1;
+  double f = options.clockMHz * 1e6;
+
+  // Latency and stages.
+  int64_t cycles = e.functionCycles(top);
+  int64_t slowest = 0;
+  int64_t ternaryCycles = 0;
+  std::map<std::string, std::pair<int64_t, int64_t>> byKind; // kind -> (count, cycles)
+  top.walk([&](func::CallOp call) {
+    auto callee = module.lookupSymbol<func::FuncOp>(call.getCallee());
+    if (!callee)
+      return;
+    auto kind = callee->getAttrOfType<StringAttr>(hls::kStage);
+    if (!kind)
+      return;
+    int64_t c = e.functionCycles(callee);
+    slowest = std::max(slowest, c);
+    auto &entry = byKind[kind.getValue().str()];
+    ++entry.first;
+    entry.second += c;
+    if (kind.getValue() == "ternary_matmul")
+      ternaryCycles += c;
+  });
+  // Stages called from inside a recurrence count once per token step.
+  for (auto fn : module.getOps<func::FuncOp>()) {
+    if (fn == top)
+      continue;
+    auto kind = fn->getAttrOfType<StringAttr>(hls::kStage);
+    e.countLogic(fn, kind && kind.getValue() == "ternary_matmul");
+  }
+  int64_t ternaryEngines = 0;
+  for (auto fn : module.getOps<func::FuncOp>())
+    if (auto kind = fn->getAttrOfType<StringAttr>(hls::kStage);
+        kind && kind.getValue() == "ternary_matmul")
+      ++ternaryEngines;
+  e.logic.lut += 1500 * 3; // three m_axi bundles + AXI4-Lite adapter
+  // Memory.
+  module.walk([&](Operation *op) {
+    if (isa<memref::AllocOp, memref::AllocaOp>(op))
+      e.countMemory(cast<MemRefType>(op->getResult(0).getType()),
+                    op->getAttrOfType<DenseI64ArrayAttr>(hls::kPartition));
+  });
+  int64_t romBits = 0;
+  for (auto g : module.getOps<memref::GlobalOp>()) {
+    e.countMemory(g.getType(), {});
+    Type el = g.getType().getElementType();
+    romBits += g.getType().getNumElements() * el.getIntOrFloatBitWidth();
+  }
+  // Traffic.
+  DenseMap<Value, int64_t> bytes;
+  DenseMap<Value, Value> self;
+  for (BlockArgument a : top.getArguments())
+    self[a] = a;
+  e.portTraffic(top, bytes, 1, self);
+  int64_t weightBytes = 0, actBytes = 0, weightFootprint = 0;
+  for (BlockArgument a : top.getArguments()) {
+    bool isWeight = top.getArgAttr(a.getArgNumber(), hls::kWeight) != nullptr;
+    (isWeight ? weightBytes : actBytes) += bytes.lookup(a);
+    if (isWeight) {
+      auto t = cast<MemRefType>(a.getType());
+      weightFootprint += t.getNumElements() * t.getElementType().getIntOrFloatBitWidth() / 8;
+    }
+  }
+  int64_t tokens = tokensPerCall(top);
+  double seconds = cycles / f;
+  double tokensPerSecond = tokens / seconds;
+  double gbps = (weightBytes + actBytes) / seconds / 1e9;
+
+  os << "Tern HLS pre-synthesis estimate (" << options.modelName << ")\n"
+     << "====================================================\n"
+     << "target: " << options.part << " at " << llvm::format("%.0f", options.clockMHz)
+     << " MHz; PE = " << pe
+     << ", SIMD = " << simd << "; element-wise math: "
+     << (options.math == HLSMath::Fixed ? "fixed (Q16.16)" : "float") << "\n\n"
+     << "Latency (one invocation = " << tokens << " token(s)):\n"
+     << llvm::format("  cycles per invocation   %lld\n", (long long)cycles)
+     << llvm::format("  cycles per token        %lld\n", (long long)(cycles / tokens))
+     << llvm::format("  time per token          %.3f us at %.0f MHz\n", seconds / tokens * 1e6,
+                     options.clockMHz)
+     << llvm::format("  tokens/s (latency)      %.1f\n", tokensPerSecond)
+     << (top->hasAttr(hls::kShared)
+             ? std::string("  schedule                shared stages, one after the other\n")
+             : llvm::formatv("  dataflow interval       {0} cycles (slowest stage; invocations "
+                             "overlap only without a token-to-token dependency)\n",
+                             slowest)
+                   .str())
+     << llvm::format("  ternary stages          %.1f%% of the cycles\n",
+                     cycles ? 100.0 * ternaryCycles / cycles : 0.0)
+     << "  stages by kind (count, cycles):\n";
+  for (auto &[kind, entry] : byKind)
+    os << llvm::format("    %-16s %4lld  %lld\n", kind.c_str(), (long long)entry.first,
+                       (long long)entry.second);
+  os << "\nOn-chip memory and logic:\n"
+     << llvm::format("  buffers + ROMs          %.1f KiB (%lld bits; ROM %lld bits)\n",
+                     e.onChipBits / 8192.0, (long long)e.onChipBits, (long long)romBits)
+     << llvm::format("  BRAM18K                 %lld (ping-pong dataflow channels need up to "
+                     "twice that)\n",
+                     (long long)e.bram18)
+     << llvm::format("  LUTRAM/registers        %lld bits\n", (long long)e.lutramBits)
+     << llvm::format("  LUT                     ~%lld\n", (long long)e.logic.lut)
+     << llvm::format("  DSP                     ~%lld (ternary stages: %lld DSP, ~%lld LUT: "
+                     "add/sub/skip only)\n",
+                     (long long)e.logic.dsp, (long long)e.ternaryDSP, (long long)e.ternaryLUT)
+     << "\nDDR (m_axi) traffic per invocation:\n"
+     << llvm::format("  weights read            %lld bytes (footprint %lld bytes, 2-bit "
+                     "ternary codes)\n",
+                     (long long)weightBytes, (long long)weightFootprint)
+     << llvm::format("  activations in/out      %lld bytes\n", (long long)actBytes)
+     << llvm::format("  DDR bandwidth needed    %.3f GB/s at the estimated rate\n", gbps);
+
+  // Projection to MMfreeLM-1.3B with the same PE/SIMD/clock (decode, batch 1).
+  const int64_t d = 2048, L = 24, I = 5632, V = 32000;
+  auto ternary = [&](int64_t N, int64_t K) {
+    int64_t P = 1;
+    for (int64_t p = std::min(pe, N); p >= 1; --p)
+      if (N % p == 0) {
+        P = p;
+        break;
+      }
+    int64_t G = (K + 3) / 4;
+    return (N / P) * ((G + simd - 1) / simd + kPipelineDepth);
+  };
+  // Per block: 4 MLGRU projections d x d, gate/up 2I x d, down d x I; the
+  // element-wise work of our lowering: ~20 passes over d and 4 over I at
+  // SIMD lanes per cycle, 6 float reductions over d and 1 over I at the
+  // adder latency.
+  int64_t perBlockTernary = 4 * ternary(d, d) + ternary(2 * I, d) + ternary(d, I);
+  int64_t fl = options.math == HLSMath::Fixed ? 1 : kFloatAddLatency;
+  int64_t perBlockOther = 20 * (d / simd + kPipelineDepth) + 4 * (I / simd + kPipelineDepth) +
+                          6 * (d * fl / simd + kPipelineDepth) + (I * fl / simd + kPipelineDepth);
+  int64_t projCycles = L * (perBlockTernary + perBlockOther) + ternary(V, d) +
+                       3 * (d / simd + kPipelineDepth);
+  double projBytes = (double)L * (4.0 * d * d + 3.0 * d * I) / 4 + (double)V * d / 4;
+  double projTokS = f / projCycles;
+  double projGBps = projBytes * projTokS / 1e9;
+  double ddr4 = 19.2, hbm = 460.0;
+  os << "\nProjection to MMfreeLM-1.3B (d=2048, 24 layers, I=5632, vocab 32000; decode, batch 1;\n"
+     << "same PE/SIMD/clock; analytical, from the loop structure above):\n"
+     << llvm::format("  cycles per token        %lld (ternary %.1f%%)\n", (long long)projCycles,
+                     100.0 * (L * perBlockTernary + ternary(V, d)) / projCycles)
+     << llvm::format("  weights per token       %.1f MB at 2 bits\n", projBytes / 1e6)
+     << llvm::format("  compute-bound rate      %.1f tokens/s, needing %.1f GB/s of weight "
+                     "bandwidth\n",
+                     projTokS, projGBps)
+     << llvm::format("  with one DDR4-2400 channel (%.1f GB/s): %.1f tokens/s; with U280 HBM2 "
+                     "(%.0f GB/s): %.1f tokens/s\n",
+                     ddr4, std::min(projTokS, ddr4 * 1e9 / projBytes), hbm,
+                     std::min(projTokS, hbm * 1e9 / projBytes))
+     << llvm::format("  ternary logic           ~%lld LUT per engine here; a dataflow of one "
+                     "stage per layer needs %lld engines (~%.1fM LUT), --hls-share 4 (~%.2fM LUT: "
+                     "d x d, 2I x d, d x I, vocab x d)\n",
+                     (long long)(ternaryEngines ? e.ternaryLUT / ternaryEngines : 0),
+                     (long long)(6 * L + 1),
+                     (ternaryEngines ? e.ternaryLUT / ternaryEngines : 0) * (6.0 * L + 1) / 1e6,
+                     (ternaryEngines ? e.ternaryLUT / ternaryEngines : 0) * 4.0 / 1e6)
+     << "  paper (Zhu et al. 2024, FPGA): 23.8 tokens/s for 1.3B at 13 W\n"
+     << llvm::format("  ratio to the paper      %.2fx (DDR4 channel) / %.2fx (HBM2)\n",
+                     std::min(projTokS, ddr4 * 1e9 / projBytes) / 23.8,
+                     std::min(projTokS, hbm * 1e9 / projBytes) / 23.8)
+     << "\nModel constants: pipeline depth " << kPipelineDepth << " cycles; float adder latency "
+     << kFloatAddLatency << " cycles (loop-carried reductions); BRAM18K = 18 Kib, partitions of "
+     << "at most " << kLUTRAMLimitBits << " bits in LUTRAM; operator costs of Vitis HLS "
+     << "UltraScale+ cores (fadd 2 DSP/200 LUT, fmul 3 DSP/100 LUT, fdiv 800 LUT, exp 7 DSP/1000 "
+     << "LUT; int add/sub/select 1 LUT per bit); m_axi adapters 1500 LUT per bundle. Confirm "
+     << "with `vitis_hls -f run_hls.tcl` (csynth report).\n";
+  return s;
+}
+
 } // namespace mlir::tern

@@ -16,6 +16,7 @@
 #include "tern/Target/HLS/HLSTarget.h"
 
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Format.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Program.h"
 #include "llvm/Support/raw_ostream.h"
@@ -262,7 +263,8 @@ std::string readme(const ModelSignature &sig, const std::vector<HLSPort> &ports,
      << "MLIR loops statement by statement; this folder is self-contained.\n\n"
      << "| | |\n|---|---|\n"
      << "| top function | `" << topName << "` (firmware/tern_kernel.cpp) |\n"
-     << "| part / clock | " << options.part << " / " << options.clockMHz << " MHz |\n"
+     << "| part / clock | " << options.part << " / " << llvm::format("%.0f", options.clockMHz)
+     << " MHz |\n"
      << "| parallelism | PE = " << pe << " output rows, SIMD = " << simd
      << " packed weight bytes per row per cycle (4·SIMD trits) |\n"
      << "| element-wise math | " << (options.math == HLSMath::Fixed ? "fixed" : "float")

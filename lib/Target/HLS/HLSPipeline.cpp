@@ -46,6 +46,10 @@ void buildHLSToLoopsPipeline(OpPassManager &pm, const HLSPipelineOptions &option
   addPipelineString(pm, kToLoops);
   pm.addPass(createTernHLSScalarizeReductions());
   pm.addPass(createCanonicalizerPass());
+  if (options.share)
+    pm.addPass(createTernHLSShareStages());
+  else
+    pm.addPass(createTernHLSSplitFanout());
   pm.addPass(createTernHLSDirectives(TernHLSDirectivesOptions{options.simd, 4}));
 }
 

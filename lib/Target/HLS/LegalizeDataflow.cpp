@@ -12,6 +12,8 @@
 #include "tern/Target/HLS/HLSTarget.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Interfaces/DestinationStyleOpInterface.h"
+#include "llvm/ADT/MapVector.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
@@ -36,6 +38,17 @@ bool isCloneable(Operation *op) {
              memref::CollapseShapeOp, memref::CastOp, memref::ReinterpretCastOp>(op);
 }
 
+/// The buffer a view chain starts from.
+Value rootOf(Value v) {
+  while (Operation *def = v.getDefiningOp()) {
+    if (!isa<memref::SubViewOp, memref::ExpandShapeOp, memref::CollapseShapeOp, memref::CastOp,
+             memref::ReinterpretCastOp>(def))
+      break;
+    v = def->getOperand(0);
+  }
+  return v;
+}
+
 struct LegalizeDataflowPass : impl::TernHLSLegalizeDataflowBase<LegalizeDataflowPass> {
   using Base::Base;
   func::FuncOp top;
@@ -54,11 +67,22 @@ struct LegalizeDataflowPass : impl::TernHLSLegalizeDataflowBase<LegalizeDataflow
         if (failed(outlineLoop(loop)))
           return signalPassFailure();
     elideOutputCopies(body);
-    for (Operation &op : llvm::make_early_inc_range(body)) {
+    // What is left writes outputs or slices of them (e.g. the per-layer
+    // states of a concatenated state output): one copy stage per written
+    // buffer, so that each has a single producer.
+    llvm::MapVector<Value, SmallVector<Operation *>> byTarget;
+    for (Operation &op : body) {
       if (isRegionGlue(&op) || isCloneable(&op))
         continue;
-      outline({&op}, "copy", /*resultsAsOutParams=*/false);
+      Value target;
+      if (auto copy = dyn_cast<memref::CopyOp>(op))
+        target = rootOf(copy.getTarget());
+      else if (auto dps = dyn_cast<DestinationStyleOpInterface>(op); dps && dps.getNumDpsInits() == 1)
+        target = rootOf(dps.getDpsInits()[0]);
+      byTarget[target ? target : op.getResult(0)].push_back(&op);
     }
+    for (auto &[target, ops] : byTarget)
+      outline(ops, "copy", /*resultsAsOutParams=*/false);
     // Views nobody uses any more.
     for (Operation &op : llvm::make_early_inc_range(llvm::reverse(body)))
       if (isCloneable(&op) && op.use_empty())
@@ -159,7 +183,8 @@ struct LegalizeDataflowPass : impl::TernHLSLegalizeDataflowBase<LegalizeDataflow
         b.clone(*op, mapping);
     func::ReturnOp::create(b, loc);
 
-    b.setInsertionPoint(ops.front());
+    // At the last op: everything the group reads is defined by then.
+    b.setInsertionPoint(ops.back());
     SmallVector<Value> args(inputs.begin(), inputs.end());
     for (Value r : results) {
       Value buffer = memref::AllocOp::create(b, loc, cast<MemRefType>(r.getType()));

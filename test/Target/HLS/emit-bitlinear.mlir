@@ -21,7 +21,7 @@ func.func @main(%x: tensor<1x8xf32> {tern.name = "x"}) -> (tensor<1x4xf32> {tern
 
 // Stages are separate processes of the dataflow region.
 // CHECK-LABEL: // Stage: reduction
-// CHECK: static void tern_top_s0_reduction(tern_real a0[1][8], tern_real a1[1])
+// CHECK: static void tern_top_s0_reduction(const tern_real a0[1][8], tern_real a1[1])
 // CHECK-NEXT: #pragma HLS INLINE off
 // The sum of squares is carried in a register across the reduction loop.
 // CHECK: tern_real [[ACC:r[0-9]+]] = {{v[0-9]+}};
@@ -33,7 +33,7 @@ func.func @main(%x: tensor<1x8xf32> {tern.name = "x"}) -> (tensor<1x4xf32> {tern
 // The ternary stage: P = 2 accumulators in registers, the packed-byte loop
 // pipelined at II=1 (SIMD = 2 bytes per cycle), PE and code loops unrolled.
 // CHECK-LABEL: // Stage: ternary_matmul
-// CHECK: static void tern_top_s{{[0-9]+}}_ternary_matmul(tern_i8 a0[1][8], tern_i8 a1[2][2][2], tern_i32 a2[1][2][2])
+// CHECK: static void tern_top_s{{[0-9]+}}_ternary_matmul(const tern_i8 a0[1][8], const tern_i8 a1[2][2][2], tern_i32 a2[1][2][2])
 // CHECK-NEXT: #pragma HLS INLINE off
 // CHECK-NEXT: #pragma HLS ARRAY_PARTITION variable=a0 type=complete dim=2
 // CHECK-NEXT: #pragma HLS ARRAY_PARTITION variable=a2 type=complete dim=3
@@ -64,7 +64,7 @@ func.func @main(%x: tensor<1x8xf32> {tern.name = "x"}) -> (tensor<1x4xf32> {tern
 
 // The top: AXI4 masters with depths, AXI4-Lite control, dataflow of stage calls.
 // CHECK-LABEL: // Top function
-// CHECK: void tern_top(tern_real x[1][8], tern_i8 w0[2][2][2], tern_real y[1][4]) {
+// CHECK: void tern_top(const tern_real x[1][8], const tern_i8 w0[2][2][2], tern_real y[1][4]) {
 // CHECK-NEXT: #pragma HLS INTERFACE mode=m_axi port=x offset=slave bundle=gmem_in depth=8
 // CHECK-NEXT: #pragma HLS INTERFACE mode=m_axi port=w0 offset=slave bundle=gmem_w depth=8
 // CHECK-NEXT: #pragma HLS INTERFACE mode=m_axi port=y offset=slave bundle=gmem_out depth=4
@@ -80,6 +80,6 @@ func.func @main(%x: tensor<1x8xf32> {tern.name = "x"}) -> (tensor<1x4xf32> {tern
 
 // Without parallelism: one row and one byte per cycle, no partitioning.
 // SCALAR-LABEL: // Stage: ternary_matmul
-// SCALAR: tern_i8 a1[4][2][1]
+// SCALAR: const tern_i8 a1[4][2][1]
 // SCALAR-NOT: UNROLL factor
 // SCALAR: // Top function

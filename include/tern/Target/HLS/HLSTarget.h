@@ -54,6 +54,8 @@ constexpr llvm::StringLiteral kWeightLayout = "tern.hls.weight_layout";
 constexpr llvm::StringLiteral kStage = "tern.hls.stage";
 /// UnitAttr on a function whose body is a dataflow region.
 constexpr llvm::StringLiteral kDataflow = "tern.hls.dataflow";
+/// UnitAttr on a top whose stages share hardware (no dataflow).
+constexpr llvm::StringLiteral kShared = "tern.hls.shared";
 /// UnitAttr on a ternary accumulation tiled for the PE array; I64 P.
 constexpr llvm::StringLiteral kTernaryMatmul = "tern.hls.ternary_matmul";
 constexpr llvm::StringLiteral kPE = "tern.hls.pe";
@@ -75,6 +77,10 @@ struct HLSPipelineOptions : public PassPipelineOptions<HLSPipelineOptions> {
   Option<int64_t> romThreshold{*this, "rom-threshold",
                                llvm::cl::desc("Constants larger than this go to DDR ports"),
                                llvm::cl::init(4096)};
+  Option<bool> share{*this, "share",
+                     llvm::cl::desc("Reuse one instance per distinct stage across layers "
+                                    "(sequential top) instead of a dataflow of all stages"),
+                     llvm::cl::init(false)};
   Option<std::string> top{*this, "top", llvm::cl::desc("Name of the top function"),
                           llvm::cl::init("tern_top")};
 };
@@ -111,6 +117,10 @@ struct HLSPort {
   std::string layout;        ///< weights: layout description
   Attribute data;            ///< weights: the ElementsAttr
 };
+
+/// True if a memref (a function argument, a buffer) may be written by its
+/// users, through calls (loads only: false).
+bool hlsMayWrite(ModuleOp module, Value memref);
 
 /// The top function of a lowered module (marked tern.hls.top).
 FailureOr<func::FuncOp> getHLSTop(ModuleOp module);

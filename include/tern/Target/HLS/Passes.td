@@ -109,6 +109,35 @@ def TernHLSScalarizeReductions : Pass<"tern-hls-scalarize-reductions", "::mlir::
   let dependentDialects = ["::mlir::affine::AffineDialect"];
 }
 
+def TernHLSSplitFanout : Pass<"tern-hls-split-fanout", "::mlir::ModuleOp"> {
+  let summary = "Give every dataflow channel one producer and one consumer";
+  let description = [{
+    In each `tern.hls.dataflow` function, a buffer written by one stage and
+    read by k > 1 stages becomes k buffers: the producer stores each value
+    to all of them (one more store per copy in the same loop iteration), and
+    each consumer reads its own. An input port read by several stages is
+    read once by a `load` stage that fills one local buffer per reader. A
+    function whose buffers still have several producers, or readers before
+    their producer, loses `tern.hls.dataflow` (its stages then run one after
+    the other).
+  }];
+  let dependentDialects = ["::mlir::affine::AffineDialect", "::mlir::memref::MemRefDialect"];
+}
+
+def TernHLSShareStages : Pass<"tern-hls-share-stages", "::mlir::ModuleOp"> {
+  let summary = "One hardware instance per distinct stage, reused across layers";
+  let description = [{
+    For models whose layers do not all fit on chip side by side: the ROMs a
+    stage reads (`memref.get_global`) become arguments, stage functions that
+    are then identical up to the buffers they are given are merged into one,
+    and the top runs its stages one after the other (it loses
+    `tern.hls.dataflow` and gets `tern.hls.shared`; the emitter limits every
+    stage called several times to one instance with
+    `#pragma HLS ALLOCATION`). A token's latency does not change: a dataflow
+    region's single-invocation latency is already the sum of its stages.
+  }];
+}
+
 def TernHLSDirectives : Pass<"tern-hls-directives", "::mlir::ModuleOp"> {
   let summary = "Choose PIPELINE, UNROLL and ARRAY_PARTITION directives";
   let description = [{
