@@ -53,11 +53,12 @@
     }                                                                                              \
   } while (0)
 
-/// The GEMV of a BitLinear as the emitter generates it (MT rows per warp).
-template <int MT>
+/// The GEMV of a BitLinear as the emitter generates it (MT rows per warp):
+/// `corr` is the row's -1 count (select MAC) or the token's -sum(x) (dp4a).
+template <int MT, int MAC>
 __global__ void __launch_bounds__(TERN_WARPS_PER_BLOCK * 32)
 bench_gemv(const int8_t *__restrict__ xq, const uint2 *__restrict__ w,
-           const int32_t *__restrict__ negcount, const float *__restrict__ sx, float sw,
+           const int32_t *__restrict__ corr, const float *__restrict__ sx, float sw,
            float *__restrict__ y, int64_t M, int64_t N, int kb) {
   const int lane = threadIdx.x & 31;
   const int64_t n = (int64_t)blockIdx.x * TERN_WARPS_PER_BLOCK + (threadIdx.x >> 5);
@@ -69,8 +70,8 @@ bench_gemv(const int8_t *__restrict__ xq, const uint2 *__restrict__ w,
   int a[MT];
 #pragma unroll
   for (int t = 0; t < MT; ++t)
-    a[t] = lane == 0 ? negcount[n] : 0;
-  tern_row_dot<MT>(w + n * kb, xq + m0 * kp, kp, mcount, kb, lane, a);
+    a[t] = lane == 0 && t < mcount ? (MAC == TERN_MAC_DP4A ? corr[m0 + t] : corr[n]) : 0;
+  tern_row_dot<MT, MAC>(w + n * kb, xq + m0 * kp, kp, mcount, kb, lane, a);
   tern_warp_sum<MT>(a);
 #pragma unroll
   for (int t = 0; t < MT; ++t)
@@ -114,15 +115,23 @@ static int l2Bytes() {
   return l2;
 }
 
-/// Random ternary weights in the GPU layout (P(-1) = P(0) = P(+1)).
-static void randomWeights(std::mt19937_64 &rng, int64_t rows, int64_t cols, std::vector<uint2> &masks,
+/// Random ternary weights (P(-1) = P(0) = P(+1)) in both GPU layouts: bit
+/// planes (select MAC) and offset codes (dp4a MAC), as the compiler packs them.
+static void randomWeights(std::mt19937_64 &rng, int64_t rows, int64_t cols, std::vector<int8_t> &trits,
+                          std::vector<uint2> &masks, std::vector<uint2> &codes,
                           std::vector<int32_t> &negcount) {
   int64_t kb = (cols + 31) / 32;
+  trits.assign(rows * cols, 0);
   masks.assign(rows * kb, make_uint2(0, 0));
+  codes.assign(rows * kb, make_uint2(0x55555555u, 0x55555555u));
   negcount.assign(rows, 0);
   for (int64_t n = 0; n < rows; ++n)
     for (int64_t k = 0; k < cols; ++k) {
       int t = (int)(rng() % 3) - 1;
+      trits[n * cols + k] = (int8_t)t;
+      int j = (int)(k % 32), bi = j / 8, h = (j % 8) / 4, sh = j % 4;
+      uint32_t &cw = h ? codes[n * kb + k / 32].y : codes[n * kb + k / 32].x;
+      cw = (cw & ~(3u << (8 * bi + 2 * sh))) | ((uint32_t)(t + 1) << (8 * bi + 2 * sh));
       if (!t)
         continue;
       uint32_t bit = 1u << (k % 32);
@@ -142,79 +151,99 @@ static int gemv(const Args &args) {
   // Enough copies that the weights of consecutive launches never sit in L2.
   const int copies = (int)std::max<int64_t>(2, (4LL * l2Bytes()) / bytes + 1);
   std::mt19937_64 rng(42);
-  std::vector<uint2> masks;
+  std::vector<int8_t> trits;
+  std::vector<uint2> masks, codes;
   std::vector<int32_t> neg;
-  randomWeights(rng, R, C, masks, neg);
-  std::vector<int8_t> x(B * kp);
-  for (auto &v : x)
-    v = (int8_t)(rng() % 255 - 127);
+  randomWeights(rng, R, C, trits, masks, codes, neg);
+  std::vector<int8_t> x(B * kp, 0), xn(B * C);
+  std::vector<int32_t> xsum(B, 0);
+  for (int64_t m = 0; m < B; ++m)
+    for (int64_t k = 0; k < C; ++k) {
+      int8_t v = (int8_t)(rng() % 255 - 127);
+      xn[m * C + k] = v;
+      int j = (int)(k & 31);
+      x[m * kp + 32 * (k / 32) + 4 * (j & 7) + (j >> 3)] = v;
+      xsum[m] -= v;
+    }
   std::vector<float> sx(B, 0.5f);
-  char *dw = nullptr;
+  char *dw = nullptr, *dc = nullptr;
   int8_t *dx = nullptr;
+  int32_t *dsum = nullptr;
   float *dsx = nullptr, *dy = nullptr;
   CHECK(cudaMalloc(&dw, bytes * copies));
+  CHECK(cudaMalloc(&dc, bytes * copies));
   CHECK(cudaMalloc(&dx, x.size()));
+  CHECK(cudaMalloc(&dsum, B * 4));
   CHECK(cudaMalloc(&dsx, B * sizeof(float)));
   CHECK(cudaMalloc(&dy, B * R * sizeof(float)));
   for (int c = 0; c < copies; ++c) {
     CHECK(cudaMemcpy(dw + c * bytes, masks.data(), R * kb * 8, cudaMemcpyHostToDevice));
     CHECK(cudaMemcpy(dw + c * bytes + R * kb * 8, neg.data(), R * 4, cudaMemcpyHostToDevice));
+    CHECK(cudaMemcpy(dc + c * bytes, codes.data(), R * kb * 8, cudaMemcpyHostToDevice));
   }
   CHECK(cudaMemcpy(dx, x.data(), x.size(), cudaMemcpyHostToDevice));
+  CHECK(cudaMemcpy(dsum, xsum.data(), B * 4, cudaMemcpyHostToDevice));
   CHECK(cudaMemcpy(dsx, sx.data(), B * sizeof(float), cudaMemcpyHostToDevice));
   const int mt = B <= 1 ? 1 : B <= 2 ? 2 : B <= 4 ? 4 : 8;
   dim3 grid((unsigned)((R + 7) / 8), (unsigned)((B + mt - 1) / mt));
-  auto launch = [&](int c, cudaStream_t s) {
-    const uint2 *w = (const uint2 *)(dw + c * bytes);
-    const int32_t *nc = (const int32_t *)(dw + c * bytes + R * kb * 8);
+  auto launch = [&](int mac, int c, cudaStream_t s) {
+    const uint2 *w = (const uint2 *)((mac ? dc : dw) + c * bytes);
+    const int32_t *corr = mac ? dsum : (const int32_t *)(dw + c * bytes + R * kb * 8);
+#define TERN_BENCH_LAUNCH(MT)                                                                      \
+  if (mac)                                                                                         \
+    bench_gemv<MT, TERN_MAC_DP4A><<<grid, 256, 0, s>>>(dx, w, corr, dsx, 2.f, dy, B, R, (int)kb);   \
+  else                                                                                             \
+    bench_gemv<MT, TERN_MAC_SELECT><<<grid, 256, 0, s>>>(dx, w, corr, dsx, 2.f, dy, B, R, (int)kb);
     switch (mt) {
-    case 1: bench_gemv<1><<<grid, 256, 0, s>>>(dx, w, nc, dsx, 2.f, dy, B, R, (int)kb); break;
-    case 2: bench_gemv<2><<<grid, 256, 0, s>>>(dx, w, nc, dsx, 2.f, dy, B, R, (int)kb); break;
-    case 4: bench_gemv<4><<<grid, 256, 0, s>>>(dx, w, nc, dsx, 2.f, dy, B, R, (int)kb); break;
-    default: bench_gemv<8><<<grid, 256, 0, s>>>(dx, w, nc, dsx, 2.f, dy, B, R, (int)kb); break;
+    case 1: TERN_BENCH_LAUNCH(1) break;
+    case 2: TERN_BENCH_LAUNCH(2) break;
+    case 4: TERN_BENCH_LAUNCH(4) break;
+    default: TERN_BENCH_LAUNCH(8) break;
     }
+#undef TERN_BENCH_LAUNCH
   };
-  // Check one row against the host before timing.
-  launch(0, 0);
-  CHECK(cudaDeviceSynchronize());
-  std::vector<float> y(B * R);
-  CHECK(cudaMemcpy(y.data(), dy, y.size() * sizeof(float), cudaMemcpyDeviceToHost));
-  for (int64_t n = 0; n < std::min<int64_t>(R, 64); ++n) {
-    int64_t want = 0;
-    for (int64_t k = 0; k < C; ++k) {
-      uint2 m = masks[n * kb + k / 32];
-      uint32_t bit = 1u << (k % 32);
-      int t = (m.x & bit) ? ((m.y & bit) ? -1 : 1) : 0;
-      int j = (int)(k & 31);
-      want += t * x[32 * (k / 32) + 4 * (j & 7) + (j >> 3)];
-    }
-    if (y[n] != (float)want / (0.5f * 2.f)) {
-      fprintf(stderr, "tern-cuda-bench: GEMV row %lld: got %g, want %g\n", (long long)n, y[n],
-              (float)want);
-      return 1;
-    }
-  }
-  // Timed: `iters` launches over rotating copies, captured in a graph.
   cudaStream_t s;
   CHECK(cudaStreamCreate(&s));
-  cudaGraph_t graph;
-  cudaGraphExec_t exec;
-  CHECK(cudaStreamBeginCapture(s, cudaStreamCaptureModeThreadLocal));
-  for (int i = 0; i < iters; ++i)
-    launch(i % copies, s);
-  CHECK(cudaStreamEndCapture(s, &graph));
-  CHECK(cudaGraphInstantiate(&exec, graph, 0));
-  CHECK(cudaGraphLaunch(exec, s)); // warm-up
   cudaEvent_t e0, e1;
   CHECK(cudaEventCreate(&e0));
   CHECK(cudaEventCreate(&e1));
-  CHECK(cudaEventRecord(e0, s));
-  CHECK(cudaGraphLaunch(exec, s));
-  CHECK(cudaEventRecord(e1, s));
-  CHECK(cudaEventSynchronize(e1));
-  float ms = 0;
-  CHECK(cudaEventElapsedTime(&ms, e0, e1));
-  double perLaunch = ms / 1e3 / iters, gbs = bytes / perLaunch / 1e9, peak = peakGBs(args);
+  double perLaunch[2] = {0, 0};
+  for (int mac = 0; mac < 2; ++mac) {
+    // Check some rows against the host before timing.
+    launch(mac, 0, s);
+    CHECK(cudaStreamSynchronize(s));
+    std::vector<float> y(B * R);
+    CHECK(cudaMemcpy(y.data(), dy, y.size() * sizeof(float), cudaMemcpyDeviceToHost));
+    for (int64_t n = 0; n < std::min<int64_t>(R, 64); ++n) {
+      int64_t want = 0;
+      for (int64_t k = 0; k < C; ++k)
+        want += trits[n * C + k] * xn[k];
+      if (y[n] != (float)want) {
+        fprintf(stderr, "tern-cuda-bench: GEMV (%s) row %lld: got %g, want %g\n",
+                mac ? "dp4a" : "select", (long long)n, y[n], (float)want);
+        return 1;
+      }
+    }
+    // Timed: `iters` launches over rotating copies, captured in a graph.
+    cudaGraph_t graph;
+    cudaGraphExec_t exec;
+    CHECK(cudaStreamBeginCapture(s, cudaStreamCaptureModeThreadLocal));
+    for (int i = 0; i < iters; ++i)
+      launch(mac, i % copies, s);
+    CHECK(cudaStreamEndCapture(s, &graph));
+    CHECK(cudaGraphInstantiate(&exec, graph, 0));
+    CHECK(cudaGraphLaunch(exec, s)); // warm-up
+    CHECK(cudaEventRecord(e0, s));
+    CHECK(cudaGraphLaunch(exec, s));
+    CHECK(cudaEventRecord(e1, s));
+    CHECK(cudaEventSynchronize(e1));
+    float ms = 0;
+    CHECK(cudaEventElapsedTime(&ms, e0, e1));
+    perLaunch[mac] = ms / 1e3 / iters;
+    cudaGraphExecDestroy(exec);
+    cudaGraphDestroy(graph);
+  }
+  const double peak = peakGBs(args);
 
   // cuBLAS fp16 on the same shape: y[B, R] = x[B, C] W^T, W [R, C] fp16.
   const int64_t dbytes = R * C * 2;
@@ -230,7 +259,7 @@ static int gemv(const Args &args) {
   CHECK_BLAS(cublasSetStream(h, s));
   const float one = 1.f, zero = 0.f;
   auto dense = [&](int c) {
-    // Column-major: Y^T [R, B] = W [R, C] (row-major = C x R col-major, transposed) * X^T [C, B].
+    // Column-major view: Y^T [R, B] = W^T' [R, C] * X^T [C, B] (W row-major is C x R col-major).
     CHECK_BLAS(cublasGemmEx(h, CUBLAS_OP_T, CUBLAS_OP_N, (int)R, (int)B, (int)C, &one,
                             dW + (size_t)c * R * C, CUDA_R_16F, (int)C, dX, CUDA_R_16F, (int)C,
                             &zero, dY, CUDA_R_16F, (int)R, CUBLAS_COMPUTE_32F,
@@ -246,13 +275,16 @@ static int gemv(const Args &args) {
   float dms = 0;
   CHECK(cudaEventElapsedTime(&dms, e0, e1));
   double dPer = dms / 1e3 / iters;
-  printf("{\"bench\": \"gemv\", \"rows\": %lld, \"cols\": %lld, \"batch\": %lld, "
-         "\"ternary_us\": %.2f, \"ternary_weight_gbs\": %.1f, \"peak_gbs\": %.0f, "
-         "\"fraction_of_peak\": %.3f, \"ternary_gops\": %.0f, \"cublas_fp16_us\": %.2f, "
-         "\"cublas_fp16_gbs\": %.1f, \"speedup_vs_fp16\": %.2f, \"weight_copies\": %d}\n",
-         (long long)R, (long long)C, (long long)B, perLaunch * 1e6, gbs, peak, gbs / peak,
-         2.0 * R * C * B / perLaunch / 1e9, dPer * 1e6, dbytes / dPer / 1e9, dPer / perLaunch,
-         copies);
+  for (int mac = 0; mac < 2; ++mac) {
+    double gbs = bytes / perLaunch[mac] / 1e9;
+    printf("{\"bench\": \"gemv\", \"mac\": \"%s\", \"rows\": %lld, \"cols\": %lld, \"batch\": %lld, "
+           "\"ternary_us\": %.2f, \"ternary_weight_gbs\": %.1f, \"peak_gbs\": %.0f, "
+           "\"fraction_of_peak\": %.3f, \"ternary_gops\": %.0f, \"cublas_fp16_us\": %.2f, "
+           "\"cublas_fp16_gbs\": %.1f, \"speedup_vs_fp16\": %.2f, \"weight_copies\": %d}\n",
+           mac ? "dp4a" : "select", (long long)R, (long long)C, (long long)B,
+           perLaunch[mac] * 1e6, gbs, peak, gbs / peak, 2.0 * R * C * B / perLaunch[mac] / 1e9,
+           dPer * 1e6, dbytes / dPer / 1e9, dPer / perLaunch[mac], copies);
+  }
   cublasDestroy(h);
   return 0;
 }

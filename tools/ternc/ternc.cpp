@@ -47,6 +47,11 @@ static cl::opt<std::string> modelPath(cl::Positional, cl::desc("<model.onnx | mo
                                       cl::Required, cl::cat(ternCategory));
 static cl::opt<std::string> target("target", cl::desc("Backend: cpu or cuda"), cl::init("cpu"),
                                    cl::cat(ternCategory));
+static cl::opt<std::string> cudaMac(
+    "cuda-mac",
+    cl::desc("--target=cuda ternary MAC: auto (= dp4a), dp4a (offset codes c=t+1 through the "
+             "int8 dot product), select (multiply-free: bit-plane masks, AND/XOR, byte adds)"),
+    cl::init("auto"), cl::cat(ternCategory));
 static cl::opt<std::string> outputPath("o", cl::desc("Output file"), cl::value_desc("path"),
                                        cl::cat(ternCategory));
 static cl::opt<std::string> emit("emit",
@@ -231,8 +236,12 @@ LogicalResult buildCUDA(ModuleOp module, StringRef out, StringRef kind, Progress
   mt::ModelSignature sig;
   if (failed(lowerForCPU(module, "tern", sig, progress)))
     return failure();
-  return mt::compileForCUDA(module, kind, out, mt::CUDABuildOptions(),
-                            printPipeline ? &llvm::errs() : nullptr,
+  mt::CUDABuildOptions options;
+  FailureOr<mt::CUDAMac> mac = mt::parseCUDAMac(cudaMac);
+  if (failed(mac))
+    return module.emitError("unknown --cuda-mac '") << cudaMac << "' (auto, dp4a, select)";
+  options.mac = *mac;
+  return mt::compileForCUDA(module, kind, out, options, printPipeline ? &llvm::errs() : nullptr,
                             [&](StringRef s) { progress.step(s); });
 }
 

@@ -16,6 +16,7 @@
 
 #include "llvm/ADT/SmallString.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Process.h"
@@ -147,6 +148,7 @@ LogicalResult compileForCUDA(ModuleOp module, StringRef kind, StringRef outputPa
   }
   progress("emitting CUDA C++");
   CUDAEmitOptions emitOptions;
+  emitOptions.mac = options.mac;
   SmallString<128> weightsPath(outputPath);
   llvm::sys::path::replace_extension(weightsPath, "weights");
   if (kind == "cu") {
@@ -205,6 +207,12 @@ int countCUDADevices(std::string &why) {
   return n;
 }
 
+static llvm::cl::opt<std::string> clTranslateMac(
+    "tern-cuda-mac",
+    llvm::cl::desc("--tern-to-cuda: ternary MAC of the GEMV kernels: auto (= dp4a), dp4a "
+                   "(offset codes), select (multiply-free bit-plane masks)"),
+    llvm::cl::init("auto"));
+
 void registerCUDATranslation() {
   static TranslateFromMLIRRegistration reg(
       "tern-to-cuda",
@@ -218,6 +226,11 @@ void registerCUDATranslation() {
         if (failed(fn))
           return failure();
         CUDAEmitOptions options;
+        FailureOr<CUDAMac> mac = parseCUDAMac(clTranslateMac);
+        if (failed(mac))
+          return op->emitError("unknown --tern-cuda-mac '") << clTranslateMac
+                                                           << "' (auto, dp4a, select)";
+        options.mac = *mac;
         FailureOr<CUDAModelSource> model = emitCUDAModel(*fn, options);
         if (failed(model))
           return failure();

@@ -132,8 +132,16 @@ struct PackedWeight {
 
 } // namespace
 
+FailureOr<CUDAMac> parseCUDAMac(StringRef name) {
+  if (name == "select")
+    return CUDAMac::Select;
+  if (name == "dp4a" || name == "auto")
+    return CUDAMac::DP4A;
+  return failure();
+}
+
 void packTernaryForCUDA(ArrayRef<uint8_t> packed, int64_t rows, int64_t cols,
-                        std::vector<char> &out) {
+                        std::vector<char> &out, CUDAMac mac) {
   int64_t kb = (cols + 31) / 32;
   size_t start = out.size();
   out.resize(start + rows * kb * 8 + rows * 4, 0);
@@ -141,6 +149,19 @@ void packTernaryForCUDA(ArrayRef<uint8_t> packed, int64_t rows, int64_t cols,
   auto *neg = reinterpret_cast<int32_t *>(out.data() + start + rows * kb * 8);
   for (int64_t n = 0; n < rows; ++n) {
     int32_t count = 0;
+    if (mac == CUDAMac::DP4A) {
+      // Codes c = t + 1; weight 32b + 8i + 4h + s in bits 8i + 2s of word h;
+      // padding weights are 0 (code 1).
+      for (int64_t k = 0; k < kb * 32; ++k) {
+        int64_t i = n * cols + k;
+        uint32_t code = k < cols ? (packed[i / 4] >> (2 * (i % 4))) & 3 : 1;
+        count += code == 0;
+        int j = static_cast<int>(k % 32), bi = j / 8, h = (j % 8) / 4, sh = j % 4;
+        masks[2 * (n * kb + k / 32) + h] |= code << (8 * bi + 2 * sh);
+      }
+      neg[n] = count;
+      continue;
+    }
     for (int64_t k = 0; k < cols; ++k) {
       int64_t i = n * cols + k;
       int code = (packed[i / 4] >> (2 * (i % 4))) & 3;
@@ -181,6 +202,8 @@ private:
   int loopDepth = 0;
   DenseMap<Value, Buffer> bufs;
   DenseMap<Value, Buffer> interleaved;     // i8 activations in the GEMV layout
+  DenseMap<Value, Buffer> rowSums;         // -sum per row of those (dp4a MAC)
+  bool dp4a() const { return options.mac == CUDAMac::DP4A; }
   DenseMap<Value, std::string> scalars;    // host scalars: C expressions
   DenseMap<Value, PackedWeight> weights;   // tern.constant values
   DenseMap<Operation *, SmallVector<TMatmulOp>> gemmGroups; // generic -> its tmatmuls
@@ -478,7 +501,7 @@ LogicalResult Emitter::emitTernConstant(ConstantOp op) {
   if (static_cast<int64_t>(bytes.size()) != (rows * cols + 3) / 4)
     return op.emitError("CUDA backend: ternary weight blob is missing or has the wrong size");
   std::vector<char> packed;
-  packTernaryForCUDA(bytes, rows, cols, packed);
+  packTernaryForCUDA(bytes, rows, cols, packed, options.mac);
   PackedWeight w;
   w.offset = addToBlob(packed.data(), packed.size());
   w.rows = rows;
@@ -625,11 +648,16 @@ LogicalResult Emitter::emitQuantGroup(ActQuantOp first) {
         return failure();
       normPtr = w->ptr("float", true);
     }
-    std::string xqPtr = "nullptr", natPtr = "nullptr";
+    std::string xqPtr = "nullptr", natPtr = "nullptr", sumPtr = "nullptr";
     if (!q.getOutput().use_empty()) {
       Buffer il = allocate(rows * kp);
       interleaved[q.getOutput()] = il;
       xqPtr = il.ptr("int8_t", false);
+      if (dp4a()) {
+        Buffer sums = allocate(rows * 4);
+        rowSums[q.getOutput()] = sums;
+        sumPtr = sums.ptr("int32_t", false);
+      }
     }
     if (!onlyFeedsTMatmul(q.getOutput()))
       natPtr = allocateFor(q.getOutput()).ptr("int8_t", false);
@@ -637,6 +665,7 @@ LogicalResult Emitter::emitQuantGroup(ActQuantOp first) {
     std::string idx = "g.out[" + std::to_string(i) + "].";
     line(idx + "norm = " + normPtr + "; " + idx + "xq = " + xqPtr + "; " + idx +
          "xq_natural = " + natPtr + ";");
+    line(idx + "xsum = " + sumPtr + ";");
     line(idx + "sx = " + sx.ptr("float", false) + "; " + idx + "eps = " +
          floatLiteral(norm ? norm.getEps().convertToFloat() : 0.0, true) + "; " + idx + "rms = " +
          (norm ? "1" : "0") + "; " + idx + "bits = " + std::to_string(q.getBits()) + ";");
@@ -773,9 +802,18 @@ FailureOr<Buffer> Emitter::interleavedInput(Operation *user, Value xq) {
   int64_t K = type.getShape().back(), rows = type.getNumElements() / std::max<int64_t>(K, 1);
   int64_t kp = 32 * ((K + 31) / 32);
   Buffer il = allocate(rows * kp);
+  std::string sumPtr = "nullptr";
+  if (dp4a()) {
+    Buffer sums = allocate(rows * 4);
+    rowSums[xq] = sums;
+    sumPtr = sums.ptr("int32_t", false);
+    line("TERN_CHECK(cudaMemsetAsync(" + sums.base() + ", 0, " + std::to_string(rows * 4) +
+         ", stream));");
+  }
   line("tern_interleave_kernel<<<tern_grid_for(" + std::to_string(rows * kp) +
        ", 256), 256, 0, stream>>>(" + nat->ptr("int8_t", true) + ", " + il.ptr("int8_t", false) +
-       ", " + std::to_string(rows) + ", " + std::to_string(K) + ", " + std::to_string(kp) + ");");
+       ", " + std::to_string(rows) + ", " + std::to_string(K) + ", " + std::to_string(kp) + ", " +
+       sumPtr + ");");
   countLaunch();
   interleaved[xq] = il;
   return il;
@@ -1072,7 +1110,11 @@ LogicalResult Emitter::emitGemmSegment(Operation *genericOp, ArrayRef<TMatmulOp>
     MMInfo info;
     info.x = params.add("const int8_t *__restrict__", x->ptr("int8_t", true));
     info.w = params.add("const uint2 *__restrict__", wb.ptr("uint2", true));
-    info.nc = params.add("const int32_t *__restrict__", nb.ptr("int32_t", true));
+    if (dp4a())
+      info.nc = params.add("const int32_t *__restrict__",
+                           rowSums.lookup(mm.getInput()).ptr("int32_t", true));
+    else
+      info.nc = params.add("const int32_t *__restrict__", nb.ptr("int32_t", true));
     info.kb = w.kb;
     infos.push_back(info);
   }
@@ -1154,10 +1196,14 @@ LogicalResult Emitter::emitGemmSegment(Operation *genericOp, ArrayRef<TMatmulOp>
      << (generic ? " + element-wise epilogue" : ", int32 result") << "\n";
   for (auto [i, info] : llvm::enumerate(infos)) {
     int64_t kp = 32 * info.kb;
+    // The accumulator starts at the correction of the MAC: the row's count of
+    // -1 weights (select) or -sum(x) of the token (dp4a).
+    std::string start = dp4a() ? info.nc + "[m0 + t]" : info.nc + "[n]";
     ks << "    int a" << i << "[MT];\n"
-       << "#pragma unroll\n    for (int t = 0; t < MT; ++t) a" << i << "[t] = lane == 0 ? "
-       << info.nc << "[n] : 0;\n"
-       << "    tern_row_dot<MT>(" << info.w << " + n * " << info.kb << ", " << info.x
+       << "#pragma unroll\n    for (int t = 0; t < MT; ++t) a" << i << "[t] = lane == 0 && t < mcount ? "
+       << start << " : 0;\n"
+       << "    tern_row_dot<MT, " << (dp4a() ? "TERN_MAC_DP4A" : "TERN_MAC_SELECT") << ">("
+       << info.w << " + n * " << info.kb << ", " << info.x
        << " + m0 * " << kp << ", " << kp << ", mcount, " << info.kb << ", lane, a" << i << ");\n"
        << "    tern_warp_sum<MT>(a" << i << ");\n";
   }
@@ -1828,6 +1874,8 @@ std::string Emitter::assemble(int64_t weightsBytes) {
      << "// exporting the C ABI of tern_runtime.h. Build: nvcc -shared -Xcompiler -fPIC -fmad=false\n"
      << "//   -gencode arch=compute_80,code=sm_80 -gencode arch=compute_90,code=sm_90\n"
      << "//   -DTERN_WEIGHTS_FILE='\"model.weights\"' model.cu -o model.so\n"
+     << "// ternary MAC: " << (dp4a() ? "dp4a (offset codes)" : "select (multiply-free masks)")
+     << "\n"
      << "// weights: " << weightsBytes << " bytes; device arena: " << arena << " bytes; "
      << topLaunches << " launch(es) outside loops, " << launchCount << " launch site(s)\n\n";
   os << kTernCUDAKernels << "\n";

@@ -126,6 +126,9 @@ def main():
     src = os.path.join(work, "hgrn_tiny.mlir")
     cu = os.path.join(work, "hgrn_tiny.cu")
     run([ternc, "compile", src, "--target=cuda", "--emit=cu", "-o", cu, "--quiet"])
+    cu_select = os.path.join(work, "hgrn_tiny_select.cu")
+    run([ternc, "compile", src, "--target=cuda", "--cuda-mac=select", "--emit=cu", "-o", cu_select,
+         "--quiet"])
     weights = os.path.join(work, "hgrn_tiny.weights")
     blob = open(weights, "rb").read()
     assert blob and blob[:64] in open(os.path.join(work, "hgrn_tiny.so"), "rb").read(), \
@@ -133,16 +136,19 @@ def main():
     source = open(cu).read()
     launches = int(re.search(r"(\d+) launch\(es\) outside loops", source).group(1))
     print(f"hgrn_tiny: {launches} launches per decode step, {len(blob)} bytes of weights")
-    for arch, extra in (("80", []), ("90", []), ("80", ["-DTERN_CUDA_NO_DP4A"])):
-        ptx = os.path.join(work, f"hgrn_tiny_{arch}{'_nodp4a' if extra else ''}.ptx")
+    variants = (("80", cu, [], "dp4a MAC"), ("90", cu, [], "dp4a MAC"),
+                ("80", cu_select, [], "select MAC"),
+                ("90", cu_select, ["-DTERN_CUDA_NO_DP4A"], "select MAC without DP4A"))
+    for arch, source, extra, what in variants:
+        ptx = os.path.join(work, f"hgrn_tiny_{arch}_{len(extra)}_{os.path.basename(source)}.ptx")
         run([nvcc, "-ptx", "-std=c++17", "-fmad=false", f"-arch=compute_{arch}", *extra,
-             f"-DTERN_WEIGHTS_FILE=\"{weights}\"", cu, "-o", ptx])
+             f"-DTERN_WEIGHTS_FILE=\"{weights}\"", source, "-o", ptx])
         proc, _ = run([ptxas, f"-arch=sm_{arch}", "-v", "--warn-on-spills", ptx, "-o", os.devnull])
         log = proc.stdout + proc.stderr
         regs = [int(r) for r in re.findall(r"Used (\d+) registers", log)]
         spills = [m for m in re.findall(r"(\d+) bytes spill stores", log) if m != "0"]
         assert "error" not in log.lower(), log
-        print(f"ptxas sm_{arch}{' (no DP4A)' if extra else ''}: {len(regs)} kernels, "
+        print(f"ptxas sm_{arch} ({what}): {len(regs)} kernels, "
               f"max {max(regs)} registers, {len(spills)} with spills")
         if "--dump-ptxas" in sys.argv:
             print(log)

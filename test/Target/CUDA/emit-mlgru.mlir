@@ -14,8 +14,8 @@
 // CHECK-LABEL: // tern_k0: 3 ternary GEMV/GEMM(s) in 2 group(s), 1 row(s), 16 output column(s)
 // CHECK: if (n < 8) {
 // CHECK-NEXT: // 2 tmatmul(s) [1 x 8] + element-wise epilogue
-// CHECK: tern_row_dot<MT>(
-// CHECK: tern_row_dot<MT>(
+// CHECK: tern_row_dot<MT, TERN_MAC_DP4A>(
+// CHECK: tern_row_dot<MT, TERN_MAC_DP4A>(
 // CHECK: const int32_t acc0 = a0[t];
 // CHECK-NEXT: const int32_t acc1 = a1[t];
 // CHECK: expf(

@@ -40,12 +40,12 @@ def assert_close(got, want, atol_rel=2e-3, median_rel=1e-5):
     assert float(np.median(err)) <= median_rel * scale + 1e-7, f"median err {np.median(err)}"
 
 
-def compile_cuda(tmp_path, text, name="model"):
+def compile_cuda(tmp_path, text, name="model", mac="auto"):
     src = tmp_path / f"{name}.mlir"
     src.write_text(text)
     so = tmp_path / f"{name}.so"
-    proc = subprocess.run([ternc(), "compile", str(src), "--target=cuda", "-o", str(so),
-                           "--quiet"], capture_output=True, text=True)
+    proc = subprocess.run([ternc(), "compile", str(src), "--target=cuda", f"--cuda-mac={mac}",
+                           "-o", str(so), "--quiet"], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     return api.CompiledModel(str(so)), src
 
@@ -60,11 +60,12 @@ def test_bitlinear(tmp_path, ternary, norm, d_in):
     assert_close(model(*inputs)[0], expected[0])
 
 
+@pytest.mark.parametrize("mac", ["dp4a", "select"])
 @pytest.mark.parametrize("rows", [1, 2, 5, 16, 33])  # MT = 1, 2, 8 and a partial tile
-def test_bitlinear_prefill_rows(tmp_path, rows):
+def test_bitlinear_prefill_rows(tmp_path, rows, mac):
     rng = np.random.default_rng(rows)
     text, inputs, expected = M.bitlinear_model(rng, (rows,), 300, 70, ternary=True)
-    model, _ = compile_cuda(tmp_path, text)
+    model, _ = compile_cuda(tmp_path, text, mac=mac)
     assert_close(model(*inputs)[0], expected[0])
 
 
@@ -117,12 +118,13 @@ def test_mlgru_ternary_weights_no_norms(tmp_path):
     assert_close(h, expected[1])
 
 
+@pytest.mark.parametrize("mac", ["dp4a", "select"])
 @pytest.mark.parametrize("batch", [1, 2])
-def test_full_model_decode_steps(tmp_path, batch):
+def test_full_model_decode_steps(tmp_path, batch, mac):
     """Three decode steps of a 2-layer HGRNBit model, state fed back, against the reference."""
     from tern import reference as R
     text, inputs, expected = models.tiny_case(batch=batch)
-    model, _ = compile_cuda(tmp_path, text)
+    model, _ = compile_cuda(tmp_path, text, mac=mac)
     logits, state = model(*inputs)
     assert_close(logits, expected[0], 5e-3, 1e-3)
     assert_close(state, expected[1], 5e-3, 1e-3)

@@ -35,7 +35,17 @@ void registerCUDAPipelines();
 /// driver.
 void registerCUDATranslation();
 
+/// The ternary multiply-accumulate of the GEMV/GEMM kernels (see
+/// lib/Target/CUDA/kernels/tern_cuda_kernels.cuh).
+enum class CUDAMac {
+  Select, ///< bit-plane masks, AND/XOR selects, DP4A as a byte adder: multiply-free
+  DP4A,   ///< offset codes c = t + 1, DP4A c*x, minus sum(x): half the instructions
+};
+/// "select", "dp4a", or "auto" (= dp4a, like the CPU backend's auto = vnni).
+FailureOr<CUDAMac> parseCUDAMac(llvm::StringRef name);
+
 struct CUDAEmitOptions {
+  CUDAMac mac = CUDAMac::DP4A;
   /// The weights file the generated source includes with `.incbin`; empty:
   /// the source expects -DTERN_WEIGHTS_FILE="path".
   std::string weightsPath;
@@ -50,11 +60,12 @@ struct CUDAModelSource {
 };
 
 /// Appends the GPU layout of a [rows, cols] ternary matrix packed like
-/// #tern.ternary (2-bit codes, 4 per byte) to `out`: uint2 {nonzero, negative}
-/// bit masks per 32 weights, row-major, then int32 count of -1 weights per row
-/// (see lib/Target/CUDA/kernels/tern_cuda_kernels.cuh).
+/// #tern.ternary (2-bit codes, 4 per byte) to `out`: a uint2 per 32 weights,
+/// row-major ({nonzero, negative} bit masks for Select, interleaved 2-bit
+/// codes for DP4A), then int32 count of -1 weights per row (see
+/// lib/Target/CUDA/kernels/tern_cuda_kernels.cuh).
 void packTernaryForCUDA(llvm::ArrayRef<uint8_t> packed, int64_t rows, int64_t cols,
-                        std::vector<char> &out);
+                        std::vector<char> &out, CUDAMac mac = CUDAMac::Select);
 
 /// Emits the CUDA translation unit for `fn` (the module must be in the
 /// prepared form). Fails with a diagnostic on ops the backend does not handle.
@@ -67,6 +78,7 @@ struct CUDABuildOptions {
   std::string nvcc;                              ///< empty: $TERN_NVCC, /usr/local/cuda/bin/nvcc, PATH
   std::vector<std::string> archs = {"80", "90"}; ///< SASS for each sm_XX, PTX of the last
   bool keepSource = false;                       ///< leave model.cu next to the output
+  CUDAMac mac = CUDAMac::DP4A;
   std::vector<std::string> extraFlags;
 };
 

@@ -17,7 +17,9 @@
 //   4s+i holds x[32b + 8i + s] (s = 0..7, i = 0..3). Word s of a block thus
 //   holds the four activations that mask bits s, s+8, s+16, s+24 select.
 //
-// The ternary MAC is multiply-free. For word s of a block, `w << (7-s)` moves
+// Two ternary MACs, chosen at compile time (ternc --cuda-mac):
+//
+// select (multiply-free; weights as two bit planes, above). For word s of a block, `w << (7-s)` moves
 // mask bits s, s+8, s+16, s+24 to the top bit of each byte; PRMT in sign mode
 // (selector 0xBA98) replicates each top bit over its byte, giving byte masks
 // zm (weight non-zero) and nm (weight -1). Then
@@ -28,6 +30,15 @@
 // is DP4A against the constant 0x01010101: the instruction serves as a
 // four-lane signed byte adder, and no weight ever reaches a multiplier (define
 // TERN_CUDA_NO_DP4A to sum the bytes with shifts and adds instead).
+// About 1.5 integer instructions per weight.
+//
+// dp4a (offset codes, like the CPU's vnni kernel; not multiply-free): block b
+// is a uint2 of 2-bit codes c = t + 1; bits [8i+2s, 8i+2s+1] of word h hold
+// the code of weight 32b + 8i + 4h + s, so `(w >> 2s) & 0x03030303` are the
+// four codes matching activation word 4h+s of the same interleaved layout,
+// and DP4A accumulates c * x. sum(c * x) = sum(t * x) + sum(x): the
+// accumulator starts at -sum(x) of the row, which the quantization kernel
+// writes next to the scale. About 0.75 instructions per weight.
 //
 //===----------------------------------------------------------------------===//
 #ifndef TERN_CUDA_KERNELS_CUH
@@ -84,6 +95,21 @@ __device__ __forceinline__ int tern_block_dot(uint2 w, int4 x0, int4 x1, int acc
   return acc;
 }
 
+/// The same block with offset codes: DP4A of the codes c = t + 1 with x.
+__device__ __forceinline__ int tern_block_dot_codes(uint2 w, int4 x0, int4 x1, int acc) {
+  const uint32_t xs[8] = {(uint32_t)x0.x, (uint32_t)x0.y, (uint32_t)x0.z, (uint32_t)x0.w,
+                          (uint32_t)x1.x, (uint32_t)x1.y, (uint32_t)x1.z, (uint32_t)x1.w};
+#pragma unroll
+  for (int s = 0; s < 4; ++s) {
+    acc = __dp4a((int)((w.x >> (2 * s)) & 0x03030303u), (int)xs[s], acc);
+    acc = __dp4a((int)((w.y >> (2 * s)) & 0x03030303u), (int)xs[4 + s], acc);
+  }
+  return acc;
+}
+
+#define TERN_MAC_SELECT 0
+#define TERN_MAC_DP4A 1
+
 /// Position of activation k in the interleaved layout.
 __device__ __forceinline__ int64_t tern_interleaved_pos(int64_t k) {
   int64_t b = k >> 5;
@@ -97,7 +123,7 @@ __device__ __forceinline__ uint2 tern_load_weights(const uint2 *p) { return __ld
 /// The warp's dot products of one weight row with MT activation rows
 /// (rows m0.. of xq, `mcount` of them valid). Each lane covers blocks
 /// lane, lane+32, ...; the caller reduces across the warp.
-template <int MT>
+template <int MT, int MAC = TERN_MAC_SELECT>
 __device__ __forceinline__ void tern_row_dot(const uint2 *__restrict__ wrow,
                                              const int8_t *__restrict__ xq, int64_t xstride,
                                              int mcount, int kb, int lane, int (&acc)[MT]) {
@@ -108,7 +134,8 @@ __device__ __forceinline__ void tern_row_dot(const uint2 *__restrict__ wrow,
     for (int mt = 0; mt < MT; ++mt) {
       if (mt < mcount) {
         const int4 *xp = reinterpret_cast<const int4 *>(xq + mt * xstride + 32 * (int64_t)b);
-        acc[mt] = tern_block_dot(w, __ldg(xp), __ldg(xp + 1), acc[mt]);
+        acc[mt] = MAC == TERN_MAC_DP4A ? tern_block_dot_codes(w, __ldg(xp), __ldg(xp + 1), acc[mt])
+                                       : tern_block_dot(w, __ldg(xp), __ldg(xp + 1), acc[mt]);
       }
     }
   }
@@ -151,6 +178,22 @@ __device__ __forceinline__ float tern_block_sumf(float v, float *scratch) {
   return r;
 }
 
+__device__ __forceinline__ int tern_block_sumi(int v, float *scratch) {
+  int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, nwarps = blockDim.x >> 5;
+#pragma unroll
+  for (int off = 16; off > 0; off >>= 1)
+    v += __shfl_xor_sync(0xffffffffu, v, off);
+  int *iscratch = reinterpret_cast<int *>(scratch);
+  __syncthreads();
+  if (lane == 0)
+    iscratch[warp] = v;
+  __syncthreads();
+  int r = 0;
+  for (int i = 0; i < nwarps; ++i)
+    r += iscratch[i];
+  return r;
+}
+
 __device__ __forceinline__ float tern_block_maxf(float v, float *scratch) {
   int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, nwarps = blockDim.x >> 5;
   v = tern_warp_maxf(v);
@@ -181,6 +224,7 @@ struct TernQuantOut {
   int8_t *xq;          ///< interleaved [rows, kp], or null
   int8_t *xq_natural;  ///< natural [rows, K], or null
   float *sx;           ///< [rows]
+  int32_t *xsum;       ///< [rows]: -sum of the quantized row (dp4a MAC), or null
   float eps;
   int rms;             ///< 1: RMSNorm first (with `norm` when set); 0: quantize x as is
   int bits;
@@ -256,16 +300,23 @@ tern_quant_rows_kernel(Src src, int64_t K, int64_t kp, TernQuantGroup g) {
     const float s = qmax / fmaxf(amax, 1e-5f);
     if (threadIdx.x == 0)
       o.sx[row] = s;
+    int sum = 0;
     for (int64_t k = threadIdx.x; k < kp; k += blockDim.x) {
       int8_t v = 0;
       if (k < K) {
         float q8 = rintf(tern_normed(o, src(row, k, r), ms, k) * s);
         v = (int8_t)fminf(fmaxf(q8, qmin), qmax);
+        sum += v;
         if (o.xq_natural)
           o.xq_natural[row * K + k] = v;
       }
       if (o.xq)
         o.xq[row * kp + tern_interleaved_pos(k)] = v;
+    }
+    if (o.xsum) {
+      sum = tern_block_sumi(sum, scratch);
+      if (threadIdx.x == 0)
+        o.xsum[row] = -sum;
     }
   }
 }
@@ -303,13 +354,18 @@ tern_rmsnorm_kernel(const float *__restrict__ x, const float *__restrict__ w, fl
 
 /// Natural int8 rows [rows, K] -> the interleaved, padded layout (for
 /// tmatmul inputs that do not come from a fused quantization).
+/// With `xsum` (zeroed by the caller), also -sum(x) per row for the dp4a MAC.
 __global__ void tern_interleave_kernel(const int8_t *__restrict__ x, int8_t *__restrict__ y,
-                                       int64_t rows, int64_t K, int64_t kp) {
+                                       int64_t rows, int64_t K, int64_t kp,
+                                       int32_t *__restrict__ xsum) {
   int64_t total = rows * kp;
   for (int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; i < total;
        i += (int64_t)gridDim.x * blockDim.x) {
     int64_t row = i / kp, k = i % kp;
-    y[row * kp + tern_interleaved_pos(k)] = k < K ? x[row * K + k] : (int8_t)0;
+    int8_t v = k < K ? x[row * K + k] : (int8_t)0;
+    y[row * kp + tern_interleaved_pos(k)] = v;
+    if (xsum && v)
+      atomicSub(&xsum[row], (int)v);
   }
 }
 

@@ -54,10 +54,12 @@ struct Case {
   int64_t rows, cols, m;
 };
 
-class KernelMath : public ::testing::TestWithParam<Case> {};
+using mlir::tern::CUDAMac;
+class KernelMath : public ::testing::TestWithParam<std::tuple<Case, CUDAMac>> {};
 
 TEST_P(KernelMath, RowDotMatchesPlainDotProduct) {
-  const Case c = GetParam();
+  const Case c = std::get<0>(GetParam());
+  const CUDAMac mac = std::get<1>(GetParam());
   std::mt19937 rng(static_cast<unsigned>(c.rows * 131 + c.cols * 7 + c.m));
   std::vector<int8_t> trits(c.rows * c.cols);
   for (int8_t &t : trits)
@@ -65,7 +67,7 @@ TEST_P(KernelMath, RowDotMatchesPlainDotProduct) {
   std::vector<uint8_t> packed(tern::packedSize(c.rows * c.cols));
   ASSERT_TRUE(tern::packTrits(trits.data(), c.rows * c.cols, packed.data()));
   std::vector<char> gpu;
-  mlir::tern::packTernaryForCUDA(packed, c.rows, c.cols, gpu);
+  mlir::tern::packTernaryForCUDA(packed, c.rows, c.cols, gpu, mac);
   const int64_t kb = (c.cols + 31) / 32, kp = 32 * kb;
   ASSERT_EQ(static_cast<int64_t>(gpu.size()), c.rows * kb * 8 + c.rows * 4);
   std::vector<uint2> masks(c.rows * kb);
@@ -84,6 +86,12 @@ TEST_P(KernelMath, RowDotMatchesPlainDotProduct) {
     for (int64_t k = 0; k < kp; ++k)
       xq[m * kp + tern_interleaved_pos(k)] = k < c.cols ? x[m * c.cols + k] : 0;
 
+  // -sum(x) per token: what tern_quant_rows_kernel writes for the dp4a MAC.
+  std::vector<int32_t> xsum(c.m, 0);
+  for (int64_t m = 0; m < c.m; ++m)
+    for (int64_t k = 0; k < c.cols; ++k)
+      xsum[m] -= x[m * c.cols + k];
+
   constexpr int MT = 4;
   for (int64_t n = 0; n < c.rows; ++n) {
     for (int64_t m0 = 0; m0 < c.m; m0 += MT) {
@@ -92,9 +100,13 @@ TEST_P(KernelMath, RowDotMatchesPlainDotProduct) {
       for (int lane = 0; lane < 32; ++lane) {
         int acc[MT];
         for (int t = 0; t < MT; ++t)
-          acc[t] = lane == 0 ? negcount[n] : 0;
-        tern_row_dot<MT>(masks.data() + n * kb, xq + m0 * kp, kp, mcount, static_cast<int>(kb),
-                         lane, acc);
+          acc[t] = lane == 0 && t < mcount ? (mac == CUDAMac::DP4A ? xsum[m0 + t] : negcount[n]) : 0;
+        if (mac == CUDAMac::DP4A)
+          tern_row_dot<MT, TERN_MAC_DP4A>(masks.data() + n * kb, xq + m0 * kp, kp, mcount,
+                                          static_cast<int>(kb), lane, acc);
+        else
+          tern_row_dot<MT, TERN_MAC_SELECT>(masks.data() + n * kb, xq + m0 * kp, kp, mcount,
+                                            static_cast<int>(kb), lane, acc);
         for (int t = 0; t < MT; ++t)
           total[t] += acc[t];
       }
@@ -109,8 +121,25 @@ TEST_P(KernelMath, RowDotMatchesPlainDotProduct) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Shapes, KernelMath,
-                         ::testing::Values(Case{5, 37, 1}, Case{20, 32, 3}, Case{7, 100, 5},
-                                           Case{3, 1100, 2}, Case{16, 16, 1}));
+                         ::testing::Combine(::testing::Values(Case{5, 37, 1}, Case{20, 32, 3},
+                                                              Case{7, 100, 5}, Case{3, 1100, 2},
+                                                              Case{16, 16, 1}),
+                                            ::testing::Values(CUDAMac::Select, CUDAMac::DP4A)));
+
+TEST(KernelMath, OffsetCodePackingPlacesCodesByByteAndPair) {
+  // Weight 32b + 8i + 4h + s has its code c = t + 1 in bits 8i + 2s of word h.
+  std::vector<int8_t> trits(32, 0);
+  trits[0] = 1;   // i=0 h=0 s=0
+  trits[13] = -1; // i=1 h=1 s=1
+  trits[31] = 1;  // i=3 h=1 s=3
+  std::vector<uint8_t> packed(tern::packedSize(32));
+  ASSERT_TRUE(tern::packTrits(trits.data(), 32, packed.data()));
+  std::vector<char> gpu;
+  mlir::tern::packTernaryForCUDA(packed, 1, 32, gpu, CUDAMac::DP4A);
+  const auto *w = reinterpret_cast<const uint32_t *>(gpu.data());
+  EXPECT_EQ(w[0], 0x55555556u); // all codes 1, weight 0 code 2
+  EXPECT_EQ(w[1], 0x95555155u); // weight 13 code 0 (bits 10-11), weight 31 code 2 (bits 30-31)
+}
 
 TEST(KernelMath, SignBytesReplicatesTopBits) {
   EXPECT_EQ(tern_sign_bytes(0x80008000u), 0xff00ff00u);
@@ -127,7 +156,7 @@ TEST(KernelMath, PackerCountsNegativeWeightsAndPads) {
   std::vector<uint8_t> packed(tern::packedSize(33));
   ASSERT_TRUE(tern::packTrits(trits.data(), 33, packed.data()));
   std::vector<char> gpu;
-  mlir::tern::packTernaryForCUDA(packed, 1, 33, gpu);
+  mlir::tern::packTernaryForCUDA(packed, 1, 33, gpu, CUDAMac::Select);
   ASSERT_EQ(gpu.size(), 2u * 8 + 4);
   const auto *w = reinterpret_cast<const uint32_t *>(gpu.data());
   EXPECT_EQ(w[0], 0x3u); // non-zero: weights 0 and 1
