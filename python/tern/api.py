@@ -119,14 +119,18 @@ class CompiledModel:
 
 def compile(path: str, target: str = "cpu", output: Optional[str] = None,
             extra_args: Sequence[str] = ()) -> CompiledModel:
-    """Compiles ``path`` (.onnx, .onnxtxt or .mlir) and loads the result."""
-    if target != "cpu":
-        raise TernError(f"tern.compile: target {target!r} is not callable from Python (cpu only)")
+    """Compiles ``path`` (.onnx, .onnxtxt or .mlir) and loads the result.
+
+    ``target`` is ``cpu`` or ``cuda``: both artifacts export the same C ABI (a CUDA model
+    uploads its weights on the first call and reports "no CUDA GPU found" without one)."""
+    if target not in ("cpu", "cuda"):
+        raise TernError(f"tern.compile: target {target!r} is not callable from Python "
+                        "(cpu, cuda)")
     out_dir = None
     if output is None:
         out_dir = tempfile.mkdtemp(prefix="tern-")
         output = os.path.join(out_dir, "model.so")
-    proc = subprocess.run([find_ternc(), "compile", path, "--target=cpu", "-o", output,
+    proc = subprocess.run([find_ternc(), "compile", path, f"--target={target}", "-o", output,
                            "--quiet", *extra_args], capture_output=True, text=True)
     if proc.returncode != 0:
         raise TernError(proc.stderr.strip() or f"ternc failed with exit code {proc.returncode}")

@@ -83,6 +83,14 @@ def check_library(path, inputs, outputs, have_gpu):
         assert "expected" in str(e), str(e)
 
 
+def e_text(model, cases):
+    try:
+        model(*cases["bitlinear"][1])
+    except Exception as e:  # noqa: BLE001 - reporting only
+        return str(e)
+    return "ran"
+
+
 def main():
     build, work = sys.argv[1], sys.argv[2]
     nvcc = find_nvcc()
@@ -162,6 +170,17 @@ def main():
     print(f"tern-cuda-bench: built in {dt:.1f}s")
 
     if not have_gpu:
+        # The Python API compiles and loads a CUDA model like a CPU one.
+        import tern
+        model = tern.compile(os.path.join(work, "bitlinear.mlir"), target="cuda",
+                             output=os.path.join(work, "py.so"))
+        try:
+            model(*cases["bitlinear"][1])
+        except tern.TernError as e:
+            assert "no CUDA GPU found" in str(e), str(e)
+        else:
+            raise AssertionError("tern.compile(target='cuda') ran without a GPU")
+        print("tern.compile(target='cuda'): loads; without a GPU:", e_text(model, cases))
         x = os.path.join(work, "x.npy")
         text, inputs, _ = cases["bitlinear"]
         np.save(x, inputs[0])

@@ -206,3 +206,12 @@ def test_bundled_onnx_model_matches_cpu_backend(tmp_path):
         outs[target] = model(*ins)
     for got, want in zip(outs["cuda"], outs["cpu"]):
         assert_close(got, want, 5e-3, 1e-3)
+
+
+def test_python_api_compiles_for_cuda(tmp_path):
+    import tern
+    text, inputs, expected = M.glu_model(np.random.default_rng(6))
+    path = tmp_path / "glu.mlir"
+    path.write_text(text)
+    model = tern.compile(str(path), target="cuda", extra_args=["--cuda-mac=select"])
+    assert_close(model(*inputs)[0], expected[0])
