@@ -1116,6 +1116,7 @@ void registerHLSEmitterTranslation() {
       },
       [](DialectRegistry &registry) {
         registry.insert<affine::AffineDialect, arith::ArithDialect, func::FuncDialect,
+                        linalg::LinalgDialect,
                         math::MathDialect, memref::MemRefDialect, scf::SCFDialect>();
       });
 }

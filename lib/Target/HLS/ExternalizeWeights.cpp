@@ -72,6 +72,11 @@ struct ExternalizeWeightsPass : impl::TernHLSExternalizeWeightsBase<ExternalizeW
       top->setAttr(hls::kOutputNames, b.getArrayAttr(names));
     }
     top->setAttr(hls::kTop, UnitAttr::get(ctx));
+    // Inputs are read-only AXI ports: bufferization must not update them in
+    // place (a state input would otherwise double as scratch space).
+    int64_t numInputs = top->getAttrOfType<IntegerAttr>(hls::kNumInputs).getInt();
+    for (int64_t i = 0; i < numInputs; ++i)
+      top.setArgAttr(i, "bufferization.writable", b.getBoolAttr(false));
     if (!topName.empty() && top.getName() != topName) {
       if (failed(SymbolTable::replaceAllSymbolUses(top, b.getStringAttr(topName), module)))
         return signalPassFailure();
