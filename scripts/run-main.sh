@@ -9,8 +9,10 @@ model="$root/models/tiny-mmfree/model.onnx"
 lib="$root/build/tiny-mmfree.so"
 prompt=${1:-"And the LORD said unto Moses"}
 echo "== ternc compile $model"
-"$root/build/bin/ternc" compile "$model" --target=cpu -o "$lib" --report-fusion 2>&1 | grep -E "fused|error" | head -20 || true
-test -f "$lib"
+report="$root/build/tiny-mmfree.fusion.txt"
+"$root/build/bin/ternc" compile "$model" --target=cpu -o "$lib" --report-fusion 2> "$report"
+echo "fusion report ($report): $(grep -c ' fused' "$report") fused, $(grep -c 'not fused' "$report") not fused"
+grep -E "(BitLinear|GLU|MLGRU).* fused" "$report" | sed 's/^.*remark: //' | head -8
 echo "== generating 200 bytes after: $prompt"
 PYTHONPATH="$root/python" "$root/.venv/bin/python" - "$lib" "$prompt" <<'PY'
 import sys, time

@@ -115,10 +115,8 @@ LogicalResult lowerKernel(linalg::GenericOp op, Strategy strategy) {
     });
   }
 
-  auto parallel = scf::ParallelOp::create(
-      b, loc, ValueRange{c0}, ValueRange{k.index(n)}, ValueRange{k.index(rows)},
-      [&](OpBuilder &pb, Location pl, ValueRange ivs) {
-        Value row0 = ivs[0];
+  // One block of `rows` output rows starting at row0.
+  auto rowBlock = [&](OpBuilder &pb, Location pl, Value row0) {
         SmallVector<Value> rowIdx;
         for (int64_t r = 0; r < rows; ++r)
           rowIdx.push_back(r == 0 ? row0 : Value(arith::AddIOp::create(pb, pl, row0, k.index(r))));
@@ -177,10 +175,27 @@ LogicalResult lowerKernel(linalg::GenericOp op, Strategy strategy) {
             }
           scf::YieldOp::create(tb, tl);
         });
-      });
+  };
+  // Threads pay off for large matrices only: a small layer runs on one
+  // thread instead of waking a team (and waiting at its barrier).
+  constexpr int64_t kParallelWeights = 1 << 20;
+  Operation *loop;
+  if (n * groups * 4 * kLanes >= kParallelWeights) {
+    loop = scf::ParallelOp::create(b, loc, ValueRange{c0}, ValueRange{k.index(n)},
+                                   ValueRange{k.index(rows)},
+                                   [&](OpBuilder &pb, Location pl, ValueRange ivs) {
+                                     rowBlock(pb, pl, ivs[0]);
+                                   });
+  } else {
+    loop = scf::ForOp::create(b, loc, c0, k.index(n), k.index(rows), ValueRange{},
+                              [&](OpBuilder &fb, Location fl, Value row0, ValueRange) {
+                                rowBlock(fb, fl, row0);
+                                scf::YieldOp::create(fb, fl);
+                              });
+  }
   if (strategy == Strategy::Select)
-    parallel->setAttr(kTernaryAccumulationAttr, b.getUnitAttr());
-  parallel->setAttr("tern.ternary_kernel",
+    loop->setAttr(kTernaryAccumulationAttr, b.getUnitAttr());
+  loop->setAttr("tern.ternary_kernel",
                     b.getStringAttr(strategy == Strategy::VNNI ? "vnni-offset-dot" : "select-add-sub"));
   op.erase();
   return success();
