@@ -10,7 +10,8 @@ code and may use the standard library):
 * static loop bounds: every ``for`` is ``for (int i = A; i < B; i += C)`` with integer
   literals (loops in HLS must have bounds known at synthesis time);
 * every array/pointer parameter of the top function has an ``INTERFACE m_axi`` pragma with
-  a ``depth=`` and an ``s_axilite`` pragma, and ``port=return`` is ``s_axilite``;
+  a ``depth=`` and an ``s_axilite`` pragma, every stream (reference) parameter an ``axis``
+  pragma, and ``port=return`` is ``s_axilite``;
 * functions marked ``// Stage: ternary_matmul`` contain no multiplication outside
   index expressions (ternary layers are add/sub/skip only).
 
@@ -129,6 +130,11 @@ def lint_kernel(source: str) -> List[str]:
                 problems.append(f"top {name}: cannot parse parameter '{p}'")
                 continue
             port, dims = pm.group(1), pm.group(2)
+            if "&" in p:  # a stream
+                if not any(re.search(rf"\baxis\b.*\bport={port}\b", x) for x in pragmas):
+                    problems.append(f"top {name}: stream port '{port}' lacks an axis "
+                                    "INTERFACE pragma")
+                continue
             if not dims and "*" not in p:
                 continue  # a scalar: s_axilite only
             if not any(re.search(rf"\bm_axi\b.*\bport={port}\b.*\bdepth=\d+", x) or

@@ -88,6 +88,7 @@ def check_package(tmp_path, text, inputs, expected, *flags, rtol=2e-3, median=1e
     assert hls_lint.lint_path(str(pkg)) == []
     kernel = (pkg / "firmware" / "tern_kernel.cpp").read_text()
     assert "#pragma HLS DATAFLOW" in kernel[kernel.index("// Top function"):]
+    assert "#pragma HLS INTERFACE mode=s_axilite port=return" in kernel
     write_tb_data(pkg, inputs, expected)
     ran = 0
     for cxx in COMPILERS:
@@ -111,6 +112,20 @@ def test_bitlinear_csim(tmp_path, ternary, par):
     text, inputs, expected = M.bitlinear_model(np.random.default_rng(3), (2, 3), 37, 20,
                                                ternary=ternary)  # K = 37 pads packed rows
     check_package(tmp_path, text, inputs, expected, *par)
+
+
+def test_axis_token_io_csim(tmp_path):
+    """--hls-io=axis: inputs/outputs as AXI4-Stream, weights m_axi; same numerics."""
+    text, inputs, expected = M.mlgru_model(np.random.default_rng(4), seq=3)
+    pkg = check_package(tmp_path, text, inputs, expected, "--hls-io=axis", "--hls-pe=2")
+    kernel = (pkg / "firmware" / "tern_kernel.cpp").read_text()
+    top = kernel[kernel.index("// Top function"):]
+    for port in ["in0", "in1", "out0", "out1"]:
+        assert f"#pragma HLS INTERFACE mode=axis port={port}\n" in top
+    assert re.search(r"INTERFACE mode=m_axi port=w0 .*depth=", top)
+    assert "tern_top_core(" in top
+    mutated = kernel.replace("#pragma HLS INTERFACE mode=axis port=in0\n", "")
+    assert any("lacks an axis" in p for p in hls_lint.lint_kernel(mutated))
 
 
 def test_glu_csim(tmp_path):

@@ -89,6 +89,10 @@ static cl::opt<bool> hlsShare("hls-share",
                              cl::desc("hls: one instance per distinct stage, reused across "
                                       "layers (sequential top) instead of a dataflow of all"),
                              cl::cat(ternCategory));
+static cl::opt<std::string> hlsIO("hls-io",
+                                  cl::desc("hls: token I/O ports, m_axi (default) or axis "
+                                           "(AXI4-Stream; weights stay m_axi)"),
+                                  cl::init("m_axi"), cl::cat(ternCategory));
 static cl::opt<std::string> hlsMath("hls-math", cl::desc("hls: element-wise math, float or fixed"),
                                     cl::init("float"), cl::cat(ternCategory));
 static cl::opt<std::string> hlsPart("hls-part", cl::desc("hls: FPGA part for run_hls.tcl/hls_config.cfg"),
@@ -283,6 +287,8 @@ int hlsCommand(MLIRContext &ctx, bool run) {
   }
   if (hlsMath != "float" && hlsMath != "fixed")
     return fail("--hls-math must be float or fixed");
+  if (hlsIO != "m_axi" && hlsIO != "axis")
+    return fail("--hls-io must be m_axi or axis");
   if (hlsPE < 1 || hlsSIMD < 1 || hlsClock <= 0)
     return fail("--hls-pe and --hls-simd must be >= 1, --hls-clock-mhz > 0");
   if (!run && outputPath.empty())
@@ -304,6 +310,7 @@ int hlsCommand(MLIRContext &ctx, bool run) {
   options.pipeline.share = hlsShare;
   options.package.math = hlsMath == "fixed" ? mt::HLSMath::Fixed : mt::HLSMath::Float;
   options.package.part = hlsPart;
+  options.package.axisIO = hlsIO == "axis";
   options.package.clockMHz = hlsClock;
   options.package.modelName = llvm::sys::path::stem(modelPath).str();
   options.printPipeline = printPipeline ? &llvm::errs() : nullptr;

@@ -226,8 +226,12 @@ private:
     auto it = functionNames.find(fn.getName());
     if (it != functionNames.end())
       return it->second;
-    return functionNames[fn.getName()] = sanitize(fn.getName());
+    std::string name = sanitize(fn.getName());
+    if (fn == top && options.axisIO)
+      name += "_core";
+    return functionNames[fn.getName()] = name;
   }
+  LogicalResult emitAxisTop(bool declaration);
 
   LogicalResult emitGlobal(memref::GlobalOp global);
   LogicalResult emitFunction(func::FuncOp fn);
@@ -313,6 +317,90 @@ LogicalResult HLSEmitter::emitModule() {
   for (func::FuncOp fn : order)
     if (failed(emitFunction(fn)))
       return failure();
+  if (options.axisIO)
+    return emitAxisTop(/*declaration=*/false);
+  return success();
+}
+
+/// The AXI4-Stream top: one adapter per token port (row-major, one element
+/// per beat, II=1), the model core between them, all in a dataflow region.
+LogicalResult HLSEmitter::emitAxisTop(bool declaration) {
+  std::string name = sanitize(top.getName());
+  auto dims = [](const HLSPort &p) {
+    std::string s;
+    for (int64_t d : p.shape)
+      s += "[" + std::to_string(d) + "]";
+    return s;
+  };
+  auto isStream = [](const HLSPort &p) { return p.kind != HLSPort::Weight; };
+  if (!declaration) {
+    for (const HLSPort &p : ports) {
+      if (!isStream(p))
+        continue;
+      bool in = p.kind == HLSPort::Input;
+      os << "// AXI4-Stream adapter: " << (in ? "stream -> buffer" : "buffer -> stream") << "\n"
+         << "static void " << name << (in ? "_read_" : "_write_") << p.name << "(";
+      if (in)
+        os << "tern_stream<" << p.cType << "> &s, " << p.cType << " buf" << dims(p);
+      else
+        os << "const " << p.cType << " buf" << dims(p) << ", tern_stream<" << p.cType << "> &s";
+      os << ") {\n  #pragma HLS INLINE off\n";
+      std::string index;
+      for (size_t d = 0; d < p.shape.size(); ++d) {
+        os.indent(2 * (d + 1)) << "for (int i" << d << " = 0; i" << d << " < " << p.shape[d]
+                               << "; i" << d << " += 1) {\n";
+        index += "[i" + std::to_string(d) + "]";
+      }
+      size_t depth = p.shape.size() + 1;
+      os.indent(2 * depth) << "#pragma HLS PIPELINE II=1\n";
+      if (in)
+        os.indent(2 * depth) << "buf" << index << " = s.read();\n";
+      else
+        os.indent(2 * depth) << "s.write(buf" << index << ");\n";
+      for (size_t d = p.shape.size(); d > 0; --d)
+        os.indent(2 * d) << "}\n";
+      os << "}\n\n";
+    }
+    os << "// Top function: token I/O as AXI4-Stream, weights as AXI4 masters in DDR/HBM,\n"
+       << "// AXI4-Lite control.\n";
+  }
+  os << "void " << name << "(";
+  for (auto [i, p] : llvm::enumerate(ports)) {
+    os << (i ? ", " : "");
+    if (isStream(p))
+      os << "tern_stream<" << p.cType << "> &" << p.name;
+    else
+      os << "const " << p.cType << " " << p.name << dims(p);
+  }
+  os << ")";
+  if (declaration)
+    return success();
+  os << " {\n";
+  for (const HLSPort &p : ports) {
+    if (isStream(p))
+      os << "  #pragma HLS INTERFACE mode=axis port=" << p.name << "\n";
+    else
+      os << "  #pragma HLS INTERFACE mode=m_axi port=" << p.name
+         << " offset=slave bundle=gmem_w depth=" << p.numElements()
+         << " max_read_burst_length=64\n"
+         << "  #pragma HLS INTERFACE mode=s_axilite port=" << p.name << " bundle=control\n";
+  }
+  os << "  #pragma HLS INTERFACE mode=s_axilite port=return bundle=control\n"
+     << "  #pragma HLS DATAFLOW\n";
+  for (const HLSPort &p : ports)
+    if (isStream(p))
+      os << "  TERN_LOCAL " << p.cType << " " << p.name << "_buf" << dims(p) << ";\n";
+  for (const HLSPort &p : ports)
+    if (p.kind == HLSPort::Input)
+      os << "  " << name << "_read_" << p.name << "(" << p.name << ", " << p.name << "_buf);\n";
+  os << "  " << functionName(top) << "(";
+  for (auto [i, p] : llvm::enumerate(ports))
+    os << (i ? ", " : "") << p.name << (isStream(p) ? "_buf" : "");
+  os << ");\n";
+  for (const HLSPort &p : ports)
+    if (p.kind == HLSPort::Output)
+      os << "  " << name << "_write_" << p.name << "(" << p.name << "_buf, " << p.name << ");\n";
+  os << "}\n";
   return success();
 }
 
@@ -398,8 +486,10 @@ LogicalResult HLSEmitter::emitArrayDecl(Value v, StringRef cname, bool param) {
 LogicalResult HLSEmitter::emitSignature(func::FuncOp fn, bool declaration) {
   if (fn.getNumResults() != 0)
     return fn.emitOpError("HLS: functions must return through out-parameters");
+  if (fn == top && options.axisIO && declaration)
+    return emitAxisTop(/*declaration=*/true);
   bool isTop = fn == top;
-  if (!isTop)
+  if (!isTop || options.axisIO)
     os << "static ";
   os << "void " << functionName(fn) << "(";
   for (BlockArgument arg : fn.getArguments()) {
@@ -451,13 +541,15 @@ LogicalResult HLSEmitter::emitFunction(func::FuncOp fn) {
     os << "// Stage: " << kind.getValue() << "\n";
     inTernaryStage = kind.getValue() == "ternary_matmul";
   }
-  if (isTop)
+  if (isTop && !options.axisIO)
     os << "// Top function: AXI4 master ports in DDR/HBM, AXI4-Lite control.\n";
+  if (isTop && options.axisIO)
+    os << "// The model, between the AXI4-Stream adapters of the top below.\n";
   if (failed(emitSignature(fn, false)))
     return failure();
   os << " {\n";
   indentLevel = 1;
-  if (isTop) {
+  if (isTop && !options.axisIO) {
     for (const HLSPort &port : ports) {
       const char *bundle = port.kind == HLSPort::Weight ? "gmem_w"
                            : port.kind == HLSPort::Input ? "gmem_in"
@@ -1083,9 +1175,9 @@ LogicalResult emitHLSCpp(ModuleOp module, llvm::raw_ostream &os, const HLSEmitOp
   return emitter.emitModule();
 }
 
-LogicalResult emitHLSTopDeclaration(func::FuncOp top, llvm::raw_ostream &os) {
+LogicalResult emitHLSTopDeclaration(func::FuncOp top, llvm::raw_ostream &os,
+                                    const HLSEmitOptions &options) {
   auto module = top->getParentOfType<ModuleOp>();
-  HLSEmitOptions options;
   std::string text;
   llvm::raw_string_ostream body(text);
   // The emitter's module setup computes the port names; emit to a scratch
@@ -1104,6 +1196,10 @@ void registerHLSEmitterTranslation() {
   static llvm::cl::opt<std::string> math("hls-math",
                                          llvm::cl::desc("--emit-hls-cpp: float or fixed"),
                                          llvm::cl::init("float"));
+  static llvm::cl::opt<std::string> io("hls-io",
+                                       llvm::cl::desc("--emit-hls-cpp: token I/O as m_axi "
+                                                      "(default) or axis (AXI4-Stream)"),
+                                       llvm::cl::init("m_axi"));
   TranslateFromMLIRRegistration reg(
       "emit-hls-cpp", "Emit HLS C++ (Vitis HLS) from a module lowered by tern-hls-to-loops",
       [](Operation *op, llvm::raw_ostream &os) -> LogicalResult {
@@ -1112,6 +1208,9 @@ void registerHLSEmitterTranslation() {
           return op->emitError("expected a module");
         HLSEmitOptions options;
         options.math = math == "fixed" ? HLSMath::Fixed : HLSMath::Float;
+        if (io != "m_axi" && io != "axis")
+          return module.emitError("--hls-io must be m_axi or axis");
+        options.axisIO = io == "axis";
         return emitHLSCpp(module, os, options);
       },
       [](DialectRegistry &registry) {

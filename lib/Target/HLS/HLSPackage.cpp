@@ -141,9 +141,24 @@ std::string testbench(func::FuncOp top, const std::vector<HLSPort> &ports,
        << "  for (size_t i = 0; i < " << p.name << ".size(); ++i)\n"
        << "    " << p.name << "[i] = " << p.cType << "(" << file << "[i]);\n";
   }
+  if (options.axisIO) {
+    // Token I/O through AXI4-Stream: row-major, one element per beat.
+    for (const HLSPort &p : ports) {
+      if (p.kind == HLSPort::Weight)
+        continue;
+      os << "  tern_stream<" << p.cType << "> " << p.name << "_stream;\n";
+      if (p.kind == HLSPort::Input)
+        os << "  for (size_t i = 0; i < " << p.name << ".size(); ++i)\n"
+           << "    " << p.name << "_stream.write(" << p.name << "[i]);\n";
+    }
+  }
   os << "\n  " << topName << "(";
   for (auto [i, p] : llvm::enumerate(ports)) {
     os << (i ? ", " : "");
+    if (options.axisIO && p.kind != HLSPort::Weight) {
+      os << p.name << "_stream";
+      continue;
+    }
     if (p.shape.size() <= 1) {
       os << p.name << ".data()";
       continue;
@@ -158,6 +173,9 @@ std::string testbench(func::FuncOp top, const std::vector<HLSPort> &ports,
     if (p.kind != HLSPort::Output)
       continue;
     std::string file = p.name + "_file";
+    if (options.axisIO)
+      os << "  for (size_t i = 0; i < " << p.name << ".size(); ++i)\n"
+         << "    " << p.name << "[i] = " << p.name << "_stream.read();\n";
     os << "  for (size_t i = 0; i < " << p.name << ".size(); ++i)\n";
     if (p.fileType == "float")
       os << "    " << file << "[i] = tern_to_float(" << p.name << "[i]);\n";
@@ -268,6 +286,9 @@ std::string readme(const ModelSignature &sig, const std::vector<HLSPort> &ports,
      << "| parallelism | PE = " << pe << " output rows, SIMD = " << simd
      << " packed weight bytes per row per cycle (4·SIMD trits) |\n"
      << "| element-wise math | " << (options.math == HLSMath::Fixed ? "fixed" : "float")
+     << " |\n"
+     << "| token I/O | " << (options.axisIO ? "AXI4-Stream (`axis`), row-major, one element per beat"
+                                            : "AXI4 master (`m_axi`)")
      << " |\n\n"
      << "## Files\n\n"
      << "- `firmware/tern_kernel.cpp`: one function per stage (`#pragma HLS INLINE off`), the\n"
@@ -289,9 +310,15 @@ std::string readme(const ModelSignature &sig, const std::vector<HLSPort> &ports,
      << "TERN_PART=xcvu9p-flga2104-2-i TERN_CLOCK_NS=4 vitis_hls -f run_hls.tcl\n"
      << "v++ -c --mode hls --config hls_config.cfg --work_dir tern_comp\n```\n\n"
      << "## Ports\n\n"
-     << "Every array port is an AXI4 master (`m_axi`, `depth` = its element count, bundles\n"
-     << "`gmem_in`, `gmem_w`, `gmem_out`) with its base address and the start/done control\n"
-     << "in the AXI4-Lite `control` bundle.\n\n"
+     << (options.axisIO
+             ? "Inputs and outputs are AXI4-Stream ports (`axis`: the top reads each input\n"
+               "stream, row-major, into a buffer, runs the model core and streams the outputs);\n"
+               "weights are AXI4 masters (`m_axi`, `depth` = element count, bundle `gmem_w`)\n"
+               "with their base addresses and the start/done control in the AXI4-Lite\n"
+               "`control` bundle.\n\n"
+             : "Every array port is an AXI4 master (`m_axi`, `depth` = its element count, "
+               "bundles\n`gmem_in`, `gmem_w`, `gmem_out`) with its base address and the "
+               "start/done control\nin the AXI4-Lite `control` bundle.\n\n")
      << "| kind | port | type | file |\n|---|---|---|---|\n";
   for (const HLSPort &p : ports) {
     std::string file = p.kind == HLSPort::Weight ? "weights/" + p.name + ".bin"
@@ -358,10 +385,11 @@ LogicalResult writeHLSPackage(ModuleOp module, const ModelSignature &sig,
     llvm::raw_string_ostream os(kernel);
     HLSEmitOptions emitOptions;
     emitOptions.math = options.math;
+    emitOptions.axisIO = options.axisIO;
     if (failed(emitHLSCpp(module, os, emitOptions)))
       return failure();
     llvm::raw_string_ostream ds(declaration);
-    if (failed(emitHLSTopDeclaration(*top, ds)))
+    if (failed(emitHLSTopDeclaration(*top, ds, emitOptions)))
       return failure();
   }
   std::string topName = top->getName().str();

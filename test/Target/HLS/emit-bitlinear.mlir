@@ -1,5 +1,6 @@
 // RUN: tern-opt %s --tern-hls-to-loops='pe=2 simd=2' | tern-translate --emit-hls-cpp | FileCheck %s
 // RUN: tern-opt %s --tern-hls-to-loops | tern-translate --emit-hls-cpp | FileCheck %s --check-prefix=SCALAR
+// RUN: tern-opt %s --tern-hls-to-loops | tern-translate --emit-hls-cpp --hls-io=axis | FileCheck %s --check-prefix=AXIS
 
 // A BitLinear layer: RMSNorm, activation quantization, ternary accumulation
 // (add/sub/skip on 2-bit codes), rescale.
@@ -83,3 +84,24 @@ func.func @main(%x: tensor<1x8xf32> {tern.name = "x"}) -> (tensor<1x4xf32> {tern
 // SCALAR: const tern_i8 a1[4][2][1]
 // SCALAR-NOT: UNROLL factor
 // SCALAR: // Top function
+
+// Token I/O as AXI4-Stream: the model becomes tern_top_core, between stream
+// adapters in a dataflow top; weights stay AXI4 masters.
+// AXIS: static void tern_top_core(const tern_real x[1][8], const tern_i8 w0[4][2][1], tern_real y[1][4]) {
+// AXIS-NEXT: #pragma HLS INLINE off
+// AXIS-NEXT: #pragma HLS DATAFLOW
+// AXIS-LABEL: static void tern_top_read_x(tern_stream<tern_real> &s, tern_real buf[1][8]) {
+// AXIS: #pragma HLS PIPELINE II=1
+// AXIS-NEXT: buf[i0][i1] = s.read();
+// AXIS-LABEL: static void tern_top_write_y(const tern_real buf[1][4], tern_stream<tern_real> &s) {
+// AXIS: s.write(buf[i0][i1]);
+// AXIS-LABEL: void tern_top(tern_stream<tern_real> &x, const tern_i8 w0[4][2][1], tern_stream<tern_real> &y) {
+// AXIS-NEXT: #pragma HLS INTERFACE mode=axis port=x
+// AXIS-NEXT: #pragma HLS INTERFACE mode=m_axi port=w0 offset=slave bundle=gmem_w depth=8
+// AXIS-NEXT: #pragma HLS INTERFACE mode=s_axilite port=w0 bundle=control
+// AXIS-NEXT: #pragma HLS INTERFACE mode=axis port=y
+// AXIS-NEXT: #pragma HLS INTERFACE mode=s_axilite port=return bundle=control
+// AXIS-NEXT: #pragma HLS DATAFLOW
+// AXIS: tern_top_read_x(x, x_buf);
+// AXIS-NEXT: tern_top_core(x_buf, w0, y_buf);
+// AXIS-NEXT: tern_top_write_y(y_buf, y);

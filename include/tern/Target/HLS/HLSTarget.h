@@ -96,6 +96,11 @@ enum class HLSMath { Float, Fixed };
 
 struct HLSEmitOptions {
   HLSMath math = HLSMath::Float;
+  /// Token I/O (model inputs and outputs) as AXI4-Stream ports: the module's
+  /// top becomes `<top>_core`, wrapped by a dataflow top that reads the
+  /// input streams into buffers and writes the outputs back to streams.
+  /// Weights stay m_axi.
+  bool axisIO = false;
   /// The header the kernel includes (declares the top function).
   std::string kernelHeader = "tern_kernel.h";
 };
@@ -132,7 +137,8 @@ FailureOr<std::vector<HLSPort>> getHLSPorts(func::FuncOp top);
 LogicalResult emitHLSCpp(ModuleOp module, llvm::raw_ostream &os,
                          const HLSEmitOptions &options = {});
 /// The declaration of the top function (for the kernel header).
-LogicalResult emitHLSTopDeclaration(func::FuncOp top, llvm::raw_ostream &os);
+LogicalResult emitHLSTopDeclaration(func::FuncOp top, llvm::raw_ostream &os,
+                                    const HLSEmitOptions &options = {});
 /// Registers `--emit-hls-cpp` in tern-translate.
 void registerHLSEmitterTranslation();
 
@@ -145,6 +151,7 @@ LogicalResult writeElementsBinary(Attribute data, llvm::raw_ostream &os);
 struct HLSPackageOptions {
   HLSPipelineOptions *pipeline = nullptr; // pe/simd for the report
   HLSMath math = HLSMath::Float;
+  bool axisIO = false; ///< see HLSEmitOptions::axisIO
   std::string part = "xcu280-fsvh2892-2L-e";
   double clockMHz = 300.0;
   std::string modelName = "model";

@@ -37,6 +37,7 @@
 #define TERN_HLS_AP_TYPES 0
 #include <cmath>
 #include <cstdint>
+#include <deque>
 #endif
 
 #if TERN_HLS_AP_TYPES && defined(__SYNTHESIS__)
@@ -67,26 +68,21 @@ typedef uint16_t tern_u16;
 typedef uint32_t tern_u32;
 typedef uint64_t tern_u64;
 
-/// A bounded FIFO with the hls::stream interface (no heap).
-template <typename T, int Depth = 1024> class tern_stream {
+/// The C simulation model of hls::stream (host code, like Vitis's own model):
+/// an unbounded FIFO.
+template <typename T> class tern_stream {
 public:
-  tern_stream() : head_(0), size_(0) {}
-  void write(const T &v) {
-    data_[(head_ + size_) % Depth] = v;
-    ++size_;
-  }
+  void write(const T &v) { data_.push_back(v); }
   T read() {
-    T v = data_[head_];
-    head_ = (head_ + 1) % Depth;
-    --size_;
+    T v = data_.front();
+    data_.pop_front();
     return v;
   }
-  bool empty() const { return size_ == 0; }
-  bool full() const { return size_ == Depth; }
+  bool empty() const { return data_.empty(); }
+  bool full() const { return false; }
 
 private:
-  T data_[Depth];
-  int head_, size_;
+  std::deque<T> data_;
 };
 #endif
 
