@@ -151,6 +151,32 @@ def test_fixed_point_math(tmp_path):
     assert "#define TERN_HLS_MATH_FIXED 1" in (pkg / "firmware" / "tern_kernel.h").read_text()
 
 
+# --- the synthesis types: ap_int / ap_fixed / hls::stream -------------------------------------
+
+AP_TYPES = os.environ.get("TERN_AP_TYPES")  # a folder with ap_int.h, ap_fixed.h, hls_stream.h
+
+
+@pytest.mark.skipif(not AP_TYPES, reason="set TERN_AP_TYPES to a folder with the open-source "
+                    "ap_int.h/ap_fixed.h/hls_stream.h (e.g. hls4ml's templates/vivado/ap_types)")
+@pytest.mark.parametrize("flags", [(), ("--hls-math=fixed",), ("--hls-io=axis", "--hls-pe=4")],
+                         ids=["float", "fixed", "axis"])
+def test_ap_types_csim(tmp_path, flags):
+    """The kernel and testbench with -DTERN_HLS_USE_AP_TYPES (the types a synthesis tool uses);
+    hls:: math from a small shim (python/tests/hls_shim), as no Vitis HLS is installed."""
+    text, inputs, expected = M.mlgru_model(np.random.default_rng(8), seq=3)
+    _, pkg = compile_package(tmp_path, text, *flags)
+    write_tb_data(pkg, inputs, expected)
+    shim = os.path.join(os.path.dirname(__file__), "hls_shim")
+    exe = pkg / "csim_ap.bin"
+    subprocess.run(["g++", "-std=c++14", "-O1", "-Wall", "-Wno-unknown-pragmas",
+                    "-DTERN_HLS_USE_AP_TYPES", f"-I{shim}", f"-I{AP_TYPES}",
+                    f"-I{pkg / 'firmware'}", "-o", str(exe), str(pkg / "firmware" / "tern_kernel.cpp"),
+                    str(pkg / "tb" / "tb_tern.cpp")], check=True)
+    proc = subprocess.run([str(exe), str(pkg / "tb_data"), str(pkg / "weights")],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
 # --- a small full model (ONNX: embedding, 2 HGRNBit blocks, LM head) ----------------------
 
 def _full_model(tmp_path):

@@ -269,19 +269,21 @@ static inline tern_real tern_minnum(tern_real a, tern_real b) {
 }
 /// Round half to even (ONNX Round), without a rounding-mode dependency.
 static inline tern_real tern_roundeven(tern_real x) {
-  tern_real f = tern_floor(x), d = x - f;
+  // (Results of ap_fixed arithmetic are wider types: convert explicitly.)
+  tern_real f = tern_floor(x), d = tern_real(x - f);
   const tern_real half(0.5f), one(1.0f), two(2.0f);
+  const tern_real up = tern_real(f + one);
   if (d > half)
-    return f + one;
+    return up;
   if (d < half)
     return f;
-  tern_real halfF = f / two;
-  return tern_floor(halfF) == halfF ? f : f + one;
+  tern_real halfF = tern_real(f / two);
+  return tern_floor(halfF) == halfF ? f : up;
 }
 /// Round half away from zero.
 static inline tern_real tern_round(tern_real x) {
   const tern_real half(0.5f), zero(0.0f);
-  return x < zero ? -tern_floor(-x + half) : tern_floor(x + half);
+  return x < zero ? tern_real(-tern_floor(tern_real(half - x))) : tern_floor(tern_real(x + half));
 }
 /// Float to integer, truncating toward zero (arith.fptosi / fptoui).
 template <typename T> static inline T tern_fptosi(tern_real x) {
