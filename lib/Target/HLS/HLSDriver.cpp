@@ -114,6 +114,10 @@ LogicalResult runHLSCSim(ModuleOp module, const ModelSignature &sig, StringRef d
                          StringRef cxx, std::vector<::tern::runtime::Array> &outputs) {
   Location loc = module.getLoc();
   llvm::ErrorOr<std::string> compiler = llvm::sys::findProgramByName(cxx);
+  // The default (g++) falls back to the LLVM installation's clang++.
+  for (StringRef alt : {"clang++-22", "clang++", "c++"})
+    if (!compiler && cxx == "g++")
+      compiler = llvm::sys::findProgramByName(alt);
   if (!compiler)
     return emitError(loc) << "host C++ compiler '" << cxx << "' not found";
   if (failed(buildHLSCSim(loc, dir, *compiler)))
