@@ -229,6 +229,43 @@ def test_full_model_csim(tmp_path, schedule):
         assert "#pragma HLS ALLOCATION function instances=" in top
 
 
+# --- ONNX forms through ternc run --target=hls-csim ----------------------------------------
+
+ONNX_FORMS = ["float_ops", "act_quant_div_clip", "weight_quant_div_clip",
+              "bitlinear_int8_cast_div_clip_gemm_pow", "mlgru_scan_paper_int8_dql",
+              "model_step_latent"]
+
+
+@pytest.fixture(scope="module")
+def onnx_cases():
+    try:
+        from tern import onnx_models as O
+    except ImportError as e:
+        pytest.skip(str(e))
+    return {c.name: c for c in O.default_cases()}
+
+
+@pytest.mark.parametrize("name", ONNX_FORMS)
+def test_onnx_forms_hls_csim(tmp_path, onnx_cases, name):
+    """The importer's forms (plain float ops, quantization left in the graph, int8 DQL
+    weights, a Scan recurrence, a full decode step) through the HLS C simulation, within
+    each case's own tolerance."""
+    from tern import onnx_models as O
+    meta = O.write_case(onnx_cases[name], str(tmp_path))
+    case = tmp_path / name
+    args = [ternc(), "run", str(case / "model.onnx"), "--target=hls-csim", "--quiet"]
+    args += [f"--input=@{case / 'inputs' / (i['name'] + '.npy')}" for i in meta["inputs"]]
+    args += [f"--output=@{tmp_path / (o['name'] + '.npy')}" for o in meta["outputs"]]
+    proc = subprocess.run(args, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    for o in meta["outputs"]:
+        got = np.load(tmp_path / f"{o['name']}.npy")
+        want = np.load(case / "expected" / f"{o['name']}.npy")
+        assert got.shape == want.shape and got.dtype == want.dtype
+        err = np.abs(got.astype(np.float64) - want)
+        assert np.all(err <= o["atol"] + o["rtol"] * np.abs(want)), (o["name"], err.max())
+
+
 # --- ternc run --target=hls-csim -----------------------------------------------------------
 
 @pytest.mark.parametrize("cxx", COMPILERS)
