@@ -302,6 +302,26 @@ def test_ternc_run_hls_csim_onnx(tmp_path):
     assert_close(np.load(tmp_path / "state_out.npy"), expected[1])
 
 
+def test_bundled_model_hls_matches_cpu(tmp_path):
+    """The bundled tiny MMfreeLM (models/tiny-mmfree): HLS C simulation == CPU backend."""
+    model = os.path.join(os.path.dirname(__file__), "..", "..", "models", "tiny-mmfree",
+                         "model.onnx")
+    if not os.path.exists(model):
+        pytest.skip("no bundled model")
+    np.save(tmp_path / "tokens.npy", np.array([65], np.int64))
+    np.save(tmp_path / "state.npy",
+            np.random.default_rng(0).normal(0, 0.5, (3, 1, 256)).astype(np.float32))
+    outs = {}
+    for target in ["cpu", "hls-csim"]:
+        subprocess.run([ternc(), "run", model, f"--target={target}", "--quiet",
+                        f"--input=@{tmp_path / 'tokens.npy'}", f"--input=@{tmp_path / 'state.npy'}",
+                        f"--output=@{tmp_path / (target + '_logits.npy')}",
+                        f"--output=@{tmp_path / (target + '_state.npy')}"], check=True)
+        outs[target] = [np.load(tmp_path / f"{target}_{k}.npy") for k in ("logits", "state")]
+    for cpu, hls in zip(outs["cpu"], outs["hls-csim"]):
+        assert_close(hls, cpu)
+
+
 def test_ternc_run_hls_csim_rejects_bad_input(tmp_path):
     text, inputs, _ = M.bitlinear_model(np.random.default_rng(2), (2,), 8, 4)
     path = tmp_path / "m.mlir"
