@@ -213,8 +213,25 @@ private:
   // ---- helpers ----
   void line(const Twine &t) {
     host.append(2 * indent, ' ');
-    host += t.str();
+    host += launchMacro(t.str());
     host += "\n";
+  }
+  /// `k<<<grid, block, 0, stream>>>(args);` -> `TERN_LAUNCH(k, grid, block,
+  /// stream, args);`: nvcc expands it back, the CPU emulation runs it.
+  static std::string launchMacro(const std::string &s) {
+    size_t open = s.find("<<<"), close = s.find(">>>(");
+    if (open == std::string::npos || close == std::string::npos)
+      return s;
+    std::string config = s.substr(open + 3, close - open - 3);
+    const std::string tail = ", 0, stream";
+    if (config.size() > tail.size() && config.compare(config.size() - tail.size(), tail.size(), tail) == 0)
+      config = config.substr(0, config.size() - tail.size()) + ", stream";
+    size_t argsBegin = close + 4, depth = 1, i = argsBegin;
+    for (; i < s.size() && depth; ++i)
+      depth += s[i] == '(' ? 1 : s[i] == ')' ? -1 : 0;
+    std::string args = s.substr(argsBegin, i - 1 - argsBegin);
+    return "TERN_LAUNCH(" + s.substr(0, open) + ", " + config + (args.empty() ? "" : ", " + args) +
+           ")" + s.substr(i);
   }
   Buffer allocate(int64_t bytes) {
     Buffer b;
@@ -670,8 +687,13 @@ LogicalResult Emitter::emitQuantGroup(ActQuantOp first) {
          floatLiteral(norm ? norm.getEps().convertToFloat() : 0.0, true) + "; " + idx + "rms = " +
          (norm ? "1" : "0") + "; " + idx + "bits = " + std::to_string(q.getBits()) + ";");
   }
-  line("tern_quant_rows_kernel<<<" + std::to_string(rows) + ", TERN_ROW_THREADS, 0, stream>>>(" +
-       src + ", " + std::to_string(K) + ", " + std::to_string(kp) + ", g);");
+  // Rows up to 8192 stay in registers (EPT elements per thread).
+  int64_t threads = K >= 1024 ? 1024 : std::max<int64_t>(32, (K + 31) / 32 * 32);
+  int64_t need = (K + threads - 1) / threads;
+  int ept = need <= 1 ? 1 : need <= 2 ? 2 : need <= 4 ? 4 : need <= 8 ? 8 : 0;
+  line("tern_quant_rows_kernel<" + std::to_string(ept) + "><<<" + std::to_string(rows) + ", " +
+       std::to_string(threads) + ", 0, stream>>>(" + src + ", " + std::to_string(K) + ", " +
+       std::to_string(kp) + ", g);");
   countLaunch();
   --indent;
   line("}");
@@ -1878,7 +1900,12 @@ std::string Emitter::assemble(int64_t weightsBytes) {
      << "\n"
      << "// weights: " << weightsBytes << " bytes; device arena: " << arena << " bytes; "
      << topLaunches << " launch(es) outside loops, " << launchCount << " launch site(s)\n\n";
+  os << "#ifdef TERN_CUDA_EMULATION\n#include \"tern_cuda_emulation.h\" // tests: run on the CPU\n"
+     << "#endif\n";
   os << kTernCUDAKernels << "\n";
+  os << "#ifndef TERN_LAUNCH\n"
+     << "#define TERN_LAUNCH(kernel, grid, block, stream, ...) "
+        "kernel<<<grid, block, 0, stream>>>(__VA_ARGS__)\n#endif\n";
   os << R"TERN(#include <algorithm>
 #include <mutex>
 #include <stdio.h>

@@ -8,9 +8,12 @@
 
 // CHECK: // ternary MAC: dp4a (offset codes)
 // CHECK: // weights: {{[0-9]+}} bytes; device arena: {{[0-9]+}} bytes; 2 launch(es) outside loops
-// CHECK: template <class Src>
-// CHECK-NEXT: __global__ void __launch_bounds__(TERN_ROW_THREADS)
+// CHECK: #ifdef TERN_CUDA_EMULATION
+// CHECK-NEXT: #include "tern_cuda_emulation.h"
+// CHECK: template <int EPT, class Src>
+// CHECK-NEXT: __global__ void __launch_bounds__(TERN_QUANT_THREADS)
 // CHECK-NEXT: tern_quant_rows_kernel(Src src, int64_t K, int64_t kp, TernQuantGroup g) {
+// CHECK: #define TERN_LAUNCH(kernel, grid, block, stream, ...) kernel<<<grid, block, 0, stream>>>(__VA_ARGS__)
 // CHECK: .incbin
 // CHECK: // tern_k0: 1 ternary GEMV/GEMM(s) in 1 group(s), 2 row(s), 3 output column(s)
 // CHECK: tern_k0(const int8_t *__restrict__ [[X:p[0-9]+]], const uint2 *__restrict__ [[W:p[0-9]+]], const int32_t *__restrict__ [[NC:p[0-9]+]], const float *__restrict__ [[SX:p[0-9]+]], float [[SW:p[0-9]+]], float *__restrict__ [[Y:p[0-9]+]])
@@ -25,8 +28,8 @@
 // CHECK: { // fused rmsnorm + act_quant: 1 output(s), 2 row(s) of 4
 // CHECK: g.out[0].xsum = ((int32_t *)(A + {{[0-9]+}}));
 // CHECK: g.out[0].rms = 1; g.out[0].bits = 8;
-// CHECK: tern_quant_rows_kernel<<<2, TERN_ROW_THREADS, 0, stream>>>(tern_row_source(((const float *)(((const char *)in[0]) + 0)), 4), 4, 32, g);
-// CHECK: tern_k0<2><<<dim3(1, 1), TERN_WARPS_PER_BLOCK * 32, 0, stream>>>({{.*}}, 0x1p+1f, {{.*}}); // 1 tmatmul(s) in 1 group(s)
+// CHECK: TERN_LAUNCH(tern_quant_rows_kernel<1>, 2, 32, stream, tern_row_source(((const float *)(((const char *)in[0]) + 0)), 4), 4, 32, g);
+// CHECK: TERN_LAUNCH(tern_k0<2>, dim3(1, 1), TERN_WARPS_PER_BLOCK * 32, stream, {{.*}}, 0x1p+1f, {{.*}}); // 1 tmatmul(s) in 1 group(s)
 // CHECK: cudaMemcpyAsync(out[0],
 // CHECK: static const int64_t input_shape0[] = {2, 4};
 // CHECK: {"x", 0, 2, input_shape0},

@@ -28,11 +28,11 @@
 // CHECK-LABEL: static cudaError_t tern_forward(
 // CHECK: { // fused rmsnorm + act_quant: 3 output(s), 1 row(s) of 8
 // CHECK: g.count = 3;
-// CHECK: tern_quant_rows_kernel<<<1, TERN_ROW_THREADS, 0, stream>>>(tern_row_source(((const float *)(((const char *)in[0]) + 0)), 8), 8, 32, g);
-// CHECK: tern_k0<1><<<dim3(2, 1), TERN_WARPS_PER_BLOCK * 32, 0, stream>>>({{.*}}in[1]{{.*}}); // 3 tmatmul(s) in 2 group(s)
+// CHECK: TERN_LAUNCH(tern_quant_rows_kernel<1>, 1, 32, stream, tern_row_source(((const float *)(((const char *)in[0]) + 0)), 8), 8, 32, g);
+// CHECK: TERN_LAUNCH(tern_k0<1>, dim3(2, 1), TERN_WARPS_PER_BLOCK * 32, stream, {{.*}}in[1]{{.*}}); // 3 tmatmul(s) in 2 group(s)
 // CHECK: { // fused element-wise + rmsnorm + act_quant: 1 output(s), 1 row(s) of 8
-// CHECK: tern_quant_rows_kernel<<<1, TERN_ROW_THREADS, 0, stream>>>(tern_k1_src{
-// CHECK: tern_k2<1><<<dim3(1, 1), {{.*}} // 1 tmatmul(s) in 1 group(s)
+// CHECK: TERN_LAUNCH(tern_quant_rows_kernel<1>, 1, 32, stream, tern_k1_src{
+// CHECK: TERN_LAUNCH(tern_k2<1>, dim3(1, 1), {{.*}} // 1 tmatmul(s) in 1 group(s)
 // CHECK: cudaMemcpyAsync(out[0],
 // CHECK: cudaMemcpyAsync(out[1],
 func.func @main(%x: tensor<1x8xf32>, %h: tensor<1x8xf32>) -> (tensor<1x8xf32>, tensor<1x8xf32>) {

@@ -1,6 +1,10 @@
-"""CUDA backend numerics on a GPU: tern-dialect models compiled by `ternc --target=cuda` and
-run through the C ABI (`tern.api.CompiledModel`) and `ternc run`, against
-:mod:`tern.reference`. Run through run_gpu_tests.py (ctest -L gpu), which skips without a GPU.
+"""CUDA backend numerics: tern-dialect models compiled by `ternc --target=cuda` and run through
+the C ABI (`tern.api.CompiledModel`) and `ternc run`, against :mod:`tern.reference`. Run through
+run_gpu_tests.py: on a GPU (ctest -L gpu, skipped without one), or with TERN_CUDA_EMULATION=1
+(ctest cuda-emulation, no GPU needed): then the generated source (`--emit=cu`) is compiled as
+C++ with lib/Target/CUDA/kernels/tern_cuda_emulation.h and every kernel runs on the CPU, so the
+emitter's code, layouts, MACs and launcher are checked numerically anywhere (tests that need
+the CUDA runtime itself are skipped there).
 
 Tolerance as in the CPU backend's tests: |got - want| <= 2e-3 * max|want| + 1e-5 and a median
 error <= 1e-5 * max|want| (one activation may land on the neighbouring int8 level when a sum
@@ -25,8 +29,34 @@ from tern import api  # noqa: E402
 from tern import mlir_models as M  # noqa: E402
 
 
+EMULATION = os.environ.get("TERN_CUDA_EMULATION") == "1"
+KERNELS = os.path.join(HERE, "..", "..", "..", "lib", "Target", "CUDA", "kernels")
+needs_gpu = pytest.mark.skipif(EMULATION, reason="needs the CUDA runtime (not emulated)")
+
+
 def ternc():
     return api.find_ternc()
+
+
+def build_cuda(tmp_path, src, name="model", mac="auto"):
+    """ternc compile --target=cuda: the library (nvcc), or under emulation the source built
+    as C++ for the CPU."""
+    so = tmp_path / f"{name}.so"
+    if EMULATION:
+        cu = tmp_path / f"{name}.cu"
+        proc = subprocess.run([ternc(), "compile", str(src), "--target=cuda", f"--cuda-mac={mac}",
+                               "--emit=cu", "-o", str(cu), "--quiet"], capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stderr
+        cxx = os.environ.get("TERN_HOST_CXX", "clang++-22")
+        proc = subprocess.run([cxx, "-x", "c++", "-std=c++17", "-O1", "-fPIC", "-shared", "-w",
+                               "-DTERN_CUDA_EMULATION", f"-I{KERNELS}", str(cu), "-o", str(so)],
+                              capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stderr
+        return api.CompiledModel(str(so))
+    proc = subprocess.run([ternc(), "compile", str(src), "--target=cuda", f"--cuda-mac={mac}",
+                           "-o", str(so), "--quiet"], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    return api.CompiledModel(str(so))
 
 
 def assert_close(got, want, atol_rel=2e-3, median_rel=1e-5):
@@ -43,11 +73,7 @@ def assert_close(got, want, atol_rel=2e-3, median_rel=1e-5):
 def compile_cuda(tmp_path, text, name="model", mac="auto"):
     src = tmp_path / f"{name}.mlir"
     src.write_text(text)
-    so = tmp_path / f"{name}.so"
-    proc = subprocess.run([ternc(), "compile", str(src), "--target=cuda", f"--cuda-mac={mac}",
-                           "-o", str(so), "--quiet"], capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stderr
-    return api.CompiledModel(str(so)), src
+    return build_cuda(tmp_path, src, name, mac), src
 
 
 @pytest.mark.parametrize("ternary", [False, True], ids=["latent", "ternary"])
@@ -150,6 +176,7 @@ def test_repeated_runs_and_release(tmp_path):
         np.testing.assert_array_equal(a, b)
 
 
+@needs_gpu
 def test_run_device_on_a_stream(tmp_path):
     """tern_model_run_device: device buffers in and out, asynchronous on the model's stream."""
     text, inputs, expected = M.bitlinear_model(np.random.default_rng(4), (2,), 64, 16, ternary=True)
@@ -175,6 +202,7 @@ def test_run_device_on_a_stream(tmp_path):
     assert_close(y, expected[0])
 
 
+@needs_gpu
 def test_ternc_run_writes_outputs(tmp_path):
     text, inputs, expected = M.mlgru_model(np.random.default_rng(9))
     path = tmp_path / "m.mlir"
@@ -196,10 +224,13 @@ def test_bundled_onnx_model_matches_cpu_backend(tmp_path):
         pytest.skip("no bundled model")
     outs = {}
     for target in ("cpu", "cuda"):
-        so = tmp_path / f"{target}.so"
-        subprocess.run([ternc(), "compile", onnx_model, f"--target={target}", "-o", str(so),
-                        "--quiet"], check=True)
-        model = api.CompiledModel(str(so))
+        if target == "cuda":
+            model = build_cuda(tmp_path, onnx_model, "bundled")
+        else:
+            so = tmp_path / f"{target}.so"
+            subprocess.run([ternc(), "compile", onnx_model, f"--target={target}", "-o", str(so),
+                            "--quiet"], check=True)
+            model = api.CompiledModel(str(so))
         rng = np.random.default_rng(0)
         ins = [np.asarray(rng.integers(0, 100, size=s.shape), s.dtype) if s.dtype == np.int64
                else (rng.standard_normal(s.shape) * 0.5).astype(s.dtype) for s in model.inputs]
@@ -208,6 +239,7 @@ def test_bundled_onnx_model_matches_cpu_backend(tmp_path):
         assert_close(got, want, 5e-3, 1e-3)
 
 
+@needs_gpu
 def test_python_api_compiles_for_cuda(tmp_path):
     import tern
     text, inputs, expected = M.glu_model(np.random.default_rng(6))

@@ -47,7 +47,9 @@
 // TERN_CUDA_HOST_EMULATION: the unit tests compile the data-layout and
 // ternary-MAC helpers on the host (with host versions of PRMT and DP4A) to
 // check them against a plain dot product; the kernels need nvcc.
-#ifndef TERN_CUDA_HOST_EMULATION
+// TERN_CUDA_EMULATION: the whole generated model runs on the CPU
+// (tern_cuda_emulation.h, included first).
+#if !defined(TERN_CUDA_HOST_EMULATION) && !defined(TERN_CUDA_EMULATION)
 #include <cuda_runtime.h>
 #endif
 #include <math.h>
@@ -73,7 +75,7 @@ __device__ __forceinline__ int tern_bytesum_acc(uint32_t v, int acc) {
 /// 8..B picks bytes 0..3 in sign mode (PTX ISA, prmt default mode). Inline
 /// PTX so no compiler folds it with the 3-bit selector of __byte_perm.
 __device__ __forceinline__ uint32_t tern_sign_bytes(uint32_t v) {
-#ifdef TERN_CUDA_HOST_EMULATION
+#if defined(TERN_CUDA_HOST_EMULATION) || defined(TERN_CUDA_EMULATION)
   return tern_emulated_prmt(v, 0u, 0xBA98u);
 #else
   uint32_t r;
@@ -271,51 +273,85 @@ struct TernRowSource {
 /// square of the source once, then per member the absmax of the normalized
 /// row and the quantized row. Fuses RMSNorm and act_quant for every BitLinear
 /// that reads the same input (and whatever the source computes on the fly).
-template <class Src>
-__global__ void __launch_bounds__(TERN_ROW_THREADS)
+/// EPT > 0: the row (at most EPT * TERN_QUANT_THREADS elements) is read once
+/// into registers and every pass works there (decode rows: K <= 8192);
+/// EPT = 0: any K, every pass reads the source again.
+#define TERN_QUANT_THREADS 1024
+template <int EPT, class Src>
+__global__ void __launch_bounds__(TERN_QUANT_THREADS)
 tern_quant_rows_kernel(Src src, int64_t K, int64_t kp, TernQuantGroup g) {
   __shared__ float scratch[32];
   const int64_t row = blockIdx.x;
+  const int64_t tid = threadIdx.x, nt = blockDim.x;
   float r = 1.f;
   if (src.norm_in) {
     const float *nr = src.norm_in + row * K;
     float ss0 = 0.f;
-    for (int64_t k = threadIdx.x; k < K; k += blockDim.x)
+    for (int64_t k = tid; k < K; k += nt)
       ss0 += nr[k] * nr[k];
     r = sqrtf(tern_block_sumf(ss0, scratch) / (float)K + src.norm_eps);
   }
+  float v[EPT > 0 ? EPT : 1];
   float ss = 0.f;
-  for (int64_t k = threadIdx.x; k < K; k += blockDim.x) {
-    float v = src(row, k, r);
-    ss += v * v;
+  if (EPT > 0) {
+#pragma unroll
+    for (int j = 0; j < (EPT > 0 ? EPT : 1); ++j) {
+      int64_t k = tid + j * nt;
+      v[j] = k < K ? src(row, k, r) : 0.f;
+      ss += v[j] * v[j];
+    }
+  } else {
+    for (int64_t k = tid; k < K; k += nt) {
+      float x = src(row, k, r);
+      ss += x * x;
+    }
   }
   float ms = tern_block_sumf(ss, scratch) / (float)K;
   for (int q = 0; q < g.count; ++q) {
     const TernQuantOut &o = g.out[q];
     float amax = 0.f;
-    for (int64_t k = threadIdx.x; k < K; k += blockDim.x)
-      amax = fmaxf(amax, fabsf(tern_normed(o, src(row, k, r), ms, k)));
+    if (EPT > 0) {
+#pragma unroll
+      for (int j = 0; j < (EPT > 0 ? EPT : 1); ++j) {
+        int64_t k = tid + j * nt;
+        if (k < K)
+          amax = fmaxf(amax, fabsf(tern_normed(o, v[j], ms, k)));
+      }
+    } else {
+      for (int64_t k = tid; k < K; k += nt)
+        amax = fmaxf(amax, fabsf(tern_normed(o, src(row, k, r), ms, k)));
+    }
     amax = tern_block_maxf(amax, scratch);
     const float qmax = (float)((1 << (o.bits - 1)) - 1), qmin = -(float)(1 << (o.bits - 1));
     const float s = qmax / fmaxf(amax, 1e-5f);
-    if (threadIdx.x == 0)
+    if (tid == 0)
       o.sx[row] = s;
     int sum = 0;
-    for (int64_t k = threadIdx.x; k < kp; k += blockDim.x) {
-      int8_t v = 0;
-      if (k < K) {
-        float q8 = rintf(tern_normed(o, src(row, k, r), ms, k) * s);
-        v = (int8_t)fminf(fmaxf(q8, qmin), qmax);
-        sum += v;
-        if (o.xq_natural)
-          o.xq_natural[row * K + k] = v;
-      }
+    auto store = [&](int64_t k, float x) {
+      int8_t q8 = (int8_t)fminf(fmaxf(rintf(tern_normed(o, x, ms, k) * s), qmin), qmax);
+      sum += q8;
+      if (o.xq_natural)
+        o.xq_natural[row * K + k] = q8;
       if (o.xq)
-        o.xq[row * kp + tern_interleaved_pos(k)] = v;
+        o.xq[row * kp + tern_interleaved_pos(k)] = q8;
+    };
+    if (EPT > 0) {
+#pragma unroll
+      for (int j = 0; j < (EPT > 0 ? EPT : 1); ++j) {
+        int64_t k = tid + j * nt;
+        if (k < K)
+          store(k, v[j]);
+      }
+    } else {
+      for (int64_t k = tid; k < K; k += nt)
+        store(k, src(row, k, r));
     }
+    if (o.xq)
+      for (int64_t k = K + tid; k < kp; k += nt)
+        o.xq[row * kp + tern_interleaved_pos(k)] = 0;
     if (o.xsum) {
       sum = tern_block_sumi(sum, scratch);
-      if (threadIdx.x == 0)
+      if (tid == 0)
         o.xsum[row] = -sum;
     }
   }
