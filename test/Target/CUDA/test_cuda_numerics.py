@@ -38,14 +38,15 @@ def ternc():
     return api.find_ternc()
 
 
-def build_cuda(tmp_path, src, name="model", mac="auto"):
+def build_cuda(tmp_path, src, name="model", mac="auto", extra=()):
     """ternc compile --target=cuda: the library (nvcc), or under emulation the source built
     as C++ for the CPU."""
     so = tmp_path / f"{name}.so"
     if EMULATION:
         cu = tmp_path / f"{name}.cu"
         proc = subprocess.run([ternc(), "compile", str(src), "--target=cuda", f"--cuda-mac={mac}",
-                               "--emit=cu", "-o", str(cu), "--quiet"], capture_output=True, text=True)
+                               "--emit=cu", "-o", str(cu), "--quiet", *extra], capture_output=True,
+                              text=True)
         assert proc.returncode == 0, proc.stderr
         cxx = os.environ.get("TERN_HOST_CXX", "clang++-22")
         proc = subprocess.run([cxx, "-x", "c++", "-std=c++17", "-O1", "-fPIC", "-shared", "-w",
@@ -54,7 +55,7 @@ def build_cuda(tmp_path, src, name="model", mac="auto"):
         assert proc.returncode == 0, proc.stderr
         return api.CompiledModel(str(so))
     proc = subprocess.run([ternc(), "compile", str(src), "--target=cuda", f"--cuda-mac={mac}",
-                           "-o", str(so), "--quiet"], capture_output=True, text=True)
+                           "-o", str(so), "--quiet", *extra], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     return api.CompiledModel(str(so))
 
@@ -247,3 +248,35 @@ def test_python_api_compiles_for_cuda(tmp_path):
     path.write_text(text)
     model = tern.compile(str(path), target="cuda", extra_args=["--cuda-mac=select"])
     assert_close(model(*inputs)[0], expected[0])
+
+
+def _onnx_cases():
+    from tern import onnx_models as O
+    return {c.name: c for c in O.default_cases()}
+
+
+@pytest.mark.parametrize("case", sorted(_onnx_cases()))
+def test_onnx_forms(tmp_path, case):
+    """Every ONNX form of DESIGN.md (the importer's test models) on the CUDA backend, with
+    each model's own tolerance."""
+    from tern import onnx_models as O
+    built = _onnx_cases()[case]
+    path = tmp_path / "model.onnx"
+    O.save_model(built.model, str(path))
+    dims = {}
+    for inp in built.model.graph.input:
+        for k, dim in enumerate(inp.type.tensor_type.shape.dim):
+            if dim.dim_param:
+                dims[dim.dim_param] = built.inputs[inp.name].shape[k]
+    model = build_cuda(tmp_path, path, extra=[f"--dim={k}={v}" for k, v in dims.items()])
+    names = [i.name for i in built.model.graph.input]
+    outs = model(*[built.inputs[n] for n in names])
+    expected = built.expected()
+    for name, got in zip(built.output_names(), outs):
+        want = expected[name]
+        if got.dtype.kind in "iub":
+            np.testing.assert_array_equal(got, want)
+            continue
+        tol = built.atol(want) + built.rtol * np.abs(want)
+        assert np.all(np.abs(got - want) <= tol), \
+            f"{name}: max err {np.abs(got - want).max()} (atol {built.atol(want)})"
