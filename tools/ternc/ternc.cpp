@@ -55,7 +55,8 @@ static cl::opt<std::string> cudaMac(
 static cl::opt<std::string> outputPath("o", cl::desc("Output file"), cl::value_desc("path"),
                                        cl::cat(ternCategory));
 static cl::opt<std::string> emit("emit",
-                                 cl::desc("compile output: so (default), obj, asm, llvm, mlir, header"),
+                                 cl::desc("compile output: so (default), obj, asm, llvm, mlir, header; "
+                                          "--target=cuda: so, cu, mlir, header"),
                                  cl::init("so"), cl::cat(ternCategory));
 static cl::opt<std::string> mlirStage(
     "mlir-stage", cl::desc("with --emit=mlir: imported, tern (default), linalg or llvm"),
@@ -520,7 +521,7 @@ int ternGenerateMain(int argc, char **argv, const char *argv0);
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   auto usage = [] {
-    llvm::errs() << "usage: ternc compile MODEL --target=cpu -o OUT [--emit=...]\n"
+    llvm::errs() << "usage: ternc compile MODEL --target=cpu|cuda -o OUT [--emit=...]\n"
                     "       ternc run MODEL --input=@a.npy ... [--output=@y.npy ...]\n"
                     "       ternc generate [MODEL] [--prompt TEXT] [-n N] [--temperature T] [--top-k K]\n"
                     "       ternc {compile|run|generate} --help\n";
