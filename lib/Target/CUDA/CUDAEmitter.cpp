@@ -1277,7 +1277,9 @@ LogicalResult Emitter::emitGemmGroup(Operation *head) {
      << "  const int lane = threadIdx.x & 31;\n"
      << "  int64_t n = (int64_t)blockIdx.x * TERN_WARPS_PER_BLOCK + (threadIdx.x >> 5);\n"
      << "  const int64_t m0 = (int64_t)blockIdx.y * MT;\n"
-     << "  const int mcount = (int)min((int64_t)MT, (int64_t)" << M << " - m0);\n";
+     << (M % mt == 0 ? std::string("  const int mcount = MT; // whole tiles\n")
+                     : "  const int mcount = (int)min((int64_t)MT, (int64_t)" +
+                           std::to_string(M) + " - m0);\n");
   for (auto [i, code] : llvm::enumerate(codes)) {
     if (i)
       ks << "  n -= " << ns[i - 1] << ";\n";
