@@ -244,7 +244,7 @@ LogicalResult buildCUDA(ModuleOp module, StringRef out, StringRef kind, Progress
   mt::CUDABuildOptions options;
   FailureOr<mt::CUDAMac> mac = mt::parseCUDAMac(cudaMac);
   if (failed(mac))
-    return module.emitError("unknown --cuda-mac '") << cudaMac << "' (auto, dp4a, select)";
+    return fail("unknown --cuda-mac '" + cudaMac + "' (auto, dp4a, select)"), failure();
   options.mac = *mac;
   return mt::compileForCUDA(module, kind, out, options, printPipeline ? &llvm::errs() : nullptr,
                             [&](StringRef s) { progress.step(s); });
