@@ -65,15 +65,16 @@ int64_t groupedRowBytes(int64_t cols, int64_t groupBytes) {
 }
 
 void packTritsGrouped(const int8_t *trits, int64_t rows, int64_t cols, int64_t groupBytes,
-                      uint8_t *packed) {
+                      uint8_t *packed, int64_t tileRows) {
   int64_t rowBytes = groupedRowBytes(cols, groupBytes);
   std::fill(packed, packed + rows * rowBytes, kZeroByte);
   for (int64_t n = 0; n < rows; ++n) {
-    uint8_t *row = packed + n * rowBytes;
+    // Group g of row n: tile n / R, then group g of that tile's R rows.
+    uint8_t *tile = packed + (n / tileRows) * tileRows * rowBytes + (n % tileRows) * groupBytes;
     for (int64_t k = 0; k < cols; ++k) {
       int64_t group = k / (4 * groupBytes), within = k % (4 * groupBytes);
       int shift = static_cast<int>(2 * (within / groupBytes));
-      uint8_t &byte = row[group * groupBytes + within % groupBytes];
+      uint8_t &byte = tile[group * tileRows * groupBytes + within % groupBytes];
       byte = static_cast<uint8_t>((byte & ~(3u << shift)) |
                                   (encodeTrit(trits[n * cols + k]) << shift));
     }

@@ -197,11 +197,16 @@ def test_compile_error_has_location(tmp_path):
     assert "bad.mlir:2:" in proc.stderr and "expected 24 ternary values" in proc.stderr
 
 
-@pytest.mark.parametrize("shape", [((1,), 300, 12), ((5,), 520, 10), ((2, 3), 64, 7)],
-                         ids=["gemv", "gemm", "batched"])
+@pytest.mark.parametrize("shape", [((1,), 300, 12), ((5,), 520, 10), ((2, 3), 64, 7),
+                                   ((1,), 300, 48), ((4,), 40, 64), ((6,), 64, 32),
+                                   ((3,), 200, 16), ((2,), 1024, 1024)],
+                         ids=["gemv", "gemm", "batched", "tiled-gemv", "tiled-4tokens",
+                              "tiled-2tokens", "tiled-3tokens", "tiled-parallel"])
 def test_kernels_agree(tmp_path, shape):
     """The portable, select (multiply-free vector) and VNNI kernels give the same int32
-    accumulations, so identical outputs; row/token blocking remainders included."""
+    accumulations, so identical outputs; row/token blocking remainders included. Output
+    widths that are multiples of 16 take the VNNI kernel's 16-row tiles (odd tile counts,
+    4/2/1-token blocks, K padded to 16, and the OpenMP path at 1M weights)."""
     batch, d_in, d_out = shape
     text, inputs, expected = M.bitlinear_model(np.random.default_rng(d_in), batch, d_in, d_out)
     path = tmp_path / "m.mlir"

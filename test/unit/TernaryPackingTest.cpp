@@ -184,4 +184,25 @@ TEST(TernaryPacking, GroupedLayoutSixtyFour) {
     }
 }
 
+TEST(TernaryPacking, RowTiledLayout) {
+  // R = 16, G = 4: trit k of row n in tile n/16, group k/16, byte
+  // 4*(n%16) + k%4, bits 2*((k/4)%4); K pads to whole groups with 0-trits.
+  std::mt19937 rng(7);
+  const int64_t rows = 32, cols = 40; // 3 groups of 16 trits per row
+  std::vector<int8_t> trits(rows * cols);
+  for (auto &t : trits)
+    t = static_cast<int8_t>(static_cast<int>(rng() % 3) - 1);
+  ASSERT_EQ(groupedRowBytes(cols, kTileGroupBytes), 12);
+  std::vector<uint8_t> packed(rows * 12);
+  packTritsGrouped(trits.data(), rows, cols, kTileGroupBytes, packed.data(), kTileRows);
+  const int64_t groups = 3;
+  for (int64_t n = 0; n < rows; ++n)
+    for (int64_t k = 0; k < groups * 16; ++k) {
+      uint8_t byte = packed[((n / 16) * groups + k / 16) * 64 + 4 * (n % 16) + k % 4];
+      int code = (byte >> (2 * ((k / 4) % 4))) & 3;
+      int want = k < cols ? trits[n * cols + k] + 1 : 1;
+      ASSERT_EQ(code, want) << "row " << n << " trit " << k;
+    }
+}
+
 } // namespace

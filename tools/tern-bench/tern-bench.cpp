@@ -260,7 +260,10 @@ int gemv(MLIRContext &ctx, const Args &args, int threads, double readBW) {
   auto model = compile(*module, args.get("kernel", "auto"), kernel, compileS, so);
   if (!model)
     return 1;
-  llvm::FileRemover remove(so);
+  // --keep-library PATH keeps the model library (for perf/objdump).
+  llvm::FileRemover remove(so, args.get("keep-library", "").empty());
+  if (!args.get("keep-library", "").empty())
+    llvm::sys::fs::rename(so, args.get("keep-library", ""));
   std::vector<rt::Array> inputs = {zeros(TERN_I8, {batch, cols})};
   for (size_t i = 0; i < inputs[0].data.size(); ++i)
     inputs[0].data[i] = static_cast<char>(static_cast<int>(i * 37 % 255) - 127);
@@ -293,7 +296,10 @@ int model(MLIRContext &ctx, const Args &args, int threads, double readBW, bool p
   auto compiled = compile(*module, args.get("kernel", "auto"), kernel, compileS, so);
   if (!compiled)
     return 1;
-  llvm::FileRemover remove(so);
+  // --keep-library PATH keeps the model library (for perf/objdump).
+  llvm::FileRemover remove(so, args.get("keep-library", "").empty());
+  if (!args.get("keep-library", "").empty())
+    llvm::sys::fs::rename(so, args.get("keep-library", ""));
   module = nullptr; // the weights now live in the library
   std::vector<rt::Array> inputs = {zeros(TERN_I64, {tokens}), zeros(TERN_F32, {config.layers, 1, config.d})};
   for (int64_t t = 0; t < tokens; ++t)
@@ -330,6 +336,7 @@ int main(int argc, char **argv) {
     llvm::errs() << "usage: tern-bench gemv --rows R --cols C [--batch B] [--threads T] [--kernel K]\n"
                     "       tern-bench decode --config 370m|1.3b|2.7b [--threads T] [--kernel K]\n"
                     "       tern-bench prefill --config ... [--tokens N] [--threads T] [--kernel K]\n"
+                    "       (any command: --keep-library PATH keeps the compiled model library)\n"
                     "K: auto (default), vnni, select, portable\n";
     return 1;
   }

@@ -29,10 +29,19 @@ def TernTernaryToArith : Pass<"tern-ternary-to-arith"> {
     row-major packing; G = 64 gives `[N, ceil(K/256), 64]`, where one
     shift+mask of a 64-byte vector yields 64 consecutive codes (the CPU
     kernels' layout).
+
+    `tile-rows` R = 16 (compile-time weights, N % 16 == 0): G = 4 and the
+    groups of 16 consecutive rows interleaved, `[N/16, ceil(K/16), 16, 4]`:
+    one 64-byte vector holds 16 trits of each of 16 rows, so a kernel that
+    broadcasts 4 activation bytes accumulates 16 output rows in 16 lanes. The
+    accumulation is marked `tern.tile_rows = 16`.
   }];
   let options = [
     Option<"groupBytes", "group-bytes", "int64_t", "1",
            "Bytes per packing group: 1 (row-major) or 64 (AVX-512 kernels)">,
+    Option<"tileRows", "tile-rows", "int64_t", "1",
+           "1, or 16: compile-time weights with N % 16 == 0 use row tiles of "
+           "16 rows x 16 trits in 64 bytes (the AVX-512 VNNI kernel's layout)">,
   ];
   let dependentDialects = ["::mlir::linalg::LinalgDialect", "::mlir::tensor::TensorDialect",
                            "::mlir::math::MathDialect", "::mlir::arith::ArithDialect"];

@@ -49,10 +49,19 @@ bool isAllZeroPacking(const uint8_t *packed, int64_t n);
 /// bit pair of 64 consecutive bytes, so one shift+mask of a 64-byte vector
 /// yields 64 consecutive codes (what the AVX-512 kernels load).
 int64_t groupedRowBytes(int64_t cols, int64_t groupBytes);
+/// Row tiles (R = `tileRows`, which must divide `rows`): the groups of R
+/// consecutive rows are interleaved, group g of row n at byte
+/// ((n / R) * groups + g) * R * G + (n % R) * G. R = 16 with G = 4 makes one
+/// 64-byte vector hold 16 trits of each of 16 rows: trit k of row n at byte
+/// 4 * (n % 16) + k % 4, bits 2 * ((k / 4) % 4), so a kernel broadcasting 4
+/// activation bytes gets the 16 rows' sums in 16 lanes (no horizontal adds).
+/// R = 1 is the plain grouped layout.
+constexpr int64_t kTileRows = 16;
+constexpr int64_t kTileGroupBytes = 4;
 /// Packs trits (row-major, values in {-1,0,1}) into the grouped layout;
 /// `packed` holds rows * groupedRowBytes(cols, groupBytes) bytes.
 void packTritsGrouped(const int8_t *trits, int64_t rows, int64_t cols, int64_t groupBytes,
-                      uint8_t *packed);
+                      uint8_t *packed, int64_t tileRows = 1);
 
 /// The absmean weight scale: s_w = 1 / max(mean(|w|), 1e-5). The mean is
 /// accumulated in double so it does not depend on summation order.

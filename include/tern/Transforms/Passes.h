@@ -16,6 +16,8 @@ namespace mlir::tern {
 constexpr llvm::StringLiteral kTernaryAccumulationAttr = "tern.ternary_accumulation";
 /// The packing group size (bytes) of the weights a ternary accumulation reads.
 constexpr llvm::StringLiteral kTernaryGroupBytesAttr = "tern.group_bytes";
+/// Row tile of a ternary accumulation's codes (absent: no row tiles).
+constexpr llvm::StringLiteral kTernaryTileRowsAttr = "tern.tile_rows";
 
 #define GEN_PASS_DECL
 #include "tern/Transforms/Passes.h.inc"

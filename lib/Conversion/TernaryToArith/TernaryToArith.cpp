@@ -23,16 +23,22 @@ struct PackedWeights {
 };
 
 /// The grouped packing layout (see TernaryPacking.h): a row of K trits is
-/// `groups` groups of `4 * bytes` trits stored in `bytes` bytes.
+/// `groups` groups of `4 * bytes` trits stored in `bytes` bytes; with
+/// tileRows = R > 1 the groups of R consecutive rows are interleaved.
 struct Layout {
-  int64_t bytes;  // G
-  int64_t groups; // ceil(K / 4G)
+  int64_t bytes;    // G
+  int64_t groups;   // ceil(K / 4G)
+  int64_t tileRows; // R
 
-  Layout(int64_t cols, int64_t groupBytes)
-      : bytes(groupBytes), groups(::tern::groupedRowBytes(cols, groupBytes) / groupBytes) {}
+  Layout(int64_t cols, int64_t groupBytes, int64_t tileRows = 1)
+      : bytes(groupBytes), groups(::tern::groupedRowBytes(cols, groupBytes) / groupBytes),
+        tileRows(tileRows) {}
   int64_t paddedCols() const { return groups * 4 * bytes; }
-  /// [N, groups] for G = 1 (plain rows), [N, groups, G] otherwise.
+  /// [N, groups] for G = 1 (plain rows), [N, groups, G] otherwise, and
+  /// [N / R, groups, R, G] for row tiles.
   SmallVector<int64_t> codesShape(int64_t rows) const {
+    if (tileRows > 1)
+      return {rows / tileRows, groups, tileRows, bytes};
     if (bytes == 1)
       return {rows, groups};
     return {rows, groups, bytes};
@@ -52,7 +58,7 @@ FailureOr<PackedWeights> packConstant(OpBuilder &b, ConstantOp op, const Layout 
   TernaryType type = attr.getType();
   RankedTensorType resultType = codesType(b.getContext(), type, layout);
   DenseResourceElementsAttr packed;
-  if (layout.bytes == 1 && type.getCols() % 4 == 0) {
+  if (layout.bytes == 1 && layout.tileRows == 1 && type.getCols() % 4 == 0) {
     packed = DenseResourceElementsAttr::get(resultType, attr.getPacked().getRawHandle());
   } else {
     SmallVector<int8_t> trits;
@@ -60,7 +66,7 @@ FailureOr<PackedWeights> packConstant(OpBuilder &b, ConstantOp op, const Layout 
       return op.emitOpError("cannot read its packed weights");
     std::vector<uint8_t> bytes(resultType.getNumElements());
     ::tern::packTritsGrouped(trits.data(), type.getRows(), type.getCols(), layout.bytes,
-                             bytes.data());
+                             bytes.data(), layout.tileRows);
     packed = DenseResourceElementsAttr::get(
         resultType, "tern_packed",
         HeapAsmResourceBlob::allocateAndCopyInferAlign(ArrayRef<uint8_t>(bytes)));
@@ -134,21 +140,40 @@ Value lowerTMatmul(OpBuilder &b, TMatmulOp op, const PackedWeights &w, const Lay
   int64_t m = inType.getNumElements() / cols;
   Value x = buildReshape(b, loc, op.getInput(), {m, cols});
   x = buildReshape(b, loc, buildZeroPadLastAxis(b, loc, x, layout.paddedCols()), layout.tritView(m));
-  Value codes = buildReshape(b, loc, w.codes, {rows, layout.groups, layout.bytes});
-  Value accInit = buildFilled(b, loc, {m, rows}, b.getI32IntegerAttr(0));
-  // Dimensions: (m, n, group, bit pair j, byte).
-  AffineExpr dm = getAffineDimExpr(0, ctx), dn = getAffineDimExpr(1, ctx),
-             dg = getAffineDimExpr(2, ctx), dj = getAffineDimExpr(3, ctx),
-             db = getAffineDimExpr(4, ctx);
+  // Dimensions: (m, n, group, bit pair j, byte), or for row tiles
+  // (m, tile, row in tile, group, bit pair j, byte).
+  bool tiled = layout.tileRows > 1;
+  SmallVector<int64_t> accShape = {m, rows};
+  if (tiled)
+    accShape = {m, rows / layout.tileRows, layout.tileRows};
+  Value codes = buildReshape(b, loc, w.codes,
+                             tiled ? layout.codesShape(rows)
+                                   : SmallVector<int64_t>{rows, layout.groups, layout.bytes});
+  Value accInit = buildFilled(b, loc, accShape, b.getI32IntegerAttr(0));
+  unsigned nDims = tiled ? 6 : 5;
+  SmallVector<AffineExpr> d;
+  for (unsigned i = 0; i < nDims; ++i)
+    d.push_back(getAffineDimExpr(i, ctx));
   auto red = utils::IteratorType::reduction, par = utils::IteratorType::parallel;
+  SmallVector<AffineMap> maps;
+  SmallVector<utils::IteratorType> iterators;
+  unsigned bitPairDim;
+  if (tiled) {
+    maps = {AffineMap::get(6, 0, {d[0], d[3], d[4], d[5]}, ctx),
+            AffineMap::get(6, 0, {d[1], d[3], d[2], d[5]}, ctx),
+            AffineMap::get(6, 0, {d[0], d[1], d[2]}, ctx)};
+    iterators = {par, par, par, red, red, red};
+    bitPairDim = 4;
+  } else {
+    maps = {AffineMap::get(5, 0, {d[0], d[2], d[3], d[4]}, ctx),
+            AffineMap::get(5, 0, {d[1], d[2], d[4]}, ctx), AffineMap::get(5, 0, {d[0], d[1]}, ctx)};
+    iterators = {par, par, red, red, red};
+    bitPairDim = 3;
+  }
   auto generic = linalg::GenericOp::create(
-      b, loc, accInit.getType(), ValueRange{x, codes}, ValueRange{accInit},
-      ArrayRef<AffineMap>{AffineMap::get(5, 0, {dm, dg, dj, db}, ctx),
-                          AffineMap::get(5, 0, {dn, dg, db}, ctx),
-                          AffineMap::get(5, 0, {dm, dn}, ctx)},
-      ArrayRef<utils::IteratorType>{par, par, red, red, red},
+      b, loc, accInit.getType(), ValueRange{x, codes}, ValueRange{accInit}, maps, iterators,
       [&](OpBuilder &nb, Location l, ValueRange a) {
-        Value code = arith::AndIOp::create(nb, l, arith::ShRUIOp::create(nb, l, a[1], shiftOf(nb, l, 3)),
+        Value code = arith::AndIOp::create(nb, l, arith::ShRUIOp::create(nb, l, a[1], shiftOf(nb, l, bitPairDim)),
                                            arith::ConstantOp::create(nb, l, nb.getI8IntegerAttr(3)));
         Value xv = arith::ExtSIOp::create(nb, l, nb.getI32Type(), a[0]);
         Value plus = arith::AddIOp::create(nb, l, a[2], xv);
@@ -163,6 +188,8 @@ Value lowerTMatmul(OpBuilder &b, TMatmulOp op, const PackedWeights &w, const Lay
       });
   generic->setAttr(kTernaryAccumulationAttr, UnitAttr::get(ctx));
   generic->setAttr(kTernaryGroupBytesAttr, b.getI64IntegerAttr(layout.bytes));
+  if (tiled)
+    generic->setAttr(kTernaryTileRowsAttr, b.getI64IntegerAttr(layout.tileRows));
   return buildReshape(b, loc, generic.getResult(0), op.getResult().getType().getShape());
 }
 
@@ -172,6 +199,11 @@ struct TernaryToArithPass : impl::TernTernaryToArithBase<TernaryToArithPass> {
     if (groupBytes != 1 && groupBytes != 64) {
       getOperation()->emitError("tern-ternary-to-arith: group-bytes must be 1 or 64, got ")
           << static_cast<int64_t>(groupBytes);
+      return signalPassFailure();
+    }
+    if (tileRows != 1 && tileRows != ::tern::kTileRows) {
+      getOperation()->emitError("tern-ternary-to-arith: tile-rows must be 1 or 16, got ")
+          << static_cast<int64_t>(tileRows);
       return signalPassFailure();
     }
     SmallVector<Operation *> producers;
@@ -199,7 +231,11 @@ struct TernaryToArithPass : impl::TernTernaryToArithBase<TernaryToArithPass> {
     OpBuilder b(producer);
     b.setInsertionPointAfter(producer);
     auto type = cast<TernaryType>(producer->getResult(0).getType());
-    Layout layout(type.getCols(), groupBytes);
+    // Row tiles for compile-time weights whose row count they divide; run-time
+    // quantized weights (and other shapes) keep the plain grouped layout.
+    bool tiled = tileRows > 1 && isa<ConstantOp>(producer) && type.getRows() % tileRows == 0;
+    Layout layout = tiled ? Layout(type.getCols(), ::tern::kTileGroupBytes, tileRows)
+                          : Layout(type.getCols(), groupBytes);
     FailureOr<PackedWeights> packed =
         isa<ConstantOp>(producer)
             ? packConstant(b, cast<ConstantOp>(producer), layout)

@@ -40,6 +40,9 @@ void buildCPUTernToLinalgPipeline(OpPassManager &pm, TernaryKernel kernel) {
   pm.addPass(createTernConvertToLinalg());
   TernTernaryToArithOptions layout;
   layout.groupBytes = kernel == TernaryKernel::Portable ? 1 : 64;
+  // The VNNI kernel reads compile-time weights in 16-row tiles (no
+  // horizontal sums); the select kernel reads 64-byte groups per row.
+  layout.tileRows = kernel == TernaryKernel::VNNI ? 16 : 1;
   pm.addPass(createTernTernaryToArith(layout));
   pm.addPass(createTernVerifyNoMultiply());
   pm.addPass(createCanonicalizerPass());

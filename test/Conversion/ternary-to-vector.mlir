@@ -1,0 +1,79 @@
+// RUN: tern-opt %s -split-input-file -tern-fold-weight-quant -tern-ternary-to-arith="group-bytes=64 tile-rows=16" | FileCheck %s --check-prefix=TILE
+// RUN: tern-opt %s -split-input-file -tern-fold-weight-quant -tern-ternary-to-arith="group-bytes=64 tile-rows=16" \
+// RUN:   -one-shot-bufferize="bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map" \
+// RUN:   -tern-ternary-to-vector=strategy=vnni | FileCheck %s --check-prefix=VNNI
+// RUN: tern-opt %s -split-input-file -tern-fold-weight-quant -tern-ternary-to-arith="group-bytes=64 tile-rows=16" \
+// RUN:   -one-shot-bufferize="bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map" \
+// RUN:   -tern-ternary-to-vector=strategy=select -tern-verify-no-multiply | FileCheck %s --check-prefix=SELECT
+
+// 32 x 40 compile-time weights: two tiles of 16 rows, K = 40 pads to 3 groups
+// of 16 trits; the activations are viewed as [M, groups, bit pair, byte].
+// TILE-LABEL: func.func @tiled
+// TILE: arith.constant dense_resource<{{.*}}> : tensor<2x3x16x4xi8>
+// TILE: tensor.expand_shape %{{.*}} output_shape [3, 3, 4, 4] : tensor<3x48xi8> into tensor<3x3x4x4xi8>
+// TILE: linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]
+// TILE-SAME: ins(%{{.*}}, %{{.*}} : tensor<3x3x4x4xi8>, tensor<2x3x16x4xi8>) outs(%{{.*}} : tensor<3x2x16xi32>)
+// TILE-SAME: tern.tile_rows = 16 : i64
+// TILE: linalg.index 4 : index
+// TILE: tensor.collapse_shape %{{.*}} : tensor<3x2x16xi32> into tensor<3x32xi32>
+
+// The VNNI kernel: per 64-byte load of codes, four masks (bit pair j kept in
+// place) and four dot products against 4 broadcast activation bytes; the
+// accumulators are 16 output rows, stored whole (no horizontal reduction in
+// the group loop). Three tokens block as 1, two tiles as 2.
+// VNNI-LABEL: func.func @tiled
+// VNNI: scf.for
+// VNNI: vector.reduction <add>
+// VNNI: scf.for %[[T0:.*]] = %{{.*}} to %{{.*}} step %c2
+// VNNI: scf.for
+// VNNI: scf.for %[[G:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args
+// VNNI-NOT: vector.reduction
+// VNNI: memref.prefetch
+// VNNI: vector.load %{{.*}}[%[[T0]], %[[G]], %{{.*}}] : memref<2x3x64xi8>, vector<64xi8>
+// VNNI: vector.load %{{.*}} : memref<3x3x16xi8>, vector<4xi8>
+// VNNI: vector.broadcast %{{.*}} : vector<1xi32> to vector<16xi32>
+// VNNI: arith.andi %{{.*}}, %{{.*}} : vector<64xi8>
+// VNNI: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
+// VNNI-NOT: vector.reduction
+// VNNI: arith.shrsi %{{.*}}, %{{.*}} : vector<16xi32>
+// VNNI: vector.store %{{.*}} : memref<3x2x16xi32>, vector<16xi32>
+// VNNI: tern.ternary_kernel = "vnni-offset-dot-tiled"
+
+// Under `select` the row tiles keep the generic accumulation (scalar loops,
+// still checked multiply-free).
+// SELECT-LABEL: func.func @tiled
+// SELECT: linalg.generic {{.*}} tern.tile_rows = 16
+// SELECT-NOT: vpdpbusd
+func.func @tiled(%x: tensor<3x40xi8>) -> tensor<3x32xi32> {
+  %cst = arith.constant dense<0.5> : tensor<32x40xf32>
+  %w = tern.weight_quant %cst : tensor<32x40xf32> -> !tern.ternary<32x40>
+  %y = tern.tmatmul %x, %w : tensor<3x40xi8>, !tern.ternary<32x40> -> tensor<3x32xi32>
+  return %y : tensor<3x32xi32>
+}
+
+// -----
+
+// 24 rows are not whole tiles: the weights keep 64-byte groups per row.
+// TILE-LABEL: func.func @untiled_rows
+// TILE: arith.constant dense_resource<{{.*}}> : tensor<24x1x64xi8>
+// TILE-NOT: tern.tile_rows
+// VNNI-LABEL: func.func @untiled_rows
+// VNNI: tern.ternary_kernel = "vnni-offset-dot"
+func.func @untiled_rows(%x: tensor<1x40xi8>) -> tensor<1x24xi32> {
+  %cst = arith.constant dense<0.5> : tensor<24x40xf32>
+  %w = tern.weight_quant %cst : tensor<24x40xf32> -> !tern.ternary<24x40>
+  %y = tern.tmatmul %x, %w : tensor<1x40xi8>, !tern.ternary<24x40> -> tensor<1x24xi32>
+  return %y : tensor<1x24xi32>
+}
+
+// -----
+
+// Run-time quantized weights keep 64-byte groups per row as well.
+// TILE-LABEL: func.func @runtime_weights
+// TILE-NOT: tern.tile_rows
+// TILE: tern.group_bytes = 64
+func.func @runtime_weights(%x: tensor<1x40xi8>, %wf: tensor<32x40xf32>) -> tensor<1x32xi32> {
+  %w = tern.weight_quant %wf : tensor<32x40xf32> -> !tern.ternary<32x40>
+  %y = tern.tmatmul %x, %w : tensor<1x40xi8>, !tern.ternary<32x40> -> tensor<1x32xi32>
+  return %y : tensor<1x32xi32>
+}
