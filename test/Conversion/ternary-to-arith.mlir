@@ -11,7 +11,8 @@
 // CHECK-DAG: #[[MO:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1)>
 // CHECK-LABEL: func.func @constant_weights
 // CHECK-SAME: (%[[X:.*]]: tensor<2x6xi8>)
-// CHECK-DAG: %[[CODES:.*]] = arith.constant dense_resource<[[BLOB:tern_packed.*]]> : tensor<3x2xi8>
+// CHECK-DAG: %[[FLAT:.*]] = arith.constant dense_resource<[[BLOB:tern_packed.*]]> : tensor<6xi8>
+// CHECK-DAG: %[[CODES:.*]] = tensor.expand_shape %[[FLAT]] {{\[\[}}0, 1]] output_shape [3, 2] : tensor<6xi8> into tensor<3x2xi8>
 // CHECK-DAG: %[[SCALE:.*]] = arith.constant 5.000000e-01 : f32
 // CHECK: %[[PAD:.*]] = tensor.insert_slice %[[X]] into %{{.*}}[0, 0] [2, 6] [1, 1] : tensor<2x6xi8> into tensor<2x8xi8>
 // CHECK: %[[X4:.*]] = tensor.expand_shape %[[PAD]] {{\[\[}}0], [1, 2, 3]] output_shape [2, 2, 4, 1]
@@ -39,7 +40,8 @@
 // trit k sits in byte k % 64 at bits 2 * (k / 64): for K = 6 all trits are
 // in the low bit pair of bytes 0..5, the rest is zero-trit padding (0x55).
 // G64-LABEL: func.func @constant_weights
-// G64: arith.constant dense_resource<[[BLOB64:tern_packed.*]]> : tensor<3x1x64xi8>
+// G64: arith.constant dense_resource<[[BLOB64:tern_packed.*]]> : tensor<192xi8>
+// G64: tensor.expand_shape {{.*}} : tensor<192xi8> into tensor<3x1x64xi8>
 // G64: tensor.expand_shape %{{.*}} output_shape [2, 1, 4, 64] : tensor<2x256xi8> into tensor<2x1x4x64xi8>
 // G64: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<2x1x4x64xi8>, tensor<3x1x64xi8>) {{.*}} attrs = {tern.group_bytes = 64 : i64, tern.ternary_accumulation}
 // G64: [[BLOB64]]: "0x01000000565554555656555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555454545555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555556565656565655555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555"

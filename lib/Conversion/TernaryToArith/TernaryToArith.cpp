@@ -52,14 +52,19 @@ RankedTensorType codesType(MLIRContext *ctx, TernaryType t, const Layout &layout
 }
 
 /// Compile-time weights. With G = 1 and K % 4 == 0 the attribute's flat
-/// packing is already the layout, so the blob is shared, not copied.
+/// packing is already the layout, so the blob is shared, not copied. Other
+/// layouts get a new flat (1-D) blob, viewed in the layout's shape: a 1-D
+/// global becomes one LLVM byte array, where a [N/16, K/16, 16, 4] one would
+/// be millions of nested array constants (slow to build and translate).
 FailureOr<PackedWeights> packConstant(OpBuilder &b, ConstantOp op, const Layout &layout) {
   TernaryAttr attr = op.getValue();
   TernaryType type = attr.getType();
   RankedTensorType resultType = codesType(b.getContext(), type, layout);
-  DenseResourceElementsAttr packed;
+  Location loc = op.getLoc();
+  Value codes;
   if (layout.bytes == 1 && layout.tileRows == 1 && type.getCols() % 4 == 0) {
-    packed = DenseResourceElementsAttr::get(resultType, attr.getPacked().getRawHandle());
+    codes = arith::ConstantOp::create(
+        b, loc, resultType, DenseResourceElementsAttr::get(resultType, attr.getPacked().getRawHandle()));
   } else {
     SmallVector<int8_t> trits;
     if (failed(attr.unpack(trits)))
@@ -67,13 +72,14 @@ FailureOr<PackedWeights> packConstant(OpBuilder &b, ConstantOp op, const Layout 
     std::vector<uint8_t> bytes(resultType.getNumElements());
     ::tern::packTritsGrouped(trits.data(), type.getRows(), type.getCols(), layout.bytes,
                              bytes.data(), layout.tileRows);
-    packed = DenseResourceElementsAttr::get(
-        resultType, "tern_packed",
+    auto flatType = RankedTensorType::get({resultType.getNumElements()}, b.getI8Type());
+    auto packed = DenseResourceElementsAttr::get(
+        flatType, "tern_packed",
         HeapAsmResourceBlob::allocateAndCopyInferAlign(ArrayRef<uint8_t>(bytes)));
+    codes = buildReshape(b, loc, arith::ConstantOp::create(b, loc, flatType, packed),
+                         resultType.getShape());
   }
-  Location loc = op.getLoc();
-  return PackedWeights{arith::ConstantOp::create(b, loc, resultType, packed),
-                       buildF32(b, loc, attr.getScaleValue())};
+  return PackedWeights{codes, buildF32(b, loc, attr.getScaleValue())};
 }
 
 /// The bit shift of trit position j in its byte: 2 * j, as j + j (no multiply).

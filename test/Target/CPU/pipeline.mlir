@@ -10,11 +10,12 @@
 
 // LINALG-LABEL: func.func @layer
 // LINALG-NOT: tern.
-// LINALG: arith.constant dense_resource<{{.*}}> : tensor<2x2xi8>
+// LINALG: arith.constant dense_resource<{{.*}}> : tensor<4xi8>
+// LINALG: tensor.expand_shape {{.*}} : tensor<4xi8> into tensor<2x2x1xi8>
 // LINALG: attrs = {tern.group_bytes = {{[0-9]+}} : i64, tern.ternary_accumulation}
 // LINALG-NOT: tern.
 
-// CHECK: llvm.mlir.global private constant {{.*}}dense_resource<{{.*}}> : tensor<2x2xi8>
+// CHECK: llvm.mlir.global private constant {{.*}}dense_resource<{{.*}}> : tensor<4xi8>
 // CHECK: llvm.func @layer(
 // CHECK-NOT: tern.
 // CHECK-NOT: linalg.
