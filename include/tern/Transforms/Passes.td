@@ -45,4 +45,16 @@ def TernVerifyNoMultiply : Pass<"tern-verify-no-multiply"> {
   ];
 }
 
+def TernApproximateMath : Pass<"tern-approximate-math"> {
+  let summary = "Replace math.exp by a polynomial approximation (vectorizable, no libm call)";
+  let description = [{
+    `math.exp` (sigmoid and SiLU in the gates) becomes MLIR's polynomial
+    approximation in arith ops: Cody-Waite range reduction and a degree-5
+    polynomial, about 1e-7 relative error over the f32 range, with overflow
+    and underflow clamped instead of libm's errno path. LLVM vectorizes the
+    element-wise loops that hold it, where a scalar `expf` call stopped it.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::vector::VectorDialect"];
+}
+
 #endif // TERN_TRANSFORMS_PASSES_TD

@@ -74,7 +74,9 @@ static constexpr const char *kToLLVM =
     "convert-vector-to-llvm,"
     "convert-math-to-llvm,"
     "convert-math-to-libm,"
-    "finalize-memref-to-llvm,"
+    // Heap buffers through _mlir_memref_to_llvm_* (the artifact's buffer
+    // cache, see CPUArtifact.cpp) rather than malloc/free.
+    "finalize-memref-to-llvm{use-generic-functions},"
     "convert-arith-to-llvm,"
     "convert-index-to-llvm,"
     "convert-func-to-llvm,"
@@ -96,6 +98,7 @@ void buildCPULinalgToLLVMPipeline(OpPassManager &pm, TernaryKernel kernel) {
     pm.addPass(createTernTernaryToVector(options));
     pm.addPass(createTernVerifyNoMultiply());
   }
+  pm.addPass(createTernApproximateMath());
   if (failed(parsePassPipeline(kToLLVM, pm)))
     llvm::report_fatal_error("invalid built-in CPU pipeline");
 }
