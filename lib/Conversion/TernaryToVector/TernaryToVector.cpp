@@ -295,16 +295,29 @@ LogicalResult lowerTiledKernel(linalg::GenericOp op) {
       for (int64_t t = 0; t < tokens; ++t)
         tokIdx.push_back(t == 0 ? t0 : Value(arith::AddIOp::create(tb, tl, t0, k.index(t))));
       SmallVector<Value> init(tokens * rowTiles * 4, k.splat(lanes, 0));
+      // The group loop in two parts, so the prefetch address costs no
+      // per-iteration selects: groups [0, split) prefetch D groups ahead in
+      // their own tiles; the last D groups prefetch the start of the next
+      // block's tiles (where this thread reads next).
+      int64_t split = std::max<int64_t>(kc - kPrefetchGroups, 0);
       Value lastGroup = k.index(kc - 1);
-      auto groupLoop = scf::ForOp::create(
-          tb, tl, c0, k.index(kc), c1, init,
+      SmallVector<Value> nextTiles;
+      for (int64_t r = 0; r < rowTiles; ++r)
+        nextTiles.push_back(arith::MinSIOp::create(
+            tb, tl, arith::AddIOp::create(tb, tl, tileIdx[r], k.index(rowTiles)), k.index(tiles - 1)));
+      auto groupLoop = [&](int64_t lo, int64_t hi, ValueRange init, bool tail) {
+        return scf::ForOp::create(
+          tb, tl, k.index(lo), k.index(hi), c1, init,
           [&](OpBuilder &gb, Location gl, Value g, ValueRange accIn) {
             SmallVector<Value> acc(accIn.begin(), accIn.end());
-            Value ahead = arith::MinSIOp::create(
-                gb, gl, arith::AddIOp::create(gb, gl, g, k.index(kPrefetchGroups)), lastGroup);
+            Value ahead = tail ? arith::MinSIOp::create(
+                                     gb, gl, arith::SubIOp::create(gb, gl, g, k.index(kc - kPrefetchGroups)),
+                                     lastGroup)
+                               : Value(arith::AddIOp::create(gb, gl, g, k.index(kPrefetchGroups)));
             SmallVector<Value> w;
             for (int64_t r = 0; r < rowTiles; ++r) {
-              memref::PrefetchOp::create(gb, gl, codesFlat, ValueRange{tileIdx[r], ahead, c0},
+              memref::PrefetchOp::create(gb, gl, codesFlat,
+                                         ValueRange{tail ? nextTiles[r] : tileIdx[r], ahead, c0},
                                          /*isWrite=*/false, /*localityHint=*/3, /*isDataCache=*/true);
               w.push_back(vector::LoadOp::create(gb, gl, k.bytes, codesFlat, ValueRange{tileIdx[r], g, c0}));
             }
@@ -327,16 +340,21 @@ LogicalResult lowerTiledKernel(linalg::GenericOp op) {
             }
             scf::YieldOp::create(gb, gl, acc);
           });
+      };
+      SmallVector<Value> accs(init);
+      if (split > 0)
+        accs = groupLoop(0, split, accs, false).getResults();
+      ValueRange results = groupLoop(split, kc, accs, true).getResults();
       for (int64_t t = 0; t < tokens; ++t) {
         Value offset = vector::BroadcastOp::create(
             tb, tl, lanes, memref::LoadOp::create(tb, tl, xsum, ValueRange{tokIdx[t]}));
         for (int64_t r = 0; r < rowTiles; ++r) {
           // Bit pair j was used in place (4^j * code): every lane of its
           // accumulator is a multiple of 4^j, so the shift back is exact.
-          Value dot = groupLoop.getResult((t * rowTiles + r) * 4);
+          Value dot = results[(t * rowTiles + r) * 4];
           for (int64_t j = 1; j < 4; ++j)
             dot = arith::AddIOp::create(tb, tl, dot,
-                                        arith::ShRSIOp::create(tb, tl, groupLoop.getResult((t * rowTiles + r) * 4 + j),
+                                        arith::ShRSIOp::create(tb, tl, results[(t * rowTiles + r) * 4 + j],
                                                                k.splat(lanes, 2 * j)));
           dot = arith::SubIOp::create(tb, tl, dot, offset);
           SmallVector<Value, 3> at = {tokIdx[t], tileIdx[r], c0};
