@@ -58,14 +58,15 @@ static constexpr const char *kBufferize =
     // Deallocation needs known memory effects, which the kernels' target
     // intrinsics lack: it runs before the kernels are generated.
     "buffer-deallocation-pipeline";
-static constexpr const char *kToLLVM =
+static constexpr const char *kToOpenMP =
     "convert-linalg-to-loops,"
     // Subviews with loop-dependent offsets expand into affine.apply: expand
     // them before affine is lowered.
     "expand-strided-metadata,"
     "lower-affine,"
     // scf.parallel (the kernels' row loops) becomes an OpenMP worksharing loop.
-    "convert-scf-to-openmp,"
+    "convert-scf-to-openmp";
+static constexpr const char *kToLLVM =
     // Inline the alloca scopes around parallel bodies (they hold no allocas)
     // before their loops become multi-block CFGs.
     "canonicalize,"
@@ -99,6 +100,9 @@ void buildCPULinalgToLLVMPipeline(OpPassManager &pm, TernaryKernel kernel) {
     pm.addPass(createTernVerifyNoMultiply());
   }
   pm.addPass(createTernApproximateMath());
+  if (failed(parsePassPipeline(kToOpenMP, pm)))
+    llvm::report_fatal_error("invalid built-in CPU pipeline");
+  pm.addPass(createOpenMPGuidedSchedulePass());
   if (failed(parsePassPipeline(kToLLVM, pm)))
     llvm::report_fatal_error("invalid built-in CPU pipeline");
 }
@@ -116,6 +120,7 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
 } // namespace
 
 void registerCPUPipelines() {
+  registerOpenMPGuidedSchedulePass();
   PassPipelineRegistration<CPUPipelineOptions>(
       "tern-cpu-to-linalg", "Tern CPU backend: tern ops to multiply-free linalg",
       [](OpPassManager &pm, const CPUPipelineOptions &o) { buildCPUTernToLinalgPipeline(pm, o.get()); });
