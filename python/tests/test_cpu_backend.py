@@ -212,14 +212,36 @@ def test_kernels_agree(tmp_path, shape):
     path = tmp_path / "m.mlir"
     path.write_text(text)
     outs = {}
-    has_vnni = "avx512_vnni" in open("/proc/cpuinfo").read()
-    for kernel in ("portable", "select") + (("vnni",) if has_vnni else ()):
+    cpuinfo = open("/proc/cpuinfo").read()
+    kernels = ["portable", "select"]
+    kernels += ["vnni"] if "avx512_vnni" in cpuinfo else []
+    kernels += ["avxvnni"] if "avx_vnni" in cpuinfo else []
+    for kernel in kernels:
         model = tern.compile(str(path), extra_args=[f"--ternary-kernel={kernel}"])
         outs[kernel] = model(*inputs)[0]
     assert_close(outs["portable"], expected[0])
-    np.testing.assert_array_equal(outs["select"], outs["portable"])
-    if has_vnni:
-        np.testing.assert_array_equal(outs["vnni"], outs["portable"])
+    for kernel in kernels[1:]:
+        np.testing.assert_array_equal(outs[kernel], outs["portable"], err_msg=kernel)
+
+
+def test_avx2_host_takes_avxvnni(tmp_path):
+    """On a target without AVX-512 (here: the host with avx512f turned off), `auto` picks
+    the 256-bit AVX-VNNI kernel: VEX-encoded vpdpbusd on ymm registers, no zmm anywhere,
+    and the same outputs as the portable kernel."""
+    if "avx_vnni" not in open("/proc/cpuinfo").read():
+        pytest.skip("the host has no AVX-VNNI")
+    text, inputs, _ = M.bitlinear_model(np.random.default_rng(3), (2,), 96, 48)
+    path = tmp_path / "m.mlir"
+    path.write_text(text)
+    asm = tmp_path / "m.s"
+    subprocess.run([ternc(), "compile", str(path), "--emit=asm", "--quiet", "-o", str(asm),
+                    "--target-features=-avx512f"], check=True)
+    text_asm = asm.read_text()
+    assert "{vex}\tvpdpbusd" in text_asm and "%ymm" in text_asm
+    assert "%zmm" not in text_asm
+    got = tern.compile(str(path), extra_args=["--target-features=-avx512f"])(*inputs)[0]
+    want = tern.compile(str(path), extra_args=["--ternary-kernel=portable"])(*inputs)[0]
+    np.testing.assert_array_equal(got, want)
 
 
 def test_threads_agree(tmp_path):

@@ -2,6 +2,9 @@
 // RUN: tern-opt %s -split-input-file -tern-fold-weight-quant -tern-ternary-to-arith="group-bytes=64 tile-rows=16" \
 // RUN:   -one-shot-bufferize="bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map" \
 // RUN:   -tern-ternary-to-vector=strategy=vnni | FileCheck %s --check-prefix=VNNI
+// RUN: tern-opt %s -split-input-file -tern-fold-weight-quant -tern-ternary-to-arith="group-bytes=64 tile-rows=8" \
+// RUN:   -one-shot-bufferize="bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map" \
+// RUN:   -tern-ternary-to-vector=strategy=avxvnni | FileCheck %s --check-prefix=AVX
 // RUN: tern-opt %s -split-input-file -tern-fold-weight-quant -tern-ternary-to-arith="group-bytes=64 tile-rows=16" \
 // RUN:   -one-shot-bufferize="bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map" \
 // RUN:   -tern-ternary-to-vector=strategy=select -tern-verify-no-multiply | FileCheck %s --check-prefix=SELECT
@@ -39,6 +42,23 @@
 // VNNI: arith.shrsi %{{.*}}, %{{.*}} : vector<16xi32>
 // VNNI: vector.store %{{.*}} : memref<3x2x16xi32>, vector<16xi32>
 // VNNI: tern.ternary_kernel = "vnni-offset-dot-tiled"
+
+// AVX-VNNI: 8-row tiles in 32-byte vectors, 8 i32 lanes, the 256-bit dot
+// product; four tiles block as 2.
+// AVX-LABEL: func.func @tiled
+// AVX: vector.load %{{.*}} : memref<4x3x32xi8>, vector<32xi8>
+// AVX: vector.broadcast %{{.*}} : vector<1xi32> to vector<8xi32>
+// AVX: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.256"
+// AVX-NOT: vpdpbusd.512
+// AVX: vector.store %{{.*}} : memref<3x4x8xi32>, vector<8xi32>
+// AVX: tern.ternary_kernel = "avxvnni-offset-dot-tiled"
+// 24 rows are 3 tiles of 8 under AVX-VNNI.
+// AVX-LABEL: func.func @untiled_rows
+// AVX: tern.ternary_kernel = "avxvnni-offset-dot-tiled"
+// Run-time weights take the multiply-free select kernel (no 512-bit code).
+// AVX-LABEL: func.func @runtime_weights
+// AVX-NOT: vpdpbusd
+// AVX: tern.ternary_kernel = "select-add-sub"
 
 // Under `select` the row tiles keep the generic accumulation (scalar loops,
 // still checked multiply-free).

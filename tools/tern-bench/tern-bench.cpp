@@ -337,7 +337,7 @@ int main(int argc, char **argv) {
                     "       tern-bench decode --config 370m|1.3b|2.7b [--threads T] [--kernel K]\n"
                     "       tern-bench prefill --config ... [--tokens N] [--threads T] [--kernel K]\n"
                     "       (any command: --keep-library PATH keeps the compiled model library)\n"
-                    "K: auto (default), vnni, select, portable\n";
+                    "K: auto (default), vnni, avxvnni, select, portable\n";
     return 1;
   }
   Args args;

@@ -40,8 +40,9 @@ def TernTernaryToArith : Pass<"tern-ternary-to-arith"> {
     Option<"groupBytes", "group-bytes", "int64_t", "1",
            "Bytes per packing group: 1 (row-major) or 64 (AVX-512 kernels)">,
     Option<"tileRows", "tile-rows", "int64_t", "1",
-           "1, or 16: compile-time weights with N % 16 == 0 use row tiles of "
-           "16 rows x 16 trits in 64 bytes (the AVX-512 VNNI kernel's layout)">,
+           "1, 8 or 16: compile-time weights with N % R == 0 use row tiles of "
+           "R rows x 16 trits in 4R bytes (the VNNI kernels' layout: 16 for "
+           "AVX-512, 8 for AVX-VNNI)">,
   ];
   let dependentDialects = ["::mlir::linalg::LinalgDialect", "::mlir::tensor::TensorDialect",
                            "::mlir::math::MathDialect", "::mlir::arith::ArithDialect"];
@@ -66,9 +67,21 @@ def TernTernaryToVector : Pass<"tern-ternary-to-vector"> {
       `sum(x)` is subtracted once per token (`sum(t x) = sum(c x) - sum(x)`).
       Needs AVX-512 VNNI; it uses the dot-product instruction, so it is not
       marked multiply-free.
+    * `avxvnni`: the same dot products on 256-bit vectors (AVX-VNNI hosts
+      without AVX-512); untiled accumulations take `select`.
+
+    Row-tiled accumulations (`tern.tile_rows` = 16 under `vnni`, 8 under
+    `avxvnni`) get the tiled kernel: one vector load holds 16 trits of each
+    of R rows; bit pair j is masked in place (`w & 3 << 2j` = 4^j c, no shift)
+    and dot-multiplied with the 4 activation bytes of that pair broadcast to
+    every lane, so lane i accumulates row i: no horizontal sums. The four
+    bit-pair accumulators are shifted back exactly and added after the loop.
+    The code stream is prefetched 4 KiB ahead (into the next tile block at
+    the end of a block). Row-tiled accumulations under other strategies stay
+    generic (scalar loops).
   }];
   let options = [
-    Option<"strategy", "strategy", "std::string", "\"select\"", "select or vnni">,
+    Option<"strategy", "strategy", "std::string", "\"select\"", "select, vnni or avxvnni">,
   ];
   let dependentDialects = ["::mlir::vector::VectorDialect", "::mlir::scf::SCFDialect",
                            "::mlir::memref::MemRefDialect", "::mlir::LLVM::LLVMDialect",

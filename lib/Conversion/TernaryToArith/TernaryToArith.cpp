@@ -207,8 +207,8 @@ struct TernaryToArithPass : impl::TernTernaryToArithBase<TernaryToArithPass> {
           << static_cast<int64_t>(groupBytes);
       return signalPassFailure();
     }
-    if (tileRows != 1 && tileRows != ::tern::kTileRows) {
-      getOperation()->emitError("tern-ternary-to-arith: tile-rows must be 1 or 16, got ")
+    if (tileRows != 1 && tileRows != 8 && tileRows != 16) {
+      getOperation()->emitError("tern-ternary-to-arith: tile-rows must be 1, 8 or 16, got ")
           << static_cast<int64_t>(tileRows);
       return signalPassFailure();
     }

@@ -26,7 +26,7 @@ namespace mlir::tern {
 
 namespace {
 
-enum class Strategy { Select, VNNI };
+enum class Strategy { Select, VNNI, AVXVNNI };
 
 constexpr int64_t kLanes = 64;
 
@@ -55,9 +55,13 @@ struct KernelBuilder {
     return strategy == Strategy::VNNI ? VectorType::get({16}, b.getI32Type())
                                       : VectorType::get({kLanes}, b.getI32Type());
   }
+  /// vpdpbusd on 16 (AVX-512 VNNI) or 8 (AVX-VNNI or AVX-512 VL; LLVM picks
+  /// the encoding the target has) i32 lanes.
   Value dpbusd(Value acc, Value unsignedBytes, Value signedBytes) {
+    bool wide = cast<VectorType>(acc.getType()).getNumElements() == 16;
     return LLVM::CallIntrinsicOp::create(b, loc, acc.getType(),
-                                         b.getStringAttr("llvm.x86.avx512.vpdpbusd.512"),
+                                         b.getStringAttr(wide ? "llvm.x86.avx512.vpdpbusd.512"
+                                                              : "llvm.x86.avx512.vpdpbusd.256"),
                                          ValueRange{acc, unsignedBytes, signedBytes})
         .getResult(0);
   }
@@ -235,7 +239,9 @@ LogicalResult lowerKernel(linalg::GenericOp op, Strategy strategy) {
   return success();
 }
 
-LogicalResult lowerTiledKernel(linalg::GenericOp op) {
+/// The row-tiled VNNI kernel; R = `tileRows` rows per tile are the i32 lanes
+/// of one vector (16: zmm, 8: ymm).
+LogicalResult lowerTiledKernel(linalg::GenericOp op, int64_t tileRows) {
   Value x = op.getDpsInputs()[0], codes = op.getDpsInputs()[1], out = op.getDpsInits()[0];
   auto xType = dyn_cast<MemRefType>(x.getType());
   auto wType = dyn_cast<MemRefType>(codes.getType());
@@ -243,18 +249,19 @@ LogicalResult lowerTiledKernel(linalg::GenericOp op) {
   if (!xType || !wType || !oType || xType.getRank() != 4 || wType.getRank() != 4 ||
       oType.getRank() != 3 || !xType.hasStaticShape() || !wType.hasStaticShape() ||
       !oType.hasStaticShape() || xType.getDimSize(2) != 4 || xType.getDimSize(3) != 4 ||
-      wType.getDimSize(2) != 16 || wType.getDimSize(3) != 4 || oType.getDimSize(2) != 16)
-    return op.emitOpError("is not a bufferized 16-row-tiled ternary accumulation");
+      wType.getDimSize(2) != tileRows || wType.getDimSize(3) != 4 || oType.getDimSize(2) != tileRows)
+    return op.emitOpError("is not a bufferized ") << tileRows << "-row-tiled ternary accumulation";
   int64_t m = xType.getDimSize(0), kc = xType.getDimSize(1), tiles = wType.getDimSize(0);
 
   OpBuilder b(op);
   Location loc = op.getLoc();
   KernelBuilder k{b, loc, Strategy::VNNI};
   Value xFlat = collapseTrailing(b, loc, x, 2);         // [M, KC, 16]
-  Value codesFlat = collapseTrailing(b, loc, codes, 2); // [tiles, KC, 64]
+  Value codesFlat = collapseTrailing(b, loc, codes, 2); // [tiles, KC, 4R]
   if (!xFlat || !codesFlat)
     return op.emitOpError("needs contiguous activations and codes");
-  VectorType lanes = VectorType::get({16}, b.getI32Type());
+  VectorType lanes = VectorType::get({tileRows}, b.getI32Type());
+  VectorType codeBytes = VectorType::get({4 * tileRows}, b.getI8Type());
   VectorType sixteenBytes = VectorType::get({16}, b.getI8Type());
   Value c0 = k.index(0), c1 = k.index(1);
 
@@ -262,11 +269,12 @@ LogicalResult lowerTiledKernel(linalg::GenericOp op) {
   Value xsum = memref::AllocaOp::create(b, loc, MemRefType::get({m}, b.getI32Type()));
   scf::ForOp::create(b, loc, c0, k.index(m), c1, ValueRange{},
                      [&](OpBuilder &nb, Location l, Value t, ValueRange) {
+    VectorType sixteenWords = VectorType::get({16}, b.getI32Type());
     auto sumLoop = scf::ForOp::create(
-        nb, l, c0, k.index(kc), c1, ValueRange{k.splat(lanes, 0)},
+        nb, l, c0, k.index(kc), c1, ValueRange{k.splat(sixteenWords, 0)},
         [&](OpBuilder &gb, Location gl, Value g, ValueRange acc) {
           Value xv = vector::LoadOp::create(gb, gl, sixteenBytes, xFlat, ValueRange{t, g, c0});
-          Value wide = arith::ExtSIOp::create(gb, gl, lanes, xv);
+          Value wide = arith::ExtSIOp::create(gb, gl, sixteenWords, xv);
           scf::YieldOp::create(gb, gl, Value(arith::AddIOp::create(gb, gl, acc[0], wide)));
         });
     Value total = vector::ReductionOp::create(nb, l, vector::CombiningKind::ADD, sumLoop.getResult(0));
@@ -275,9 +283,9 @@ LogicalResult lowerTiledKernel(linalg::GenericOp op) {
   });
 
   // Register blocking: T tokens x R tiles x 4 bit pairs accumulators (<= 16
-  // of the 32 zmm registers).
-  int64_t tokens = blockFor(m, {4, 2, 1});
-  int64_t rowTiles = tokens == 4 ? 1 : blockFor(tiles, {2, 1});
+  // of the 32 zmm registers; <= 8 of the 16 ymm registers of AVX2).
+  int64_t tokens = tileRows == 16 ? blockFor(m, {4, 2, 1}) : blockFor(m, {2, 1});
+  int64_t rowTiles = tokens * (tileRows == 16 ? 1 : 2) >= 4 ? 1 : blockFor(tiles, {2, 1});
   // Software prefetch of the code stream this many 64-byte groups (4 KiB)
   // ahead: the decode kernel streams weights from memory and the hardware
   // prefetcher alone leaves the loads waiting (measured: +10% on a 5632 x 2048
@@ -321,7 +329,7 @@ LogicalResult lowerTiledKernel(linalg::GenericOp op) {
               memref::PrefetchOp::create(gb, gl, codesFlat,
                                          ValueRange{tail ? nextTiles[r] : tileIdx[r], ahead, c0},
                                          /*isWrite=*/false, /*localityHint=*/3, /*isDataCache=*/true);
-              w.push_back(vector::LoadOp::create(gb, gl, k.bytes, codesFlat, ValueRange{tileIdx[r], g, c0}));
+              w.push_back(vector::LoadOp::create(gb, gl, codeBytes, codesFlat, ValueRange{tileIdx[r], g, c0}));
             }
             for (int64_t j = 0; j < 4; ++j) {
               SmallVector<Value> xb;
@@ -330,10 +338,10 @@ LogicalResult lowerTiledKernel(linalg::GenericOp op) {
                                                     ValueRange{tokIdx[t], g, k.index(4 * j)});
                 Value lane = vector::BitCastOp::create(gb, gl, oneWord, word);
                 Value wide = vector::BroadcastOp::create(gb, gl, lanes, lane);
-                xb.push_back(vector::BitCastOp::create(gb, gl, k.bytes, wide));
+                xb.push_back(vector::BitCastOp::create(gb, gl, codeBytes, wide));
               }
               for (int64_t r = 0; r < rowTiles; ++r) {
-                Value plane = arith::AndIOp::create(gb, gl, w[r], k.splat(k.bytes, 3 << (2 * j)));
+                Value plane = arith::AndIOp::create(gb, gl, w[r], k.splat(codeBytes, 3 << (2 * j)));
                 for (int64_t t = 0; t < tokens; ++t) {
                   Value &a = acc[(t * rowTiles + r) * 4 + j];
                   a = k.dpbusd(a, plane, xb[t]);
@@ -368,8 +376,9 @@ LogicalResult lowerTiledKernel(linalg::GenericOp op) {
     });
   };
   Operation *loop = buildRowLoop(b, loc, tiles, rowTiles,
-                                 tiles * 16 * kc * 16 >= kParallelWeights, tileBlock);
-  loop->setAttr("tern.ternary_kernel", b.getStringAttr("vnni-offset-dot-tiled"));
+                                 tiles * tileRows * kc * 16 >= kParallelWeights, tileBlock);
+  loop->setAttr("tern.ternary_kernel",
+                b.getStringAttr(tileRows == 16 ? "vnni-offset-dot-tiled" : "avxvnni-offset-dot-tiled"));
   op.erase();
   return success();
 }
@@ -382,9 +391,11 @@ struct TernaryToVectorPass : impl::TernTernaryToVectorBase<TernaryToVectorPass> 
       s = Strategy::Select;
     else if (strategy == "vnni")
       s = Strategy::VNNI;
+    else if (strategy == "avxvnni")
+      s = Strategy::AVXVNNI;
     else {
       getOperation()->emitError("tern-ternary-to-vector: unknown strategy '")
-          << strategy << "' (select, vnni)";
+          << strategy << "' (select, vnni, avxvnni)";
       return signalPassFailure();
     }
     SmallVector<linalg::GenericOp> kernels, tiledKernels;
@@ -393,18 +404,21 @@ struct TernaryToVectorPass : impl::TernTernaryToVectorBase<TernaryToVectorPass> 
         return;
       auto group = op->getAttrOfType<IntegerAttr>(kTernaryGroupBytesAttr);
       auto tile = op->getAttrOfType<IntegerAttr>(kTernaryTileRowsAttr);
-      // Row tiles have a VNNI kernel only; under `select` they stay generic
-      // (scalar loops, still multiply-free).
-      if (tile && tile.getInt() == 16 && s == Strategy::VNNI)
+      // Row tiles have VNNI kernels only (16 rows: AVX-512, 8: AVX-VNNI);
+      // otherwise they stay generic (scalar loops, still multiply-free).
+      if (tile && ((tile.getInt() == 16 && s == Strategy::VNNI) ||
+                   (tile.getInt() == 8 && s == Strategy::AVXVNNI)))
         tiledKernels.push_back(op);
       else if (!tile && group && group.getInt() == kLanes)
         kernels.push_back(op);
     });
+    // The 64-byte-group kernels are AVX-512 VNNI or portable vector code:
+    // under AVX-VNNI (no AVX-512) the untiled layers take `select`.
     for (linalg::GenericOp op : kernels)
-      if (failed(lowerKernel(op, s)))
+      if (failed(lowerKernel(op, s == Strategy::AVXVNNI ? Strategy::Select : s)))
         return signalPassFailure();
     for (linalg::GenericOp op : tiledKernels)
-      if (failed(lowerTiledKernel(op)))
+      if (failed(lowerTiledKernel(op, op->getAttrOfType<IntegerAttr>(kTernaryTileRowsAttr).getInt())))
         return signalPassFailure();
   }
 };

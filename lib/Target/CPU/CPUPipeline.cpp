@@ -15,13 +15,26 @@ FailureOr<TernaryKernel> parseTernaryKernel(StringRef name, StringRef cpu, Strin
     return TernaryKernel::Select;
   if (name == "vnni")
     return TernaryKernel::VNNI;
+  if (name == "avxvnni")
+    return TernaryKernel::AVXVNNI;
   if (name != "auto")
     return failure();
-  // A later "-avx512vnni" in the feature string wins over an earlier "+".
-  size_t on = features.rfind("+avx512vnni"), off = features.rfind("-avx512vnni");
-  bool vnni = on != StringRef::npos && (off == StringRef::npos || on > off);
   (void)cpu;
-  return vnni ? TernaryKernel::VNNI : TernaryKernel::Select;
+  if (hasTargetFeature(features, "avx512f") && hasTargetFeature(features, "avx512vnni"))
+    return TernaryKernel::VNNI;
+  if (hasTargetFeature(features, "avxvnni"))
+    return TernaryKernel::AVXVNNI;
+  return TernaryKernel::Select;
+}
+
+bool hasTargetFeature(StringRef features, StringRef feature) {
+  bool on = false;
+  SmallVector<StringRef> parts;
+  features.split(parts, ',', -1, /*KeepEmpty=*/false);
+  for (StringRef part : parts)
+    if (part.size() > 1 && part.drop_front() == feature)
+      on = part.front() == '+';
+  return on;
 }
 
 StringRef stringifyTernaryKernel(TernaryKernel kernel) {
@@ -29,6 +42,7 @@ StringRef stringifyTernaryKernel(TernaryKernel kernel) {
   case TernaryKernel::Portable: return "portable";
   case TernaryKernel::Select: return "select";
   case TernaryKernel::VNNI: return "vnni";
+  case TernaryKernel::AVXVNNI: return "avxvnni";
   }
   return "portable";
 }
@@ -40,9 +54,10 @@ void buildCPUTernToLinalgPipeline(OpPassManager &pm, TernaryKernel kernel) {
   pm.addPass(createTernConvertToLinalg());
   TernTernaryToArithOptions layout;
   layout.groupBytes = kernel == TernaryKernel::Portable ? 1 : 64;
-  // The VNNI kernel reads compile-time weights in 16-row tiles (no
-  // horizontal sums); the select kernel reads 64-byte groups per row.
-  layout.tileRows = kernel == TernaryKernel::VNNI ? 16 : 1;
+  // The VNNI kernels read compile-time weights in row tiles of one vector's
+  // i32 lanes (no horizontal sums); the select kernel reads 64-byte groups
+  // per row.
+  layout.tileRows = kernel == TernaryKernel::VNNI ? 16 : kernel == TernaryKernel::AVXVNNI ? 8 : 1;
   pm.addPass(createTernTernaryToArith(layout));
   pm.addPass(createTernVerifyNoMultiply());
   pm.addPass(createCanonicalizerPass());
@@ -110,7 +125,7 @@ void buildCPULinalgToLLVMPipeline(OpPassManager &pm, TernaryKernel kernel) {
 namespace {
 struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
   Option<std::string> kernel{*this, "ternary-kernel",
-                             llvm::cl::desc("portable, select or vnni"),
+                             llvm::cl::desc("portable, select, vnni or avxvnni"),
                              llvm::cl::init("portable")};
   TernaryKernel get() const {
     FailureOr<TernaryKernel> k = parseTernaryKernel(kernel, "", "");

@@ -21,12 +21,17 @@ constexpr llvm::StringLiteral kModelFunctionName = "tern_model_main";
 enum class TernaryKernel {
   Portable, ///< the select/add/sub linalg.generic lowered to scalar loops
   Select,   ///< vectorized select/add/sub over 64-byte groups (multiply-free)
-  VNNI,     ///< AVX-512 VNNI offset-int8 dot products
+  VNNI,     ///< AVX-512 VNNI offset-int8 dot products (16-row tiles, 512-bit)
+  AVXVNNI,  ///< AVX-VNNI offset-int8 dot products (8-row tiles, 256-bit, AVX2 hosts)
 };
-/// "portable" | "select" | "vnni" -> kernel; "auto" picks VNNI when the
-/// target has avx512vnni, else Select.
+/// "portable" | "select" | "vnni" | "avxvnni" -> kernel; "auto" picks VNNI
+/// when the target has avx512f and avx512vnni, else AVXVNNI with avxvnni,
+/// else Select.
 FailureOr<TernaryKernel> parseTernaryKernel(llvm::StringRef name, llvm::StringRef cpu,
                                             llvm::StringRef features);
+/// True if the LLVM feature string ("+a,-b,...") enables `feature` (the last
+/// mention wins).
+bool hasTargetFeature(llvm::StringRef features, llvm::StringRef feature);
 llvm::StringRef stringifyTernaryKernel(TernaryKernel kernel);
 
 /// tern ops + linalg on tensors -> linalg with ternary products as
