@@ -81,6 +81,27 @@ void packTritsGrouped(const int8_t *trits, int64_t rows, int64_t cols, int64_t g
   }
 }
 
+uint8_t encodeBase3(const uint8_t codes[5]) {
+  int q = 0;
+  for (int p = 0; p < 5; ++p)
+    q = q * 3 + codes[p];
+  return static_cast<uint8_t>((q * 256 + 242) / 243); // ceil(256 q / 243) <= 255
+}
+
+void packTritsBase3Tiled(const int8_t *trits, int64_t rows, int64_t cols, uint8_t *packed) {
+  int64_t groups = base3Groups(cols);
+  for (int64_t n = 0; n < rows; ++n)
+    for (int64_t g = 0; g < groups; ++g)
+      for (int64_t s = 0; s < 4; ++s) {
+        uint8_t codes[5];
+        for (int64_t p = 0; p < 5; ++p) {
+          int64_t k = g * kBase3GroupTrits + 4 * p + s;
+          codes[p] = k < cols ? encodeTrit(trits[n * cols + k]) : 1;
+        }
+        packed[((n / 16) * groups + g) * 64 + 4 * (n % 16) + s] = encodeBase3(codes);
+      }
+}
+
 float absmeanScale(const float *w, int64_t n) {
   double sum = 0.0;
   for (int64_t k = 0; k < n; ++k)

@@ -199,14 +199,17 @@ def test_compile_error_has_location(tmp_path):
 
 @pytest.mark.parametrize("shape", [((1,), 300, 12), ((5,), 520, 10), ((2, 3), 64, 7),
                                    ((1,), 300, 48), ((4,), 40, 64), ((6,), 64, 32),
-                                   ((3,), 200, 16), ((2,), 1024, 1024)],
+                                   ((3,), 200, 16), ((2,), 1024, 1024), ((1,), 45, 32),
+                                   ((4,), 64, 40)],
                          ids=["gemv", "gemm", "batched", "tiled-gemv", "tiled-4tokens",
-                              "tiled-2tokens", "tiled-3tokens", "tiled-parallel"])
+                              "tiled-2tokens", "tiled-3tokens", "tiled-parallel", "tiled-short-k",
+                              "untiled-4tokens"])
 def test_kernels_agree(tmp_path, shape):
-    """The portable, select (multiply-free vector) and VNNI kernels give the same int32
-    accumulations, so identical outputs; row/token blocking remainders included. Output
-    widths that are multiples of 16 take the VNNI kernel's 16-row tiles (odd tile counts,
-    4/2/1-token blocks, K padded to 16, and the OpenMP path at 1M weights)."""
+    """The portable, select (multiply-free vector), VNNI (2-bit and 1.6-bit base-3) and
+    AVX-VNNI kernels give the same int32 accumulations, so identical outputs; row/token
+    blocking remainders included. Output widths that are multiples of 16 take the VNNI
+    kernels' 16-row tiles (odd tile counts, 4/2/1-token blocks, K padded to 16 or to the
+    base-3 20-trit groups, and the OpenMP path at 1M weights)."""
     batch, d_in, d_out = shape
     text, inputs, expected = M.bitlinear_model(np.random.default_rng(d_in), batch, d_in, d_out)
     path = tmp_path / "m.mlir"
@@ -214,7 +217,7 @@ def test_kernels_agree(tmp_path, shape):
     outs = {}
     cpuinfo = open("/proc/cpuinfo").read()
     kernels = ["portable", "select"]
-    kernels += ["vnni"] if "avx512_vnni" in cpuinfo else []
+    kernels += ["vnni", "vnni-base3"] if "avx512_vnni" in cpuinfo else []
     kernels += ["avxvnni"] if "avx_vnni" in cpuinfo else []
     for kernel in kernels:
         model = tern.compile(str(path), extra_args=[f"--ternary-kernel={kernel}"])
@@ -242,6 +245,24 @@ def test_avx2_host_takes_avxvnni(tmp_path):
     got = tern.compile(str(path), extra_args=["--target-features=-avx512f"])(*inputs)[0]
     want = tern.compile(str(path), extra_args=["--ternary-kernel=portable"])(*inputs)[0]
     np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--ternary-kernel=lut"], "unknown ternary kernel 'lut'"),
+    (["--ternary-kernel=vnni-base3", "--target-features=-avx512f"],
+     "the vnni-base3 ternary kernel needs a target with avx512f and avx512vnni"),
+    (["--ternary-kernel=avxvnni", "--target-features=-avxvnni"],
+     "the avxvnni ternary kernel needs a target with avxvnni")], ids=["unknown", "base3", "avxvnni"])
+def test_kernel_choice_errors(tmp_path, args, message):
+    """A kernel the target cannot run is refused with a clear error, not an illegal
+    instruction at run time."""
+    text, _, _ = M.bitlinear_model(np.random.default_rng(5), (1,), 32, 16)
+    path = tmp_path / "m.mlir"
+    path.write_text(text)
+    proc = subprocess.run([ternc(), "compile", str(path), "--emit=asm", "-o", str(tmp_path / "m.s")] + args,
+                          capture_output=True, text=True)
+    assert proc.returncode != 0
+    assert message in proc.stderr, proc.stderr
 
 
 def test_threads_agree(tmp_path):

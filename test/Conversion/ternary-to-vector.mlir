@@ -8,6 +8,11 @@
 // RUN: tern-opt %s -split-input-file -tern-fold-weight-quant -tern-ternary-to-arith="group-bytes=64 tile-rows=16" \
 // RUN:   -one-shot-bufferize="bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map" \
 // RUN:   -tern-ternary-to-vector=strategy=select -tern-verify-no-multiply | FileCheck %s --check-prefix=SELECT
+// RUN: tern-opt %s -split-input-file -tern-fold-weight-quant -tern-ternary-to-arith="group-bytes=64 tile-rows=16 base3=true" \
+// RUN:   | FileCheck %s --check-prefix=B3
+// RUN: tern-opt %s -split-input-file -tern-fold-weight-quant -tern-ternary-to-arith="group-bytes=64 tile-rows=16 base3=true" \
+// RUN:   -one-shot-bufferize="bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map" \
+// RUN:   -tern-ternary-to-vector=strategy=vnni | FileCheck %s --check-prefix=B3VNNI
 
 // 32 x 40 compile-time weights: two tiles of 16 rows, K = 40 pads to 3 groups
 // of 16 trits; the activations are viewed as [M, groups, bit pair, byte].
@@ -59,6 +64,34 @@
 // AVX-LABEL: func.func @runtime_weights
 // AVX-NOT: vpdpbusd
 // AVX: tern.ternary_kernel = "select-add-sub"
+
+// The 1.6-bit base-3 layout: 5 trits per byte, 4 bytes (20 trits) per row and
+// group, so K = 40 is 2 groups and the tile blob is 2 x 2 x 16 x 4 bytes; the
+// activations are viewed as [M, groups, digit, byte] and the generic decodes a
+// byte's digits through a 256 x 5 table.
+// B3-LABEL: func.func @tiled
+// B3: arith.constant dense_resource<{{.*}}> : tensor<256xi8>
+// B3: tensor.expand_shape {{.*}} : tensor<256xi8> into tensor<2x2x16x4xi8>
+// B3: tensor.expand_shape %{{.*}} output_shape [3, 2, 5, 4] : tensor<3x40xi8> into tensor<3x2x5x4xi8>
+// B3: arith.constant dense<{{.*}}> : tensor<256x5xi8>
+// B3: linalg.generic
+// B3-SAME: tern.base3
+// B3-SAME: tern.tile_rows = 16
+// B3: tensor.extract %{{.*}} : tensor<256x5xi8>
+// The base-3 VNNI kernel: one 64-byte load per tile and group, each digit's
+// byte m is tripled by two byte adds (m' = 3m mod 256) and dotted twice (m and
+// m' against the digit's 4 activation bytes); the epilogue recovers the
+// trits' sum as (3 C - D) / 256.
+// B3VNNI-LABEL: func.func @tiled
+// B3VNNI: vector.load %{{.*}} : memref<2x2x64xi8>, vector<64xi8>
+// B3VNNI: vector.load %{{.*}} : memref<3x2x20xi8>, vector<4xi8>
+// B3VNNI: %[[D:.*]] = arith.addi %[[M:.*]], %[[M]] : vector<64xi8>
+// B3VNNI: %[[M3:.*]] = arith.addi %[[D]], %[[M]] : vector<64xi8>
+// B3VNNI: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"(%{{.*}}, %[[M]], %{{.*}})
+// B3VNNI: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"(%{{.*}}, %[[M3]], %{{.*}})
+// B3VNNI: arith.shrsi %{{.*}}, %{{.*}} : vector<16xi32>
+// B3VNNI: vector.store %{{.*}} : memref<3x2x16xi32>, vector<16xi32>
+// B3VNNI: tern.ternary_kernel = "vnni-offset-dot-base3"
 
 // Under `select` the row tiles keep the generic accumulation (scalar loops,
 // still checked multiply-free).

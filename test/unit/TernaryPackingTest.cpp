@@ -205,4 +205,41 @@ TEST(TernaryPacking, RowTiledLayout) {
     }
 }
 
+TEST(TernaryPacking, Base3DigitsFromByteAdditions) {
+  // Every one of the 243 code tuples: m_0 = byte, m_{p+1} = 3 m_p mod 256
+  // gives c_p = floor(3 m_p / 256) = (3 m_p - m_{p+1}) / 256.
+  for (int q = 0; q < 243; ++q) {
+    uint8_t codes[5];
+    for (int p = 0, r = q; p < 5; ++p, r /= 3)
+      codes[4 - p] = static_cast<uint8_t>(r % 3);
+    uint8_t m = encodeBase3(codes);
+    for (int p = 0; p < 5; ++p) {
+      uint8_t next = static_cast<uint8_t>(m + m + m);
+      ASSERT_EQ(3 * m / 256, codes[p]) << "q " << q << " digit " << p;
+      ASSERT_EQ(3 * m - next, 256 * codes[p]) << "q " << q << " digit " << p;
+      m = next;
+    }
+  }
+}
+
+TEST(TernaryPacking, Base3TiledLayout) {
+  std::mt19937 rng(8);
+  const int64_t rows = 32, cols = 45; // 3 groups of 20 trits, 15 padding trits
+  std::vector<int8_t> trits(rows * cols);
+  for (auto &t : trits)
+    t = static_cast<int8_t>(static_cast<int>(rng() % 3) - 1);
+  ASSERT_EQ(base3Groups(cols), 3);
+  std::vector<uint8_t> packed(rows / 16 * 3 * 64);
+  packTritsBase3Tiled(trits.data(), rows, cols, packed.data());
+  for (int64_t n = 0; n < rows; ++n)
+    for (int64_t k = 0; k < 60; ++k) {
+      int64_t g = k / 20, p = (k % 20) / 4, s = k % 4;
+      uint8_t m = packed[((n / 16) * 3 + g) * 64 + 4 * (n % 16) + s];
+      for (int64_t i = 0; i < p; ++i)
+        m = static_cast<uint8_t>(m + m + m);
+      int want = k < cols ? trits[n * cols + k] + 1 : 1;
+      ASSERT_EQ(3 * m / 256, want) << "row " << n << " trit " << k;
+    }
+}
+
 } // namespace

@@ -251,6 +251,9 @@ void printJSON(const std::vector<std::pair<std::string, std::string>> &fields) {
 }
 std::string str(const std::string &s) { return "\"" + s + "\""; }
 std::string num(double v) { return llvm::formatv("{0:f3}", v).str(); }
+// Bytes the kernel streams per ternary weight: 2 bits, or 8 bits per 5 trits
+// in the base-3 layout.
+double bytesPerWeight(const std::string &kernel) { return kernel == "vnni-base3" ? 0.2 : 0.25; }
 
 int gemv(MLIRContext &ctx, const Args &args, int threads, double readBW) {
   int64_t rows = args.num("rows", 2048), cols = args.num("cols", 2048), batch = args.num("batch", 1);
@@ -270,7 +273,7 @@ int gemv(MLIRContext &ctx, const Args &args, int threads, double readBW) {
   Timing timing = timeModel(*model, inputs, false);
   double t = timing.best;
   double dense = timeDenseGemv(rows, cols, threads) * batch;
-  double ops = 2.0 * rows * cols * batch, weightBytes = rows * cols / 4.0;
+  double ops = 2.0 * rows * cols * batch, weightBytes = rows * cols * bytesPerWeight(kernel);
   printJSON({{"bench", str("gemv")}, {"rows", std::to_string(rows)}, {"cols", std::to_string(cols)},
              {"batch", std::to_string(batch)}, {"threads", std::to_string(threads)},
              {"kernel", str(kernel)}, {"us_per_call", num(t * 1e6)},
@@ -306,7 +309,7 @@ int model(MLIRContext &ctx, const Args &args, int threads, double readBW, bool p
     reinterpret_cast<int64_t *>(inputs[0].data.data())[t] = (t * 7919) % config.vocab;
   Timing timing = timeModel(*compiled, inputs, !prefill);
   double t = timing.best;
-  double weightBytes = config.ternaryWeights() / 4.0;
+  double weightBytes = config.ternaryWeights() * bytesPerWeight(kernel);
   // Dense fp32 baseline: the same weights at 4 bytes each stream at the
   // dense GEMV's measured rate (a 4096 x 8192 fp32 GEMV, 128 MiB).
   double denseGemv = timeDenseGemv(4096, 8192, threads);
@@ -337,7 +340,7 @@ int main(int argc, char **argv) {
                     "       tern-bench decode --config 370m|1.3b|2.7b [--threads T] [--kernel K]\n"
                     "       tern-bench prefill --config ... [--tokens N] [--threads T] [--kernel K]\n"
                     "       (any command: --keep-library PATH keeps the compiled model library)\n"
-                    "K: auto (default), vnni, avxvnni, select, portable\n";
+                    "K: auto (default), vnni, vnni-base3, avxvnni, select, portable\n";
     return 1;
   }
   Args args;

@@ -43,6 +43,9 @@ def TernTernaryToArith : Pass<"tern-ternary-to-arith"> {
            "1, 8 or 16: compile-time weights with N % R == 0 use row tiles of "
            "R rows x 16 trits in 4R bytes (the VNNI kernels' layout: 16 for "
            "AVX-512, 8 for AVX-VNNI)">,
+    Option<"base3Weights", "base3", "bool", "false",
+           "With tile-rows=16: 1.6-bit base-3 weights (5 trits per byte, groups "
+           "of 20 trits) for rows of at most 16384 trits">,
   ];
   let dependentDialects = ["::mlir::linalg::LinalgDialect", "::mlir::tensor::TensorDialect",
                            "::mlir::math::MathDialect", "::mlir::arith::ArithDialect"];

@@ -63,6 +63,23 @@ constexpr int64_t kTileGroupBytes = 4;
 void packTritsGrouped(const int8_t *trits, int64_t rows, int64_t cols, int64_t groupBytes,
                       uint8_t *packed, int64_t tileRows = 1);
 
+/// The 1.6-bit base-3 row tiles (5 trits per byte): rows in tiles of 16, each
+/// row cut into groups of 20 trits stored in 4 bytes; trit k = 20 g + 4 p + s
+/// of row n is digit p (0..4) of byte 4 * (n % 16) + s of the 64-byte block
+/// (n / 16, g). A byte holds q = sum_p c_p 3^(4-p) (c = trit + 1) stored as
+/// q' = ceil(256 q / 243), so that with m_0 = q', m_{p+1} = 3 m_p mod 256
+/// (byte additions), c_p = floor(3 m_p / 256) = (3 m_p - m_{p+1}) / 256: the
+/// digits never need to be extracted one by one, a dot product with them is
+/// (3 dot(m_p, x) - dot(m_{p+1}, x)) / 256 (see tern-ternary-to-vector).
+constexpr int64_t kBase3GroupTrits = 20;
+/// Groups of 20 trits per row.
+constexpr int64_t base3Groups(int64_t cols) { return (cols + kBase3GroupTrits - 1) / kBase3GroupTrits; }
+/// The stored byte of five codes c_0..c_4 in {0, 1, 2}.
+uint8_t encodeBase3(const uint8_t codes[5]);
+/// Packs trits (row-major, rows % 16 == 0) into rows / 16 * base3Groups(cols)
+/// 64-byte blocks; padding trits are 0.
+void packTritsBase3Tiled(const int8_t *trits, int64_t rows, int64_t cols, uint8_t *packed);
+
 /// The absmean weight scale: s_w = 1 / max(mean(|w|), 1e-5). The mean is
 /// accumulated in double so it does not depend on summation order.
 float absmeanScale(const float *w, int64_t n);

@@ -18,6 +18,8 @@ constexpr llvm::StringLiteral kTernaryAccumulationAttr = "tern.ternary_accumulat
 constexpr llvm::StringLiteral kTernaryGroupBytesAttr = "tern.group_bytes";
 /// Row tile of a ternary accumulation's codes (absent: no row tiles).
 constexpr llvm::StringLiteral kTernaryTileRowsAttr = "tern.tile_rows";
+/// Marks a row-tiled accumulation over 1.6-bit base-3 codes.
+constexpr llvm::StringLiteral kTernaryBase3Attr = "tern.base3";
 
 #define GEN_PASS_DECL
 #include "tern/Transforms/Passes.h.inc"

@@ -27,13 +27,22 @@ struct PackedWeights {
 /// tileRows = R > 1 the groups of R consecutive rows are interleaved.
 struct Layout {
   int64_t bytes;    // G
-  int64_t groups;   // ceil(K / 4G)
+  int64_t groups;   // ceil(K / 4G), or ceil(K / 20) for base 3
   int64_t tileRows; // R
+  bool base3 = false; // 1.6-bit: 5 trits per byte, G = 4, R = 16
 
   Layout(int64_t cols, int64_t groupBytes, int64_t tileRows = 1)
       : bytes(groupBytes), groups(::tern::groupedRowBytes(cols, groupBytes) / groupBytes),
         tileRows(tileRows) {}
-  int64_t paddedCols() const { return groups * 4 * bytes; }
+  static Layout base3Tiles(int64_t cols) {
+    Layout l(cols, ::tern::kTileGroupBytes, ::tern::kTileRows);
+    l.groups = ::tern::base3Groups(cols);
+    l.base3 = true;
+    return l;
+  }
+  /// Trits per byte position of a group (bit pairs, or base-3 digits).
+  int64_t digits() const { return base3 ? 5 : 4; }
+  int64_t paddedCols() const { return groups * digits() * bytes; }
   /// [N, groups] for G = 1 (plain rows), [N, groups, G] otherwise, and
   /// [N / R, groups, R, G] for row tiles.
   SmallVector<int64_t> codesShape(int64_t rows) const {
@@ -43,8 +52,9 @@ struct Layout {
       return {rows, groups};
     return {rows, groups, bytes};
   }
-  /// A [R, paddedCols] tensor viewed as [R, groups, 4, G] (trit = group, bit pair, byte).
-  SmallVector<int64_t> tritView(int64_t rows) const { return {rows, groups, 4, bytes}; }
+  /// A [R, paddedCols] tensor viewed as [R, groups, 4, G] (trit = group, bit
+  /// pair, byte), [R, groups, 5, 4] for base 3 (trit = group, digit, byte).
+  SmallVector<int64_t> tritView(int64_t rows) const { return {rows, groups, digits(), bytes}; }
 };
 
 RankedTensorType codesType(MLIRContext *ctx, TernaryType t, const Layout &layout) {
@@ -70,8 +80,11 @@ FailureOr<PackedWeights> packConstant(OpBuilder &b, ConstantOp op, const Layout 
     if (failed(attr.unpack(trits)))
       return op.emitOpError("cannot read its packed weights");
     std::vector<uint8_t> bytes(resultType.getNumElements());
-    ::tern::packTritsGrouped(trits.data(), type.getRows(), type.getCols(), layout.bytes,
-                             bytes.data(), layout.tileRows);
+    if (layout.base3)
+      ::tern::packTritsBase3Tiled(trits.data(), type.getRows(), type.getCols(), bytes.data());
+    else
+      ::tern::packTritsGrouped(trits.data(), type.getRows(), type.getCols(), layout.bytes,
+                               bytes.data(), layout.tileRows);
     auto flatType = RankedTensorType::get({resultType.getNumElements()}, b.getI8Type());
     auto packed = DenseResourceElementsAttr::get(
         flatType, "tern_packed",
@@ -136,6 +149,17 @@ PackedWeights packAtRunTime(OpBuilder &b, WeightQuantOp op, const Layout &layout
   return PackedWeights{result, scale};
 }
 
+/// tensor<256x5xi8>: the five codes of every stored base-3 byte, c_p =
+/// floor(3 m_p / 256) with m_0 = byte, m_{p+1} = 3 m_p mod 256.
+Value base3Table(OpBuilder &b, Location loc) {
+  SmallVector<int8_t> table;
+  for (int byte = 0; byte < 256; ++byte)
+    for (int p = 0, m = byte; p < 5; ++p, m = (3 * m) % 256)
+      table.push_back(static_cast<int8_t>(3 * m / 256));
+  auto type = RankedTensorType::get({256, 5}, b.getI8Type());
+  return arith::ConstantOp::create(b, loc, DenseElementsAttr::get(type, ArrayRef<int8_t>(table)));
+}
+
 /// y[m, n] = sum_k select(code(n,k)) { +1: +x[m,k], -1: -x[m,k], 0: skip }.
 Value lowerTMatmul(OpBuilder &b, TMatmulOp op, const PackedWeights &w, const Layout &layout) {
   Location loc = op.getLoc();
@@ -176,11 +200,21 @@ Value lowerTMatmul(OpBuilder &b, TMatmulOp op, const PackedWeights &w, const Lay
     iterators = {par, par, red, red, red};
     bitPairDim = 3;
   }
+  Value digitTable = layout.base3 ? base3Table(b, loc) : Value();
   auto generic = linalg::GenericOp::create(
       b, loc, accInit.getType(), ValueRange{x, codes}, ValueRange{accInit}, maps, iterators,
       [&](OpBuilder &nb, Location l, ValueRange a) {
-        Value code = arith::AndIOp::create(nb, l, arith::ShRUIOp::create(nb, l, a[1], shiftOf(nb, l, bitPairDim)),
-                                           arith::ConstantOp::create(nb, l, nb.getI8IntegerAttr(3)));
+        Value code;
+        if (layout.base3) {
+          // The digit from a table: codes[byte][digit] (see base3Table).
+          Value byte = arith::IndexCastUIOp::create(
+              nb, l, nb.getIndexType(), arith::ExtUIOp::create(nb, l, nb.getI32Type(), a[1]));
+          code = tensor::ExtractOp::create(nb, l, digitTable,
+                                           ValueRange{byte, linalg::IndexOp::create(nb, l, bitPairDim)});
+        } else {
+          code = arith::AndIOp::create(nb, l, arith::ShRUIOp::create(nb, l, a[1], shiftOf(nb, l, bitPairDim)),
+                                       arith::ConstantOp::create(nb, l, nb.getI8IntegerAttr(3)));
+        }
         Value xv = arith::ExtSIOp::create(nb, l, nb.getI32Type(), a[0]);
         Value plus = arith::AddIOp::create(nb, l, a[2], xv);
         Value minus = arith::SubIOp::create(nb, l, a[2], xv);
@@ -196,6 +230,8 @@ Value lowerTMatmul(OpBuilder &b, TMatmulOp op, const PackedWeights &w, const Lay
   generic->setAttr(kTernaryGroupBytesAttr, b.getI64IntegerAttr(layout.bytes));
   if (tiled)
     generic->setAttr(kTernaryTileRowsAttr, b.getI64IntegerAttr(layout.tileRows));
+  if (layout.base3)
+    generic->setAttr(kTernaryBase3Attr, UnitAttr::get(ctx));
   return buildReshape(b, loc, generic.getResult(0), op.getResult().getType().getShape());
 }
 
@@ -240,8 +276,12 @@ struct TernaryToArithPass : impl::TernTernaryToArithBase<TernaryToArithPass> {
     // Row tiles for compile-time weights whose row count they divide; run-time
     // quantized weights (and other shapes) keep the plain grouped layout.
     bool tiled = tileRows > 1 && isa<ConstantOp>(producer) && type.getRows() % tileRows == 0;
-    Layout layout = tiled ? Layout(type.getCols(), ::tern::kTileGroupBytes, tileRows)
-                          : Layout(type.getCols(), groupBytes);
+    // Base 3 keeps the kernel's i32 sums exact up to K = 16384 (its
+    // intermediate 256 * dot must fit in 32 bits); wider rows stay 2-bit.
+    bool base3 = base3Weights && tiled && tileRows == ::tern::kTileRows && type.getCols() <= 16384;
+    Layout layout = base3   ? Layout::base3Tiles(type.getCols())
+                    : tiled ? Layout(type.getCols(), ::tern::kTileGroupBytes, tileRows)
+                            : Layout(type.getCols(), groupBytes);
     FailureOr<PackedWeights> packed =
         isa<ConstantOp>(producer)
             ? packConstant(b, cast<ConstantOp>(producer), layout)

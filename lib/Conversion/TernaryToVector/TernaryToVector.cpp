@@ -241,14 +241,22 @@ LogicalResult lowerKernel(linalg::GenericOp op, Strategy strategy) {
 
 /// The row-tiled VNNI kernel; R = `tileRows` rows per tile are the i32 lanes
 /// of one vector (16: zmm, 8: ymm).
+///
+/// Base-3 tiles (tern.base3, R = 16): a byte holds 5 codes as m_0 (see
+/// TernaryPacking.h); m_{p+1} = m_p + m_p + m_p (byte adds, mod 256) and
+/// c_p = (3 m_p - m_{p+1}) / 256, so per digit p two dot products, C_p with
+/// m_p and D_p with m_{p+1}, and the row sums are (3 sum C - sum D) / 256.
 LogicalResult lowerTiledKernel(linalg::GenericOp op, int64_t tileRows) {
   Value x = op.getDpsInputs()[0], codes = op.getDpsInputs()[1], out = op.getDpsInits()[0];
+  bool base3 = op->hasAttr(kTernaryBase3Attr);
+  int64_t digits = base3 ? 5 : 4;
   auto xType = dyn_cast<MemRefType>(x.getType());
   auto wType = dyn_cast<MemRefType>(codes.getType());
   auto oType = dyn_cast<MemRefType>(out.getType());
   if (!xType || !wType || !oType || xType.getRank() != 4 || wType.getRank() != 4 ||
       oType.getRank() != 3 || !xType.hasStaticShape() || !wType.hasStaticShape() ||
-      !oType.hasStaticShape() || xType.getDimSize(2) != 4 || xType.getDimSize(3) != 4 ||
+      !oType.hasStaticShape() || xType.getDimSize(2) != digits || xType.getDimSize(3) != 4 ||
+      (base3 && tileRows != 16) ||
       wType.getDimSize(2) != tileRows || wType.getDimSize(3) != 4 || oType.getDimSize(2) != tileRows)
     return op.emitOpError("is not a bufferized ") << tileRows << "-row-tiled ternary accumulation";
   int64_t m = xType.getDimSize(0), kc = xType.getDimSize(1), tiles = wType.getDimSize(0);
@@ -256,7 +264,7 @@ LogicalResult lowerTiledKernel(linalg::GenericOp op, int64_t tileRows) {
   OpBuilder b(op);
   Location loc = op.getLoc();
   KernelBuilder k{b, loc, Strategy::VNNI};
-  Value xFlat = collapseTrailing(b, loc, x, 2);         // [M, KC, 16]
+  Value xFlat = collapseTrailing(b, loc, x, 2);         // [M, KC, 4 * digits]
   Value codesFlat = collapseTrailing(b, loc, codes, 2); // [tiles, KC, 4R]
   if (!xFlat || !codesFlat)
     return op.emitOpError("needs contiguous activations and codes");
@@ -274,8 +282,16 @@ LogicalResult lowerTiledKernel(linalg::GenericOp op, int64_t tileRows) {
         nb, l, c0, k.index(kc), c1, ValueRange{k.splat(sixteenWords, 0)},
         [&](OpBuilder &gb, Location gl, Value g, ValueRange acc) {
           Value xv = vector::LoadOp::create(gb, gl, sixteenBytes, xFlat, ValueRange{t, g, c0});
-          Value wide = arith::ExtSIOp::create(gb, gl, sixteenWords, xv);
-          scf::YieldOp::create(gb, gl, Value(arith::AddIOp::create(gb, gl, acc[0], wide)));
+          Value sum = arith::AddIOp::create(gb, gl, acc[0], arith::ExtSIOp::create(gb, gl, sixteenWords, xv));
+          if (base3) { // bytes 16..19 of a 20-trit group
+            VectorType four = VectorType::get({4}, gb.getI8Type()), fourWords = VectorType::get({4}, gb.getI32Type());
+            Value tail = arith::ExtSIOp::create(
+                gb, gl, fourWords, vector::LoadOp::create(gb, gl, four, xFlat, ValueRange{t, g, k.index(16)}));
+            Value tailSum = vector::ReductionOp::create(gb, gl, vector::CombiningKind::ADD, tail);
+            Value lane0 = vector::InsertOp::create(gb, gl, tailSum, k.splat(sixteenWords, 0), int64_t(0));
+            sum = arith::AddIOp::create(gb, gl, sum, lane0);
+          }
+          scf::YieldOp::create(gb, gl, sum);
         });
     Value total = vector::ReductionOp::create(nb, l, vector::CombiningKind::ADD, sumLoop.getResult(0));
     memref::StoreOp::create(nb, l, total, xsum, ValueRange{t});
@@ -284,8 +300,10 @@ LogicalResult lowerTiledKernel(linalg::GenericOp op, int64_t tileRows) {
 
   // Register blocking: T tokens x R tiles x 4 bit pairs accumulators (<= 16
   // of the 32 zmm registers; <= 8 of the 16 ymm registers of AVX2).
-  int64_t tokens = tileRows == 16 ? blockFor(m, {4, 2, 1}) : blockFor(m, {2, 1});
-  int64_t rowTiles = tokens * (tileRows == 16 ? 1 : 2) >= 4 ? 1 : blockFor(tiles, {2, 1});
+  // Base 3 keeps 10 accumulators per (token, tile): <= 20.
+  int64_t tokens = tileRows == 16 && !base3 ? blockFor(m, {4, 2, 1}) : blockFor(m, {2, 1});
+  int64_t rowTiles = tokens * (tileRows == 16 && !base3 ? 1 : 2) >= 4 ? 1 : blockFor(tiles, {2, 1});
+  int64_t accPer = base3 ? 10 : 4; // accumulators per (token, tile)
   // Software prefetch of the code stream this many 64-byte groups (4 KiB)
   // ahead: the decode kernel streams weights from memory and the hardware
   // prefetcher alone leaves the loads waiting (measured: +10% on a 5632 x 2048
@@ -304,7 +322,7 @@ LogicalResult lowerTiledKernel(linalg::GenericOp op, int64_t tileRows) {
       SmallVector<Value> tokIdx;
       for (int64_t t = 0; t < tokens; ++t)
         tokIdx.push_back(t == 0 ? t0 : Value(arith::AddIOp::create(tb, tl, t0, k.index(t))));
-      SmallVector<Value> init(tokens * rowTiles * 4, k.splat(lanes, 0));
+      SmallVector<Value> init(tokens * rowTiles * accPer, k.splat(lanes, 0));
       // The group loop in two parts, so the prefetch address costs no
       // per-iteration selects: groups [0, split) prefetch D groups ahead in
       // their own tiles; the last D groups prefetch the start of the next
@@ -331,7 +349,8 @@ LogicalResult lowerTiledKernel(linalg::GenericOp op, int64_t tileRows) {
                                          /*isWrite=*/false, /*localityHint=*/3, /*isDataCache=*/true);
               w.push_back(vector::LoadOp::create(gb, gl, codeBytes, codesFlat, ValueRange{tileIdx[r], g, c0}));
             }
-            for (int64_t j = 0; j < 4; ++j) {
+            SmallVector<Value> m(w); // base 3: m_p of each tile
+            for (int64_t j = 0; j < digits; ++j) {
               SmallVector<Value> xb;
               for (int64_t t = 0; t < tokens; ++t) {
                 Value word = vector::LoadOp::create(gb, gl, dword, xFlat,
@@ -341,9 +360,21 @@ LogicalResult lowerTiledKernel(linalg::GenericOp op, int64_t tileRows) {
                 xb.push_back(vector::BitCastOp::create(gb, gl, codeBytes, wide));
               }
               for (int64_t r = 0; r < rowTiles; ++r) {
+                if (base3) {
+                  Value twice = arith::AddIOp::create(gb, gl, m[r], m[r]);
+                  Value next = arith::AddIOp::create(gb, gl, twice, m[r]);
+                  for (int64_t t = 0; t < tokens; ++t) {
+                    Value &cAcc = acc[(t * rowTiles + r) * accPer + 2 * j];
+                    Value &dAcc = acc[(t * rowTiles + r) * accPer + 2 * j + 1];
+                    cAcc = k.dpbusd(cAcc, m[r], xb[t]);
+                    dAcc = k.dpbusd(dAcc, next, xb[t]);
+                  }
+                  m[r] = next;
+                  continue;
+                }
                 Value plane = arith::AndIOp::create(gb, gl, w[r], k.splat(codeBytes, 3 << (2 * j)));
                 for (int64_t t = 0; t < tokens; ++t) {
-                  Value &a = acc[(t * rowTiles + r) * 4 + j];
+                  Value &a = acc[(t * rowTiles + r) * accPer + j];
                   a = k.dpbusd(a, plane, xb[t]);
                 }
               }
@@ -361,11 +392,23 @@ LogicalResult lowerTiledKernel(linalg::GenericOp op, int64_t tileRows) {
         for (int64_t r = 0; r < rowTiles; ++r) {
           // Bit pair j was used in place (4^j * code): every lane of its
           // accumulator is a multiple of 4^j, so the shift back is exact.
-          Value dot = results[(t * rowTiles + r) * 4];
-          for (int64_t j = 1; j < 4; ++j)
-            dot = arith::AddIOp::create(tb, tl, dot,
-                                        arith::ShRSIOp::create(tb, tl, results[(t * rowTiles + r) * 4 + j],
-                                                               k.splat(lanes, 2 * j)));
+          ValueRange a = results.slice((t * rowTiles + r) * accPer, accPer);
+          Value dot;
+          if (base3) {
+            // (3 sum C - sum D) / 256: exact, the sum is 256 * the dot product.
+            Value c = a[0], d = a[1];
+            for (int64_t j = 1; j < 5; ++j) {
+              c = arith::AddIOp::create(tb, tl, c, a[2 * j]);
+              d = arith::AddIOp::create(tb, tl, d, a[2 * j + 1]);
+            }
+            Value c3 = arith::AddIOp::create(tb, tl, arith::AddIOp::create(tb, tl, c, c), c);
+            dot = arith::ShRSIOp::create(tb, tl, arith::SubIOp::create(tb, tl, c3, d), k.splat(lanes, 8));
+          } else {
+            dot = a[0];
+            for (int64_t j = 1; j < 4; ++j)
+              dot = arith::AddIOp::create(tb, tl, dot,
+                                          arith::ShRSIOp::create(tb, tl, a[j], k.splat(lanes, 2 * j)));
+          }
           dot = arith::SubIOp::create(tb, tl, dot, offset);
           SmallVector<Value, 3> at = {tokIdx[t], tileIdx[r], c0};
           Value prev = vector::LoadOp::create(tb, tl, lanes, out, at);
@@ -378,7 +421,8 @@ LogicalResult lowerTiledKernel(linalg::GenericOp op, int64_t tileRows) {
   Operation *loop = buildRowLoop(b, loc, tiles, rowTiles,
                                  tiles * tileRows * kc * 16 >= kParallelWeights, tileBlock);
   loop->setAttr("tern.ternary_kernel",
-                b.getStringAttr(tileRows == 16 ? "vnni-offset-dot-tiled" : "avxvnni-offset-dot-tiled"));
+                b.getStringAttr(base3 ? "vnni-offset-dot-base3" : tileRows == 16 ? "vnni-offset-dot-tiled"
+                                                                                 : "avxvnni-offset-dot-tiled"));
   op.erase();
   return success();
 }
