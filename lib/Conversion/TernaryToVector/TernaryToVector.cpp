@@ -83,9 +83,10 @@ struct KernelBuilder {
   }
 };
 
-/// Threads pay off for large matrices only: a small layer runs on one thread
-/// instead of waking a team (and waiting at its barrier).
-constexpr int64_t kParallelWeights = 1 << 20;
+/// Threads pay off for large products only: a small one (weights x tokens
+/// below this; a 1024 x 1024 GEMV) runs on one thread instead of waking a team
+/// and waiting at its barrier, which costs more than the halved work saves.
+constexpr int64_t kParallelWork = 1 << 21;
 
 /// A loop over [0, n) in steps of `step`: scf.parallel (OpenMP rows) for
 /// large matrices, scf.for otherwise.
@@ -229,7 +230,7 @@ LogicalResult lowerKernel(linalg::GenericOp op, Strategy strategy) {
           scf::YieldOp::create(tb, tl);
         });
   };
-  Operation *loop = buildRowLoop(b, loc, n, rows, n * groups * 4 * kLanes >= kParallelWeights,
+  Operation *loop = buildRowLoop(b, loc, n, rows, m * n * groups * 4 * kLanes >= kParallelWork,
                                  [&](OpBuilder &pb, Location pl, Value row0) { rowBlock(pb, pl, row0); });
   if (strategy == Strategy::Select)
     loop->setAttr(kTernaryAccumulationAttr, b.getUnitAttr());
@@ -419,7 +420,7 @@ LogicalResult lowerTiledKernel(linalg::GenericOp op, int64_t tileRows) {
     });
   };
   Operation *loop = buildRowLoop(b, loc, tiles, rowTiles,
-                                 tiles * tileRows * kc * 16 >= kParallelWeights, tileBlock);
+                                 m * tiles * tileRows * kc * 4 * digits >= kParallelWork, tileBlock);
   loop->setAttr("tern.ternary_kernel",
                 b.getStringAttr(base3 ? "vnni-offset-dot-base3" : tileRows == 16 ? "vnni-offset-dot-tiled"
                                                                                  : "avxvnni-offset-dot-tiled"));

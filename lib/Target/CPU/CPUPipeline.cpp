@@ -126,7 +126,6 @@ void buildCPULinalgToLLVMPipeline(OpPassManager &pm, TernaryKernel kernel) {
   pm.addPass(createTernApproximateMath());
   if (failed(parsePassPipeline(kToOpenMP, pm)))
     llvm::report_fatal_error("invalid built-in CPU pipeline");
-  pm.addPass(createOpenMPGuidedSchedulePass());
   if (failed(parsePassPipeline(kToLLVM, pm)))
     llvm::report_fatal_error("invalid built-in CPU pipeline");
 }
@@ -144,7 +143,6 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
 } // namespace
 
 void registerCPUPipelines() {
-  registerOpenMPGuidedSchedulePass();
   PassPipelineRegistration<CPUPipelineOptions>(
       "tern-cpu-to-linalg", "Tern CPU backend: tern ops to multiply-free linalg",
       [](OpPassManager &pm, const CPUPipelineOptions &o) { buildCPUTernToLinalgPipeline(pm, o.get()); });

@@ -47,11 +47,6 @@ void buildCPULinalgToLLVMPipeline(OpPassManager &pm,
 /// Registers both pipelines and their union `tern-cpu-pipeline`.
 void registerCPUPipelines();
 
-/// Gives OpenMP worksharing loops without a schedule the guided schedule
-/// (`tern-omp-guided-schedule`, see OpenMPSchedule.cpp).
-std::unique_ptr<Pass> createOpenMPGuidedSchedulePass();
-void registerOpenMPGuidedSchedulePass();
-
 /// One tensor of the model signature.
 struct TensorSignature {
   std::string name;
