@@ -230,7 +230,10 @@ LogicalResult lowerKernel(linalg::GenericOp op, Strategy strategy) {
           scf::YieldOp::create(tb, tl);
         });
   };
-  Operation *loop = buildRowLoop(b, loc, n, rows, m * n * groups * 4 * kLanes >= kParallelWork,
+  // The select kernel spends ~7x the VNNI kernel's time per weight: threads
+  // pay off on 8x smaller products.
+  int64_t work = m * n * groups * 4 * kLanes * (strategy == Strategy::Select ? 8 : 1);
+  Operation *loop = buildRowLoop(b, loc, n, rows, work >= kParallelWork,
                                  [&](OpBuilder &pb, Location pl, Value row0) { rowBlock(pb, pl, row0); });
   if (strategy == Strategy::Select)
     loop->setAttr(kTernaryAccumulationAttr, b.getUnitAttr());

@@ -229,16 +229,21 @@ static const char *kBufferCache = R"(
 #include <pthread.h>
 #include <stdlib.h>
 typedef struct tern_block { struct tern_block *next; uint64_t size, align; } tern_block;
-static tern_block *tern_cached_blocks;
+/* Freed blocks, in lists by a hash of their size: a decode step frees hundreds
+   of buffers, and one list would be walked on every allocation. */
+static tern_block *tern_cached_blocks[256];
 static uint64_t tern_cached_bytes;
 static pthread_mutex_t tern_cache_lock = PTHREAD_MUTEX_INITIALIZER;
+static tern_block **tern_bucket(uint64_t size) {
+  return &tern_cached_blocks[((size >> 6) * 0x9E3779B97F4A7C15ull) >> 56];
+}
 /* A buffer of `size` bytes at `align` (>= 64), its header just before it. */
 __attribute__((visibility("hidden"))) void *_mlir_memref_to_llvm_aligned_alloc(uint64_t alignment,
                                                                                uint64_t size) {
   uint64_t align = alignment < 64 ? 64 : alignment;
   size = (size + align - 1) / align * align;
   pthread_mutex_lock(&tern_cache_lock);
-  for (tern_block **p = &tern_cached_blocks; *p; p = &(*p)->next)
+  for (tern_block **p = tern_bucket(size); *p; p = &(*p)->next)
     if ((*p)->size == size && (*p)->align == align) {
       tern_block *b = *p;
       *p = b->next;
@@ -264,8 +269,9 @@ __attribute__((visibility("hidden"))) void _mlir_memref_to_llvm_free(void *ptr) 
   tern_block *b = (tern_block *)ptr - 1;
   pthread_mutex_lock(&tern_cache_lock);
   if (tern_cached_bytes + b->size <= (1ull << 30)) {
-    b->next = tern_cached_blocks;
-    tern_cached_blocks = b;
+    tern_block **bucket = tern_bucket(b->size);
+    b->next = *bucket;
+    *bucket = b;
     tern_cached_bytes += b->size;
     b = 0;
   }
