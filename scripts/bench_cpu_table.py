@@ -26,6 +26,8 @@ def host_kernels():
         kernels += ["vnni", "vnni-base3"]
     if "avx_vnni" in flags:
         kernels.append("avxvnni")
+    if "avx512bw" in flags:
+        kernels.append("lut")
     return kernels + ["select"]
 
 

@@ -205,11 +205,13 @@ def test_compile_error_has_location(tmp_path):
                               "tiled-2tokens", "tiled-3tokens", "tiled-parallel", "tiled-short-k",
                               "untiled-4tokens"])
 def test_kernels_agree(tmp_path, shape):
-    """The portable, select (multiply-free vector), VNNI (2-bit and 1.6-bit base-3) and
-    AVX-VNNI kernels give the same int32 accumulations, so identical outputs; row/token
-    blocking remainders included. Output widths that are multiples of 16 take the VNNI
-    kernels' 16-row tiles (odd tile counts, 4/2/1-token blocks, K padded to 16 or to the
-    base-3 20-trit groups, and the OpenMP path at 1M weights)."""
+    """The portable, select (multiply-free vector), VNNI (2-bit and 1.6-bit base-3),
+    AVX-VNNI and lookup-table kernels give the same int32 accumulations, so identical
+    outputs; row/token blocking remainders included. Output widths that are multiples of
+    16 take the VNNI kernels' 16-row tiles (odd tile counts, 4/2/1-token blocks, K padded
+    to 16 or to the base-3 20-trit groups, and the OpenMP path at 2M weight x tokens),
+    multiples of 64 the lookup-table kernel's 64-row tiles (K over several 64-group
+    blocks of int16 sums at 1024)."""
     batch, d_in, d_out = shape
     text, inputs, expected = M.bitlinear_model(np.random.default_rng(d_in), batch, d_in, d_out)
     path = tmp_path / "m.mlir"
@@ -219,12 +221,41 @@ def test_kernels_agree(tmp_path, shape):
     kernels = ["portable", "select"]
     kernels += ["vnni", "vnni-base3"] if "avx512_vnni" in cpuinfo else []
     kernels += ["avxvnni"] if "avx_vnni" in cpuinfo else []
+    kernels += ["lut"] if "avx512bw" in cpuinfo else []
     for kernel in kernels:
         model = tern.compile(str(path), extra_args=[f"--ternary-kernel={kernel}"])
         outs[kernel] = model(*inputs)[0]
     assert_close(outs["portable"], expected[0])
     for kernel in kernels[1:]:
         np.testing.assert_array_equal(outs[kernel], outs["portable"], err_msg=kernel)
+
+
+def test_kernels_extreme_accumulation(tmp_path):
+    """The largest sums a kernel can meet: int8 activations at -128 and 127 against
+    all -1 / all +1 rows over K = 1024 (|sum| = 131072, far past int16: the lookup-table
+    kernel's int16 partial sums must be widened in time), plus random rows; every
+    kernel the host runs must match the exact int64 product."""
+    rng = np.random.default_rng(11)
+    k, n = 1024, 128
+    wt = rng.integers(-1, 2, (n, k)).astype(np.int8)
+    wt[0], wt[1], wt[64] = -1, 1, -1
+    x = np.stack([np.full(k, -128), np.full(k, 127), rng.integers(-128, 128, k)]).astype(np.int8)
+    text = ("module {\n  func.func @main(%x: tensor<3x1024xi8>) -> tensor<3x128xi32> {\n"
+            f"    %w = tern.constant {M.ternary_attr(wt, 1.0)}\n"
+            "    %y = tern.tmatmul %x, %w : tensor<3x1024xi8>, !tern.ternary<128x1024> -> tensor<3x128xi32>\n"
+            "    return %y : tensor<3x128xi32>\n  }\n}\n")
+    path = tmp_path / "m.mlir"
+    path.write_text(text)
+    want = x.astype(np.int64) @ wt.astype(np.int64).T
+    assert want[0, 0] == 131072 and want[0, 1] == -131072
+    cpuinfo = open("/proc/cpuinfo").read()
+    kernels = ["portable", "select"]
+    kernels += ["vnni", "vnni-base3"] if "avx512_vnni" in cpuinfo else []
+    kernels += ["avxvnni"] if "avx_vnni" in cpuinfo else []
+    kernels += ["lut"] if "avx512bw" in cpuinfo else []
+    for kernel in kernels:
+        got = tern.compile(str(path), extra_args=[f"--ternary-kernel={kernel}"])(x)[0]
+        np.testing.assert_array_equal(got, want, err_msg=kernel)
 
 
 def test_avx2_host_takes_avxvnni(tmp_path):
@@ -248,11 +279,13 @@ def test_avx2_host_takes_avxvnni(tmp_path):
 
 
 @pytest.mark.parametrize("args,message", [
-    (["--ternary-kernel=lut"], "unknown ternary kernel 'lut'"),
+    (["--ternary-kernel=tl2"], "unknown ternary kernel 'tl2'"),
+    (["--ternary-kernel=lut", "--target-features=-avx512bw"],
+     "the lut ternary kernel needs a target with avx512f and avx512bw"),
     (["--ternary-kernel=vnni-base3", "--target-features=-avx512f"],
      "the vnni-base3 ternary kernel needs a target with avx512f and avx512vnni"),
     (["--ternary-kernel=avxvnni", "--target-features=-avxvnni"],
-     "the avxvnni ternary kernel needs a target with avxvnni")], ids=["unknown", "base3", "avxvnni"])
+     "the avxvnni ternary kernel needs a target with avxvnni")], ids=["unknown", "lut", "base3", "avxvnni"])
 def test_kernel_choice_errors(tmp_path, args, message):
     """A kernel the target cannot run is refused with a clear error, not an illegal
     instruction at run time."""

@@ -340,7 +340,7 @@ int main(int argc, char **argv) {
                     "       tern-bench decode --config 370m|1.3b|2.7b [--threads T] [--kernel K]\n"
                     "       tern-bench prefill --config ... [--tokens N] [--threads T] [--kernel K]\n"
                     "       (any command: --keep-library PATH keeps the compiled model library)\n"
-                    "K: auto (default), vnni, vnni-base3, avxvnni, select, portable\n";
+                    "K: auto (default), vnni, vnni-base3, avxvnni, lut, select, portable\n";
     return 1;
   }
   Args args;

@@ -69,8 +69,8 @@ static cl::opt<std::string> targetFeatures("target-features",
 static cl::opt<std::string> ternaryKernel(
     "ternary-kernel",
     cl::desc("CPU ternary kernels: auto (vnni with AVX-512 VNNI, else avxvnni with AVX-VNNI, "
-             "else select), vnni, vnni-base3 (1.6-bit weights), avxvnni, select (vectorized, "
-             "multiply-free), portable "
+             "else select), vnni, vnni-base3 (1.6-bit weights), avxvnni, lut (vpshufb lookup "
+             "tables, multiply-free), select (vectorized, multiply-free), portable "
              "(scalar select/add/sub)"),
     cl::init("auto"), cl::cat(ternCategory));
 static cl::list<std::string> dims("dim", cl::desc("Value of a symbolic input dimension: NAME=N"),

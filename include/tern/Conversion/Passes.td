@@ -35,14 +35,21 @@ def TernTernaryToArith : Pass<"tern-ternary-to-arith"> {
     one 64-byte vector holds 16 trits of each of 16 rows, so a kernel that
     broadcasts 4 activation bytes accumulates 16 output rows in 16 lanes. The
     accumulation is marked `tern.tile_rows = 16`.
+
+    `tile-rows` R = 64 (the lookup-table kernel): G = 1 and the bytes of 64
+    consecutive rows interleaved, `[N/64, ceil(K/4), 64, 1]`: one 64-byte
+    vector holds the same 4 trits of 64 rows (trit 4 g + j at bits 2j), so a
+    byte's low nibble indexes the table of trits 4g, 4g+1 and its high nibble
+    that of 4g+2, 4g+3 for all 64 rows at once.
   }];
   let options = [
     Option<"groupBytes", "group-bytes", "int64_t", "1",
            "Bytes per packing group: 1 (row-major) or 64 (AVX-512 kernels)">,
     Option<"tileRows", "tile-rows", "int64_t", "1",
-           "1, 8 or 16: compile-time weights with N % R == 0 use row tiles of "
-           "R rows x 16 trits in 4R bytes (the VNNI kernels' layout: 16 for "
-           "AVX-512, 8 for AVX-VNNI)">,
+           "1, 8, 16 or 64: compile-time weights with N % R == 0 use row tiles "
+           "of R rows x 16 trits in 4R bytes (the VNNI kernels' layout: 16 for "
+           "AVX-512, 8 for AVX-VNNI), or for R = 64 of 64 rows x 4 trits in 64 "
+           "bytes (the lookup-table kernel's)">,
     Option<"base3Weights", "base3", "bool", "false",
            "With tile-rows=16: 1.6-bit base-3 weights (5 trits per byte, groups "
            "of 20 trits) for rows of at most 16384 trits">,
@@ -82,13 +89,22 @@ def TernTernaryToVector : Pass<"tern-ternary-to-vector"> {
     The code stream is prefetched 4 KiB ahead (into the next tile block at
     the end of a block). Row-tiled accumulations under other strategies stay
     generic (scalar loops).
+
+    * `lut` (AVX-512 BW; multiply-free): 64-row tiles (`tern.tile_rows` =
+      64). Per token and group of 4 trits, two 16-entry tables of the
+      possible sums of a trit pair, `(c0-1) x0 + (c1-1) x1` at index
+      `c0 + 4 c1`, built once with selects and split into low and high
+      bytes; per 64-byte load of codes, `vpshufb` looks up 64 rows' pair
+      sums from each nibble, the bytes are interleaved into int16 and added.
+      The int16 sums are widened into int32 every 32 groups (|sum| <= 32 *
+      512 < 2^15). Untiled accumulations take `select`.
   }];
   let options = [
-    Option<"strategy", "strategy", "std::string", "\"select\"", "select, vnni or avxvnni">,
+    Option<"strategy", "strategy", "std::string", "\"select\"", "select, vnni, avxvnni or lut">,
   ];
   let dependentDialects = ["::mlir::vector::VectorDialect", "::mlir::scf::SCFDialect",
                            "::mlir::memref::MemRefDialect", "::mlir::LLVM::LLVMDialect",
-                           "::mlir::arith::ArithDialect"];
+                           "::mlir::arith::ArithDialect", "::mlir::math::MathDialect"];
 }
 
 #endif // TERN_CONVERSION_PASSES_TD

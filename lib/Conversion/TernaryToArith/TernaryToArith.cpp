@@ -235,6 +235,8 @@ Value lowerTMatmul(OpBuilder &b, TMatmulOp op, const PackedWeights &w, const Lay
   return buildReshape(b, loc, generic.getResult(0), op.getResult().getType().getShape());
 }
 
+constexpr int64_t kLUTTileRows = 64;
+
 struct TernaryToArithPass : impl::TernTernaryToArithBase<TernaryToArithPass> {
   using Base::Base;
   void runOnOperation() override {
@@ -243,8 +245,8 @@ struct TernaryToArithPass : impl::TernTernaryToArithBase<TernaryToArithPass> {
           << static_cast<int64_t>(groupBytes);
       return signalPassFailure();
     }
-    if (tileRows != 1 && tileRows != 8 && tileRows != 16) {
-      getOperation()->emitError("tern-ternary-to-arith: tile-rows must be 1, 8 or 16, got ")
+    if (tileRows != 1 && tileRows != 8 && tileRows != 16 && tileRows != kLUTTileRows) {
+      getOperation()->emitError("tern-ternary-to-arith: tile-rows must be 1, 8, 16 or 64, got ")
           << static_cast<int64_t>(tileRows);
       return signalPassFailure();
     }
@@ -279,8 +281,11 @@ struct TernaryToArithPass : impl::TernTernaryToArithBase<TernaryToArithPass> {
     // Base 3 keeps the kernel's i32 sums exact up to K = 16384 (its
     // intermediate 256 * dot must fit in 32 bits); wider rows stay 2-bit.
     bool base3 = base3Weights && tiled && tileRows == ::tern::kTileRows && type.getCols() <= 16384;
+    // 64-row tiles (the lookup-table kernel) hold 4 trits of each row per
+    // byte (G = 1); the VNNI tiles 16 trits in 4 bytes.
+    int64_t tileBytes = tileRows == kLUTTileRows ? 1 : ::tern::kTileGroupBytes;
     Layout layout = base3   ? Layout::base3Tiles(type.getCols())
-                    : tiled ? Layout(type.getCols(), ::tern::kTileGroupBytes, tileRows)
+                    : tiled ? Layout(type.getCols(), tileBytes, tileRows)
                             : Layout(type.getCols(), groupBytes);
     FailureOr<PackedWeights> packed =
         isa<ConstantOp>(producer)

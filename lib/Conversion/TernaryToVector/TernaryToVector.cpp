@@ -20,13 +20,15 @@
 //===----------------------------------------------------------------------===//
 #include "tern/Conversion/Passes.h"
 
+#include "mlir/Dialect/Math/IR/Math.h"
+
 namespace mlir::tern {
 #define GEN_PASS_DEF_TERNTERNARYTOVECTOR
 #include "tern/Conversion/Passes.h.inc"
 
 namespace {
 
-enum class Strategy { Select, VNNI, AVXVNNI };
+enum class Strategy { Select, VNNI, AVXVNNI, LUT };
 
 constexpr int64_t kLanes = 64;
 
@@ -70,14 +72,19 @@ struct KernelBuilder {
     Value shifted = j == 0 ? w : Value(arith::ShRUIOp::create(b, loc, w, splat(bytes, 2 * j)));
     return arith::AndIOp::create(b, loc, shifted, splat(bytes, 3));
   }
-  /// acc + select(c == +1 code) x - select(c == -1 code) x, widened to i32.
-  Value selectAccumulate(Value acc, Value code, Value x) {
+  /// acc + select(c == +1 code) x + select(c == -1 code) ~x, widened to i32;
+  /// -x = ~x + 1 (-x of x = -128 does not fit in a byte), so the caller adds
+  /// the count of -1 codes, `minusCount` (the popcount of the mask), at the end.
+  Value selectAccumulate(Value acc, Value code, Value x, Value &minusCount) {
     Value zero = splat(bytes, 0);
     Value plus = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, code, splat(bytes, 2));
     Value minus = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, code, zero);
-    Value negX = arith::SubIOp::create(b, loc, zero, x);
+    Value notX = arith::XOrIOp::create(b, loc, x, splat(bytes, -1));
     Value v = arith::SelectOp::create(b, loc, plus, x,
-                                      arith::SelectOp::create(b, loc, minus, negX, zero));
+                                      arith::SelectOp::create(b, loc, minus, notX, zero));
+    Value bits = vector::ExtractOp::create(
+        b, loc, vector::BitCastOp::create(b, loc, VectorType::get({1}, b.getI64Type()), minus), int64_t(0));
+    minusCount = arith::AddIOp::create(b, loc, minusCount, math::CtPopOp::create(b, loc, bits));
     Value wide = arith::ExtSIOp::create(b, loc, accType(), v);
     return arith::AddIOp::create(b, loc, acc, wide);
   }
@@ -180,6 +187,10 @@ LogicalResult lowerKernel(linalg::GenericOp op, Strategy strategy) {
           for (int64_t t = 0; t < tokens; ++t)
             tokIdx.push_back(t == 0 ? t0 : Value(arith::AddIOp::create(tb, tl, t0, k.index(t))));
           SmallVector<Value> init(rows * tokens * planes, k.splat(k.accType(), 0));
+          // select: then per row the count of -1 codes (see selectAccumulate).
+          int64_t counted = rows * tokens * planes;
+          if (strategy == Strategy::Select)
+            init.append(rows * tokens, arith::ConstantOp::create(tb, tl, tb.getI64IntegerAttr(0)));
           auto groupLoop = scf::ForOp::create(
               tb, tl, c0, k.index(groups), c1, init,
               [&](OpBuilder &gb, Location gl, Value g, ValueRange accIn) {
@@ -202,8 +213,9 @@ LogicalResult lowerKernel(linalg::GenericOp op, Strategy strategy) {
                     Value code = k.decode(w[r], j);
                     for (int64_t t = 0; t < tokens; ++t) {
                       Value &a = acc[t * rows + r];
-                      a = strategy == Strategy::VNNI ? k.dpbusd(a, code, xv[t])
-                                                     : k.selectAccumulate(a, code, xv[t]);
+                      a = strategy == Strategy::VNNI
+                              ? k.dpbusd(a, code, xv[t])
+                              : k.selectAccumulate(a, code, xv[t], acc[counted + t * rows + r]);
                     }
                   }
                 }
@@ -223,6 +235,10 @@ LogicalResult lowerKernel(linalg::GenericOp op, Strategy strategy) {
               if (xsum)
                 dot = arith::SubIOp::create(tb, tl, dot,
                                             memref::LoadOp::create(tb, tl, xsum, ValueRange{tokIdx[t]}));
+              if (strategy == Strategy::Select)
+                dot = arith::AddIOp::create(
+                    tb, tl, dot,
+                    arith::TruncIOp::create(tb, tl, tb.getI32Type(), groupLoop.getResult(counted + t * rows + r)));
               Value prev = memref::LoadOp::create(tb, tl, out, ValueRange{tokIdx[t], rowIdx[r]});
               memref::StoreOp::create(tb, tl, arith::AddIOp::create(tb, tl, prev, dot), out,
                                       ValueRange{tokIdx[t], rowIdx[r]});
@@ -431,6 +447,167 @@ LogicalResult lowerTiledKernel(linalg::GenericOp op, int64_t tileRows) {
   return success();
 }
 
+/// The lookup-table kernel (tern.tile_rows = 64, G = 1, AVX-512 BW):
+///   x     memref<M x KC x 4 x 1 x i8>    (trit k = 4 kc + j)
+///   codes memref<T x KC x 64 x 1 x i8>   (byte i: row 64 t + i, trit 4 kc + j
+///                                          at bits 2j)
+///   out   memref<M x T x 64 x i32>
+/// Tables first: per token and group, the 9 sums (c0-1) x0 + (c1-1) x1 of a
+/// trit pair at index c0 + 4 c1 (= the code byte's low nibble for trits 0, 1,
+/// its high nibble for trits 2, 3), int16 split into low and high bytes, built
+/// with selects. Then per tile of 64 rows, token and group: one 64-byte load
+/// of codes, two nibble masks, four vpshufb (64 rows' low and high bytes of
+/// both pairs), interleaved into int16 in the in-lane unpack order (elements
+/// 8L + r hold row 16L + r, resp. 16L + 8 + r) and added. Every 32 groups the
+/// int16 sums (|sum| <= 32 * 512) are widened into int32; one shuffle puts the
+/// rows back in order at the end. Multiply-free.
+LogicalResult lowerLUTKernel(linalg::GenericOp op) {
+  constexpr int64_t kRows = 64, kBlockGroups = 32;
+  Value x = op.getDpsInputs()[0], codes = op.getDpsInputs()[1], out = op.getDpsInits()[0];
+  auto xType = dyn_cast<MemRefType>(x.getType());
+  auto wType = dyn_cast<MemRefType>(codes.getType());
+  auto oType = dyn_cast<MemRefType>(out.getType());
+  if (!xType || !wType || !oType || xType.getRank() != 4 || wType.getRank() != 4 ||
+      oType.getRank() != 3 || !xType.hasStaticShape() || !wType.hasStaticShape() ||
+      !oType.hasStaticShape() || xType.getDimSize(2) != 4 || xType.getDimSize(3) != 1 ||
+      wType.getDimSize(2) != kRows || wType.getDimSize(3) != 1 || oType.getDimSize(2) != kRows)
+    return op.emitOpError("is not a bufferized 64-row-tiled ternary accumulation");
+  int64_t m = xType.getDimSize(0), kc = xType.getDimSize(1), tiles = wType.getDimSize(0);
+
+  OpBuilder b(op);
+  Location loc = op.getLoc();
+  KernelBuilder k{b, loc, Strategy::Select};
+  Value xFlat = collapseTrailing(b, loc, x, 1);         // [M, 4 KC]
+  Value codesFlat = collapseTrailing(b, loc, codes, 2); // [T, KC, 64]
+  if (!xFlat || !codesFlat)
+    return op.emitOpError("needs contiguous activations and codes");
+  Type i8 = b.getI8Type(), i16 = b.getI16Type(), i32 = b.getI32Type();
+  VectorType bytes16 = VectorType::get({16}, i8), words32 = VectorType::get({32}, i16);
+  VectorType lanes32 = VectorType::get({32}, i32), lanes64 = VectorType::get({64}, i32);
+  Value c0 = k.index(0), c1 = k.index(1);
+  auto mask = [&](VectorType t, function_ref<bool(int64_t)> on) {
+    SmallVector<bool> bits;
+    for (int64_t i = 0; i < t.getNumElements(); ++i)
+      bits.push_back(on(i));
+    return arith::ConstantOp::create(b, loc, DenseElementsAttr::get(t.clone(b.getI1Type()), ArrayRef<bool>(bits)));
+  };
+
+  // Tables [M, KC, 64] bytes: pair A low | pair A high | pair B low | pair B high.
+  Value tables = memref::AllocOp::create(b, loc, MemRefType::get({m, kc, kRows}, i8), /*alignment=*/b.getI64IntegerAttr(64));
+  // Lanes 0-15 are pair A's entries, 16-31 pair B's; entry e = c0 + 4 c1.
+  Value firstPlus = mask(words32, [](int64_t i) { return (i % 16 & 3) == 2; });
+  Value firstMinus = mask(words32, [](int64_t i) { return (i % 16 & 3) == 0; });
+  Value secondPlus = mask(words32, [](int64_t i) { return (i % 16 >> 2) == 2; });
+  Value secondMinus = mask(words32, [](int64_t i) { return (i % 16 >> 2) == 0; });
+  Value zeroWords = k.splat(words32, 0);
+  auto build = scf::ForOp::create(b, loc, c0, k.index(m), c1, ValueRange{},
+                                  [&](OpBuilder &nb, Location l, Value t, ValueRange) {
+    scf::ForOp::create(nb, l, c0, k.index(kc), c1, ValueRange{},
+                       [&](OpBuilder &gb, Location gl, Value g, ValueRange) {
+      Value at = arith::AddIOp::create(gb, gl, g, g);
+      at = arith::AddIOp::create(gb, gl, at, at); // 4 g
+      Value four = arith::ExtSIOp::create(gb, gl, VectorType::get({4}, i16),
+                                          vector::LoadOp::create(gb, gl, VectorType::get({4}, i8), xFlat,
+                                                                 ValueRange{t, at}));
+      SmallVector<int64_t> firstIdx, secondIdx;
+      for (int64_t i = 0; i < 32; ++i) {
+        firstIdx.push_back(i < 16 ? 0 : 2);
+        secondIdx.push_back(i < 16 ? 1 : 3);
+      }
+      auto term = [&](ArrayRef<int64_t> idx, Value plus, Value minus) {
+        Value v = vector::ShuffleOp::create(gb, gl, four, four, idx);
+        Value neg = arith::SubIOp::create(gb, gl, zeroWords, v);
+        return arith::SelectOp::create(gb, gl, plus, v, arith::SelectOp::create(gb, gl, minus, neg, zeroWords));
+      };
+      Value sums = arith::AddIOp::create(gb, gl, term(firstIdx, firstPlus, firstMinus),
+                                         term(secondIdx, secondPlus, secondMinus));
+      VectorType bytes32 = VectorType::get({32}, i8);
+      Value lo = arith::TruncIOp::create(gb, gl, bytes32, sums);
+      Value hi = arith::TruncIOp::create(gb, gl, bytes32,
+                                         arith::ShRSIOp::create(gb, gl, sums, k.splat(words32, 8)));
+      SmallVector<int64_t> order;
+      for (int64_t i = 0; i < 64; ++i) // A lo, A hi, B lo, B hi
+        order.push_back((i / 16 % 2) * 32 + (i / 32) * 16 + i % 16);
+      vector::StoreOp::create(gb, gl, vector::ShuffleOp::create(gb, gl, lo, hi, order), tables,
+                              ValueRange{t, g, c0});
+      scf::YieldOp::create(gb, gl);
+    });
+    scf::YieldOp::create(nb, l);
+  });
+  build->setAttr(kTernaryAccumulationAttr, b.getUnitAttr());
+
+  SmallVector<int64_t> unpackLo, unpackHi, rowOrder;
+  for (int64_t lane = 0; lane < 4; ++lane)
+    for (int64_t r = 0; r < 8; ++r) {
+      unpackLo.append({16 * lane + r, 64 + 16 * lane + r});
+      unpackHi.append({16 * lane + 8 + r, 64 + 16 * lane + 8 + r});
+    }
+  for (int64_t row = 0; row < kRows; ++row)
+    rowOrder.push_back(row % 16 < 8 ? 8 * (row / 16) + row % 16 : 32 + 8 * (row / 16) + row % 16 - 8);
+  SmallVector<int64_t> splat128;
+  for (int64_t i = 0; i < kRows; ++i)
+    splat128.push_back(i % 16);
+  Value lowNibble = k.splat(k.bytes, 15), four = k.splat(k.bytes, 4);
+  auto pshufb = [&](OpBuilder &gb, Location gl, Value table, Value idx) {
+    return LLVM::CallIntrinsicOp::create(gb, gl, k.bytes, gb.getStringAttr("llvm.x86.avx512.pshuf.b.512"),
+                                         ValueRange{table, idx})
+        .getResult(0);
+  };
+
+  auto tileBody = [&](OpBuilder &pb, Location pl, Value tile) {
+    scf::ForOp::create(pb, pl, c0, k.index(m), c1, ValueRange{},
+                       [&](OpBuilder &tb, Location tl, Value t, ValueRange) {
+      auto blockLoop = scf::ForOp::create(
+          tb, tl, c0, k.index(kc), k.index(kBlockGroups), ValueRange{k.splat(lanes32, 0), k.splat(lanes32, 0)},
+          [&](OpBuilder &bb, Location bl, Value g0, ValueRange acc) {
+            Value g1 = arith::MinSIOp::create(bb, bl, arith::AddIOp::create(bb, bl, g0, k.index(kBlockGroups)),
+                                              k.index(kc));
+            auto groupLoop = scf::ForOp::create(
+                bb, bl, g0, g1, c1, ValueRange{k.splat(words32, 0), k.splat(words32, 0)},
+                [&](OpBuilder &gb, Location gl, Value g, ValueRange sums) {
+                  Value w = vector::LoadOp::create(gb, gl, k.bytes, codesFlat, ValueRange{tile, g, c0});
+                  Value idx[2] = {arith::AndIOp::create(gb, gl, w, lowNibble),
+                                  arith::AndIOp::create(gb, gl, arith::ShRUIOp::create(gb, gl, w, four), lowNibble)};
+                  Value lo = sums[0], hi = sums[1];
+                  for (int64_t pair = 0; pair < 2; ++pair) {
+                    Value part[2];
+                    for (int64_t half = 0; half < 2; ++half) {
+                      Value t16 = vector::LoadOp::create(gb, gl, bytes16, tables,
+                                                         ValueRange{t, g, k.index(32 * pair + 16 * half)});
+                      part[half] = pshufb(gb, gl, vector::ShuffleOp::create(gb, gl, t16, t16, splat128), idx[pair]);
+                    }
+                    auto words = [&](ArrayRef<int64_t> order) {
+                      return vector::BitCastOp::create(gb, gl, words32,
+                                                       vector::ShuffleOp::create(gb, gl, part[0], part[1], order));
+                    };
+                    lo = arith::AddIOp::create(gb, gl, lo, words(unpackLo));
+                    hi = arith::AddIOp::create(gb, gl, hi, words(unpackHi));
+                  }
+                  scf::YieldOp::create(gb, gl, ValueRange{lo, hi});
+                });
+            Value lo = arith::AddIOp::create(bb, bl, acc[0],
+                                             arith::ExtSIOp::create(bb, bl, lanes32, groupLoop.getResult(0)));
+            Value hi = arith::AddIOp::create(bb, bl, acc[1],
+                                             arith::ExtSIOp::create(bb, bl, lanes32, groupLoop.getResult(1)));
+            scf::YieldOp::create(bb, bl, ValueRange{lo, hi});
+          });
+      Value rows = vector::ShuffleOp::create(tb, tl, blockLoop.getResult(0), blockLoop.getResult(1), rowOrder);
+      SmallVector<Value, 3> at = {t, tile, c0};
+      Value prev = vector::LoadOp::create(tb, tl, lanes64, out, at);
+      vector::StoreOp::create(tb, tl, arith::AddIOp::create(tb, tl, prev, rows), out, at);
+      scf::YieldOp::create(tb, tl);
+    });
+  };
+  // About twice the VNNI kernel's time per weight.
+  Operation *loop = buildRowLoop(b, loc, tiles, 1, 2 * m * tiles * kRows * kc * 4 >= kParallelWork, tileBody);
+  loop->setAttr(kTernaryAccumulationAttr, b.getUnitAttr());
+  loop->setAttr("tern.ternary_kernel", b.getStringAttr("lut-pshufb"));
+  b.setInsertionPointAfter(loop);
+  memref::DeallocOp::create(b, loc, tables);
+  op.erase();
+  return success();
+}
+
 struct TernaryToVectorPass : impl::TernTernaryToVectorBase<TernaryToVectorPass> {
   using Base::Base;
   void runOnOperation() override {
@@ -441,12 +618,14 @@ struct TernaryToVectorPass : impl::TernTernaryToVectorBase<TernaryToVectorPass> 
       s = Strategy::VNNI;
     else if (strategy == "avxvnni")
       s = Strategy::AVXVNNI;
+    else if (strategy == "lut")
+      s = Strategy::LUT;
     else {
       getOperation()->emitError("tern-ternary-to-vector: unknown strategy '")
-          << strategy << "' (select, vnni, avxvnni)";
+          << strategy << "' (select, vnni, avxvnni, lut)";
       return signalPassFailure();
     }
-    SmallVector<linalg::GenericOp> kernels, tiledKernels;
+    SmallVector<linalg::GenericOp> kernels, tiledKernels, lutKernels;
     getOperation()->walk([&](linalg::GenericOp op) {
       if (!op->hasAttr(kTernaryAccumulationAttr) || !op.hasPureBufferSemantics())
         return;
@@ -457,13 +636,18 @@ struct TernaryToVectorPass : impl::TernTernaryToVectorBase<TernaryToVectorPass> 
       if (tile && ((tile.getInt() == 16 && s == Strategy::VNNI) ||
                    (tile.getInt() == 8 && s == Strategy::AVXVNNI)))
         tiledKernels.push_back(op);
+      else if (tile && tile.getInt() == 64 && s == Strategy::LUT)
+        lutKernels.push_back(op);
       else if (!tile && group && group.getInt() == kLanes)
         kernels.push_back(op);
     });
     // The 64-byte-group kernels are AVX-512 VNNI or portable vector code:
-    // under AVX-VNNI (no AVX-512) the untiled layers take `select`.
+    // under AVX-VNNI (no AVX-512) and LUT the untiled layers take `select`.
     for (linalg::GenericOp op : kernels)
-      if (failed(lowerKernel(op, s == Strategy::AVXVNNI ? Strategy::Select : s)))
+      if (failed(lowerKernel(op, s == Strategy::VNNI ? s : Strategy::Select)))
+        return signalPassFailure();
+    for (linalg::GenericOp op : lutKernels)
+      if (failed(lowerLUTKernel(op)))
         return signalPassFailure();
     for (linalg::GenericOp op : tiledKernels)
       if (failed(lowerTiledKernel(op, op->getAttrOfType<IntegerAttr>(kTernaryTileRowsAttr).getInt())))

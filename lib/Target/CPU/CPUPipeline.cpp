@@ -19,6 +19,8 @@ FailureOr<TernaryKernel> parseTernaryKernel(StringRef name, StringRef cpu, Strin
     return TernaryKernel::AVXVNNI;
   if (name == "vnni-base3")
     return TernaryKernel::VNNIBase3;
+  if (name == "lut")
+    return TernaryKernel::LUT;
   if (name != "auto")
     return failure();
   (void)cpu;
@@ -46,6 +48,7 @@ StringRef stringifyTernaryKernel(TernaryKernel kernel) {
   case TernaryKernel::VNNI: return "vnni";
   case TernaryKernel::AVXVNNI: return "avxvnni";
   case TernaryKernel::VNNIBase3: return "vnni-base3";
+  case TernaryKernel::LUT: return "lut";
   }
   return "portable";
 }
@@ -58,10 +61,14 @@ void buildCPUTernToLinalgPipeline(OpPassManager &pm, TernaryKernel kernel) {
   TernTernaryToArithOptions layout;
   layout.groupBytes = kernel == TernaryKernel::Portable ? 1 : 64;
   // The VNNI kernels read compile-time weights in row tiles of one vector's
-  // i32 lanes (no horizontal sums); the select kernel reads 64-byte groups
+  // i32 lanes (no horizontal sums), the lookup-table kernel in tiles of 64
+  // rows (one byte each per vector); the select kernel reads 64-byte groups
   // per row.
   bool avx512 = kernel == TernaryKernel::VNNI || kernel == TernaryKernel::VNNIBase3;
-  layout.tileRows = avx512 ? 16 : kernel == TernaryKernel::AVXVNNI ? 8 : 1;
+  layout.tileRows = avx512                              ? 16
+                    : kernel == TernaryKernel::AVXVNNI ? 8
+                    : kernel == TernaryKernel::LUT     ? 64
+                                                       : 1;
   // 1.6-bit weights: 20% fewer bytes to stream per token, twice the dot
   // products per weight (see tern-ternary-to-vector).
   layout.base3Weights = kernel == TernaryKernel::VNNIBase3;
@@ -133,7 +140,7 @@ void buildCPULinalgToLLVMPipeline(OpPassManager &pm, TernaryKernel kernel) {
 namespace {
 struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
   Option<std::string> kernel{*this, "ternary-kernel",
-                             llvm::cl::desc("portable, select, vnni, avxvnni or vnni-base3"),
+                             llvm::cl::desc("portable, select, vnni, avxvnni, vnni-base3 or lut"),
                              llvm::cl::init("portable")};
   TernaryKernel get() const {
     FailureOr<TernaryKernel> k = parseTernaryKernel(kernel, "", "");

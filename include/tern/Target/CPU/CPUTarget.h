@@ -24,8 +24,9 @@ enum class TernaryKernel {
   VNNI,     ///< AVX-512 VNNI offset-int8 dot products (16-row tiles, 512-bit)
   AVXVNNI,  ///< AVX-VNNI offset-int8 dot products (8-row tiles, 256-bit, AVX2 hosts)
   VNNIBase3, ///< AVX-512 VNNI on 1.6-bit base-3 weights (5 trits per byte)
+  LUT,      ///< AVX-512 BW vpshufb lookup tables of trit-pair sums (64-row tiles, multiply-free)
 };
-/// "portable" | "select" | "vnni" | "avxvnni" | "vnni-base3" -> kernel; "auto" picks VNNI
+/// "portable" | "select" | "vnni" | "avxvnni" | "vnni-base3" | "lut" -> kernel; "auto" picks VNNI
 /// when the target has avx512f and avx512vnni, else AVXVNNI with avxvnni,
 /// else Select.
 FailureOr<TernaryKernel> parseTernaryKernel(llvm::StringRef name, llvm::StringRef cpu,
