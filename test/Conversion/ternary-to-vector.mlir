@@ -10,6 +10,9 @@
 // RUN:   -tern-ternary-to-vector=strategy=select -tern-verify-no-multiply | FileCheck %s --check-prefix=SELECT
 // RUN: tern-opt %s -split-input-file -tern-fold-weight-quant -tern-ternary-to-arith="group-bytes=64 tile-rows=16 base3=true" \
 // RUN:   | FileCheck %s --check-prefix=B3
+// RUN: tern-opt %s -split-input-file -tern-fold-weight-quant -tern-ternary-to-arith="group-bytes=64 tile-rows=64" \
+// RUN:   -one-shot-bufferize="bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map" \
+// RUN:   -tern-ternary-to-vector=strategy=lut -tern-verify-no-multiply | FileCheck %s --check-prefix=LUT
 // RUN: tern-opt %s -split-input-file -tern-fold-weight-quant -tern-ternary-to-arith="group-bytes=64 tile-rows=16 base3=true" \
 // RUN:   -one-shot-bufferize="bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map" \
 // RUN:   -tern-ternary-to-vector=strategy=vnni | FileCheck %s --check-prefix=B3VNNI
@@ -131,4 +134,35 @@ func.func @runtime_weights(%x: tensor<1x40xi8>, %wf: tensor<32x40xf32>) -> tenso
   %w = tern.weight_quant %wf : tensor<32x40xf32> -> !tern.ternary<32x40>
   %y = tern.tmatmul %x, %w : tensor<1x40xi8>, !tern.ternary<32x40> -> tensor<1x32xi32>
   return %y : tensor<1x32xi32>
+}
+
+// -----
+
+// 128 rows are two 64-row tiles for the lookup-table kernel: the codes are
+// [tiles, K/4, 64, 1] (4 trits of each of 64 rows per 64-byte vector). The
+// tables are built first (selects, marked and verified multiply-free), then
+// per tile and token: groups in blocks of 32 with int16 sums, four vpshufb
+// per group, in-lane interleaves into int16, widening into i32 per block,
+// and one shuffle back to row order before the store.
+// LUT-LABEL: func.func @lut_tiles
+// LUT: %[[TABLES:.*]] = memref.alloc() {alignment = 64 : i64} : memref<2x10x64xi8>
+// LUT: scf.for
+// LUT: arith.select
+// LUT: vector.store %{{.*}}, %[[TABLES]]
+// LUT: } {tern.ternary_accumulation}
+// LUT: scf.for
+// LUT: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %c32 iter_args(%{{.*}} = %{{.*}}, %{{.*}} = %{{.*}}) -> (vector<32xi32>, vector<32xi32>)
+// LUT: scf.for {{.*}} -> (vector<32xi16>, vector<32xi16>)
+// LUT: vector.load %{{.*}} : memref<2x10x64xi8>, vector<64xi8>
+// LUT-COUNT-2: llvm.call_intrinsic "llvm.x86.avx512.pshuf.b.512"
+// LUT: vector.shuffle %{{.*}}, %{{.*}} [0, 64, 1, 65,
+// LUT: arith.extsi %{{.*}} : vector<32xi16> to vector<32xi32>
+// LUT: vector.store %{{.*}} : memref<2x2x64xi32>, vector<64xi32>
+// LUT: tern.ternary_accumulation, tern.ternary_kernel = "lut-pshufb"
+// LUT: memref.dealloc %[[TABLES]]
+func.func @lut_tiles(%x: tensor<2x40xi8>) -> tensor<2x128xi32> {
+  %cst = arith.constant dense<0.5> : tensor<128x40xf32>
+  %w = tern.weight_quant %cst : tensor<128x40xf32> -> !tern.ternary<128x40>
+  %y = tern.tmatmul %x, %w : tensor<2x40xi8>, !tern.ternary<128x40> -> tensor<2x128xi32>
+  return %y : tensor<2x128xi32>
 }
