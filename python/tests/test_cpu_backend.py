@@ -217,17 +217,40 @@ def test_kernels_agree(tmp_path, shape):
     path = tmp_path / "m.mlir"
     path.write_text(text)
     outs = {}
-    cpuinfo = open("/proc/cpuinfo").read()
-    kernels = ["portable", "select"]
-    kernels += ["vnni", "vnni-base3"] if "avx512_vnni" in cpuinfo else []
-    kernels += ["avxvnni"] if "avx_vnni" in cpuinfo else []
-    kernels += ["lut"] if "avx512bw" in cpuinfo else []
+    kernels = host_kernels()
     for kernel in kernels:
         model = tern.compile(str(path), extra_args=[f"--ternary-kernel={kernel}"])
         outs[kernel] = model(*inputs)[0]
     assert_close(outs["portable"], expected[0])
     for kernel in kernels[1:]:
         np.testing.assert_array_equal(outs[kernel], outs["portable"], err_msg=kernel)
+
+
+def host_kernels():
+    cpuinfo = open("/proc/cpuinfo").read()
+    kernels = ["portable", "select"]
+    kernels += ["vnni", "vnni-base3"] if "avx512_vnni" in cpuinfo else []
+    kernels += ["avxvnni"] if "avx_vnni" in cpuinfo else []
+    kernels += ["lut"] if "avx512bw" in cpuinfo else []
+    return kernels
+
+
+@pytest.mark.parametrize("model", ["glu", "mlgru"])
+def test_kernels_on_blocks(tmp_path, model):
+    """Whole GLU and MLGRU blocks (d = 64: 64-row tiles for the lookup-table kernel,
+    16-row tiles for VNNI, norms, quantization and gates around them) under every
+    kernel the host runs, against the numpy reference."""
+    rng = np.random.default_rng(21)
+    if model == "glu":
+        text, inputs, expected = M.glu_model(rng, batch=3, d=64)
+    else:
+        text, inputs, expected = M.mlgru_model(rng, batch=2, d=64)
+    path = tmp_path / "m.mlir"
+    path.write_text(text)
+    for kernel in host_kernels():
+        outs = tern.compile(str(path), extra_args=[f"--ternary-kernel={kernel}"])(*inputs)
+        for got, want in zip(outs, expected):
+            assert_close(got, want)
 
 
 def test_kernels_extreme_accumulation(tmp_path):
@@ -248,12 +271,7 @@ def test_kernels_extreme_accumulation(tmp_path):
     path.write_text(text)
     want = x.astype(np.int64) @ wt.astype(np.int64).T
     assert want[0, 0] == 131072 and want[0, 1] == -131072
-    cpuinfo = open("/proc/cpuinfo").read()
-    kernels = ["portable", "select"]
-    kernels += ["vnni", "vnni-base3"] if "avx512_vnni" in cpuinfo else []
-    kernels += ["avxvnni"] if "avx_vnni" in cpuinfo else []
-    kernels += ["lut"] if "avx512bw" in cpuinfo else []
-    for kernel in kernels:
+    for kernel in host_kernels():
         got = tern.compile(str(path), extra_args=[f"--ternary-kernel={kernel}"])(x)[0]
         np.testing.assert_array_equal(got, want, err_msg=kernel)
 
