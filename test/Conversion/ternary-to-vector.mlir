@@ -141,7 +141,8 @@ func.func @runtime_weights(%x: tensor<1x40xi8>, %wf: tensor<32x40xf32>) -> tenso
 // 128 rows are two 64-row tiles for the lookup-table kernel: the codes are
 // [tiles, K/4, 64, 1] (4 trits of each of 64 rows per 64-byte vector). The
 // tables are built first (selects, marked and verified multiply-free), then
-// per tile and token: groups in blocks of 32 with int16 sums, four vpshufb
+// per tile and token (the codes viewed as [tiles * K/4, 64], prefetched 64
+// groups ahead): groups in blocks of 32 with int16 sums, four vpshufb
 // per group, in-lane interleaves into int16, widening into i32 per block,
 // and one shuffle back to row order before the store.
 // LUT-LABEL: func.func @lut_tiles
@@ -153,7 +154,8 @@ func.func @runtime_weights(%x: tensor<1x40xi8>, %wf: tensor<32x40xf32>) -> tenso
 // LUT: scf.for
 // LUT: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %c32 iter_args(%{{.*}} = %{{.*}}, %{{.*}} = %{{.*}}) -> (vector<32xi32>, vector<32xi32>)
 // LUT: scf.for {{.*}} -> (vector<32xi16>, vector<32xi16>)
-// LUT: vector.load %{{.*}} : memref<2x10x64xi8>, vector<64xi8>
+// LUT: memref.prefetch %{{.*}} : memref<20x64xi8>
+// LUT: vector.load %{{.*}} : memref<20x64xi8>, vector<64xi8>
 // LUT-COUNT-2: llvm.call_intrinsic "llvm.x86.avx512.pshuf.b.512"
 // LUT: vector.shuffle %{{.*}}, %{{.*}} [0, 64, 1, 65,
 // LUT: arith.extsi %{{.*}} : vector<32xi16> to vector<32xi32>

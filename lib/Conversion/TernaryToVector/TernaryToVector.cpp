@@ -478,9 +478,12 @@ LogicalResult lowerLUTKernel(linalg::GenericOp op) {
   Location loc = op.getLoc();
   KernelBuilder k{b, loc, Strategy::Select};
   Value xFlat = collapseTrailing(b, loc, x, 1);         // [M, 4 KC]
+  // Codes as [T * KC, 64]: the tile loop steps through rows r0 = tile * KC by
+  // KC, so addresses need no multiply (the loop is verified multiply-free).
   Value codesFlat = collapseTrailing(b, loc, codes, 2); // [T, KC, 64]
   if (!xFlat || !codesFlat)
     return op.emitOpError("needs contiguous activations and codes");
+  Value codeRows = memref::CollapseShapeOp::create(b, loc, codesFlat, ArrayRef<ReassociationIndices>{{0, 1}, {2}});
   Type i8 = b.getI8Type(), i16 = b.getI16Type(), i32 = b.getI32Type();
   VectorType bytes16 = VectorType::get({16}, i8), words32 = VectorType::get({32}, i16);
   VectorType lanes32 = VectorType::get({32}, i32), lanes64 = VectorType::get({64}, i32);
@@ -554,7 +557,12 @@ LogicalResult lowerLUTKernel(linalg::GenericOp op) {
         .getResult(0);
   };
 
-  auto tileBody = [&](OpBuilder &pb, Location pl, Value tile) {
+  // Software prefetch 64 groups (4 KiB) ahead in the code stream, which runs
+  // on into the next tile (decode streams the weights from memory).
+  constexpr int64_t kPrefetchGroups = 64;
+  Value lastRow = k.index(tiles * kc - 1);
+  auto tileBody = [&](OpBuilder &pb, Location pl, Value r0) {
+    Value tile = arith::DivUIOp::create(pb, pl, r0, k.index(kc));
     scf::ForOp::create(pb, pl, c0, k.index(m), c1, ValueRange{},
                        [&](OpBuilder &tb, Location tl, Value t, ValueRange) {
       auto blockLoop = scf::ForOp::create(
@@ -565,7 +573,12 @@ LogicalResult lowerLUTKernel(linalg::GenericOp op) {
             auto groupLoop = scf::ForOp::create(
                 bb, bl, g0, g1, c1, ValueRange{k.splat(words32, 0), k.splat(words32, 0)},
                 [&](OpBuilder &gb, Location gl, Value g, ValueRange sums) {
-                  Value w = vector::LoadOp::create(gb, gl, k.bytes, codesFlat, ValueRange{tile, g, c0});
+                  Value row = arith::AddIOp::create(gb, gl, r0, g);
+                  Value ahead = arith::MinSIOp::create(
+                      gb, gl, arith::AddIOp::create(gb, gl, row, k.index(kPrefetchGroups)), lastRow);
+                  memref::PrefetchOp::create(gb, gl, codeRows, ValueRange{ahead, c0}, /*isWrite=*/false,
+                                             /*localityHint=*/3, /*isDataCache=*/true);
+                  Value w = vector::LoadOp::create(gb, gl, k.bytes, codeRows, ValueRange{row, c0});
                   Value idx[2] = {arith::AndIOp::create(gb, gl, w, lowNibble),
                                   arith::AndIOp::create(gb, gl, arith::ShRUIOp::create(gb, gl, w, four), lowNibble)};
                   Value lo = sums[0], hi = sums[1];
@@ -599,7 +612,8 @@ LogicalResult lowerLUTKernel(linalg::GenericOp op) {
     });
   };
   // About twice the VNNI kernel's time per weight.
-  Operation *loop = buildRowLoop(b, loc, tiles, 1, 2 * m * tiles * kRows * kc * 4 >= kParallelWork, tileBody);
+  Operation *loop =
+      buildRowLoop(b, loc, tiles * kc, kc, 2 * m * tiles * kRows * kc * 4 >= kParallelWork, tileBody);
   loop->setAttr(kTernaryAccumulationAttr, b.getUnitAttr());
   loop->setAttr("tern.ternary_kernel", b.getStringAttr("lut-pshufb"));
   b.setInsertionPointAfter(loop);
