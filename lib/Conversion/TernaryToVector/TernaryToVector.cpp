@@ -611,9 +611,10 @@ LogicalResult lowerLUTKernel(linalg::GenericOp op) {
       scf::YieldOp::create(tb, tl);
     });
   };
-  // About twice the VNNI kernel's time per weight.
+  // Twice the VNNI kernel's time per weight, but the tables are built on one
+  // thread first: the same threshold as VNNI (1024 x 1024 stays on one).
   Operation *loop =
-      buildRowLoop(b, loc, tiles * kc, kc, 2 * m * tiles * kRows * kc * 4 >= kParallelWork, tileBody);
+      buildRowLoop(b, loc, tiles * kc, kc, m * tiles * kRows * kc * 4 >= kParallelWork, tileBody);
   loop->setAttr(kTernaryAccumulationAttr, b.getUnitAttr());
   loop->setAttr("tern.ternary_kernel", b.getStringAttr("lut-pshufb"));
   b.setInsertionPointAfter(loop);
