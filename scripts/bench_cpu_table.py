@@ -69,7 +69,8 @@ def models(log):
     for config in ("370m", "1.3b", "2.7b"):
         for threads in (1, 2):
             for kernel in ("vnni", "vnni-base3"):
-                runs.append(["decode", "--config", config, "--threads", threads, "--kernel", kernel])
+                runs.append(["decode", "--config", config, "--threads", threads, "--kernel", kernel,
+                             "--onnxruntime", "off"])  # onnxruntime: see bench_vs_onnxruntime.py
     for config in ("370m", "1.3b"):
         runs.append(["prefill", "--config", config, "--tokens", 64, "--threads", 2, "--kernel", "vnni"])
     for args in runs:

@@ -345,3 +345,33 @@ def test_inputs_are_not_modified(tmp_path, seq):
     for x, y in zip(first, second):
         np.testing.assert_array_equal(x, y)
     assert_close(first[1], expected[1])
+
+
+def tern_bench():
+    return os.path.join(os.environ.get("TERN_BUILD_DIR", "build"), "bin", "tern-bench")
+
+
+def test_bench_lines_carry_the_issue_fields():
+    """`tern-bench gemv` and `decode` print one JSON line with the fields scripts read;
+    decode also runs onnxruntime on an ONNX export of the same config when it is
+    installed (the project's .venv has it), and not with --onnxruntime off."""
+    import json
+    gemv = json.loads(subprocess.run([tern_bench(), "gemv", "--rows", "64", "--cols", "256"],
+                                     check=True, capture_output=True, text=True).stdout)
+    for field in ("gops", "weight_gbps", "read_bw_gbps", "bw_fraction", "vs_dense_fp32"):
+        assert gemv[field] > 0, field
+    decode = json.loads(subprocess.run([tern_bench(), "decode", "--config", "tiny"], check=True,
+                                       capture_output=True, text=True).stdout)
+    for field in ("tokens_per_s", "gops", "weight_gbps", "read_bw_gbps", "bw_fraction", "vs_dense_fp32"):
+        assert decode[field] > 0, field
+    try:
+        import onnxruntime  # noqa: F401
+        assert decode["onnxruntime_tokens_per_s"] > 0 and decode["vs_onnxruntime"] > 0
+    except ImportError:
+        assert decode["onnxruntime"] == "not installed"
+    off = json.loads(subprocess.run([tern_bench(), "decode", "--config", "tiny", "--onnxruntime", "off"],
+                                    check=True, capture_output=True, text=True).stdout)
+    assert "vs_onnxruntime" not in off
+    bad = subprocess.run([tern_bench(), "decode", "--config", "tiny", "--onnxruntime", "maybe"],
+                         capture_output=True, text=True)
+    assert bad.returncode != 0 and "--onnxruntime must be auto, on or off" in bad.stderr

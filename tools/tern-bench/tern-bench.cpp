@@ -10,6 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "ModelBuilder.h"
+#include "OnnxRuntimeBaseline.h"
 
 #include "Tern/TernOps.h"
 #include "tern/InitAllPasses.h"
@@ -317,7 +318,17 @@ int model(MLIRContext &ctx, const Args &args, int threads, double readBW, bool p
   // Prefill compares with one dense GEMV pass per token (no batching).
   double denseCall = config.ternaryWeights() * 4.0 / denseBytesPerS * tokens;
   double perToken = t / tokens;
-  printJSON({{"bench", str(prefill ? "prefill" : "decode")}, {"config", str(config.name)},
+  // Decode also runs onnxruntime on an ONNX export of the same config, after
+  // this model's timing (never concurrently).
+  std::vector<std::pair<std::string, std::string>> ortFields;
+  std::string ortError;
+  if (!prefill && !tb::runOnnxRuntimeBaseline(args.get("onnxruntime", "auto"), args.get("config", "370m"),
+                                              threads, ortFields, ortError)) {
+    llvm::errs() << "tern-bench: onnxruntime baseline: " << ortError << "\n";
+    return 1;
+  }
+  std::vector<std::pair<std::string, std::string>> fields = {
+             {"bench", str(prefill ? "prefill" : "decode")}, {"config", str(config.name)},
              {"threads", std::to_string(threads)}, {"kernel", str(kernel)},
              {"tokens", std::to_string(tokens)}, {"ms_per_call", num(t * 1e3)},
              {"ms_per_call_median", num(timing.median * 1e3)},
@@ -327,7 +338,9 @@ int model(MLIRContext &ctx, const Args &args, int threads, double readBW, bool p
              {"bw_fraction", num(weightBytes / t / 1e9 / readBW)},
              {"vs_dense_fp32", num(denseCall / t)},
              {"build_s", num(buildS)}, {"compile_s", num(compileS)},
-             {"peak_rss_gib", num(peakRSSGiB())}});
+             {"peak_rss_gib", num(peakRSSGiB())}};
+  fields.insert(fields.end(), ortFields.begin(), ortFields.end());
+  printJSON(fields);
   return 0;
 }
 
@@ -338,6 +351,7 @@ int main(int argc, char **argv) {
                    std::strcmp(argv[1], "prefill"))) {
     llvm::errs() << "usage: tern-bench gemv --rows R --cols C [--batch B] [--threads T] [--kernel K]\n"
                     "       tern-bench decode --config 370m|1.3b|2.7b [--threads T] [--kernel K]\n"
+                    "                         [--onnxruntime auto|on|off]  (auto: when it is installed)\n"
                     "       tern-bench prefill --config ... [--tokens N] [--threads T] [--kernel K]\n"
                     "       (any command: --keep-library PATH keeps the compiled model library)\n"
                     "K: auto (default), vnni, vnni-base3, avxvnni, lut, select, portable\n";
@@ -350,6 +364,11 @@ int main(int argc, char **argv) {
       return 1;
     }
     args.values[argv[i] + 2] = argv[i + 1];
+  }
+  std::string ortMode = args.get("onnxruntime", "auto");
+  if (ortMode != "auto" && ortMode != "on" && ortMode != "off") {
+    llvm::errs() << "tern-bench: --onnxruntime must be auto, on or off, got '" << ortMode << "'\n";
+    return 1;
   }
   int threads = static_cast<int>(args.num("threads", 1));
   // The compiled kernels use OpenMP; set the count before the runtime starts.
