@@ -139,13 +139,17 @@ void buildCPULinalgToLLVMPipeline(OpPassManager &pm, TernaryKernel kernel) {
 
 namespace {
 struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
-  Option<std::string> kernel{*this, "ternary-kernel",
-                             llvm::cl::desc("portable, select, vnni, avxvnni, vnni-base3 or lut"),
-                             llvm::cl::init("portable")};
-  TernaryKernel get() const {
-    FailureOr<TernaryKernel> k = parseTernaryKernel(kernel, "", "");
-    return succeeded(k) ? *k : TernaryKernel::Portable;
-  }
+  // An enum option: a misspelled kernel is a parse error, not a silent default.
+  Option<TernaryKernel> kernel{
+      *this, "ternary-kernel", llvm::cl::desc("The ternary kernels (default portable)"),
+      llvm::cl::init(TernaryKernel::Portable),
+      llvm::cl::values(clEnumValN(TernaryKernel::Portable, "portable", "scalar select/add/sub"),
+                       clEnumValN(TernaryKernel::Select, "select", "vectorized select/add/sub"),
+                       clEnumValN(TernaryKernel::VNNI, "vnni", "AVX-512 VNNI, 16-row tiles"),
+                       clEnumValN(TernaryKernel::AVXVNNI, "avxvnni", "AVX-VNNI, 8-row tiles"),
+                       clEnumValN(TernaryKernel::VNNIBase3, "vnni-base3", "AVX-512 VNNI, 1.6-bit weights"),
+                       clEnumValN(TernaryKernel::LUT, "lut", "AVX-512 BW lookup tables"))};
+  TernaryKernel get() const { return kernel; }
 };
 } // namespace
 
