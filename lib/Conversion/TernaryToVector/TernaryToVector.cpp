@@ -52,6 +52,13 @@ struct KernelBuilder {
         b, loc, DenseElementsAttr::get(t, APInt(t.getElementTypeBitWidth(), v, /*isSigned=*/true,
                                                 /*implicitTrunc=*/true)));
   }
+  /// base, base + 1, ..., base + n - 1 (the rows, tiles or tokens of a block).
+  SmallVector<Value> offsets(OpBuilder &ob, Location l, Value base, int64_t n) {
+    SmallVector<Value> out = {base};
+    for (int64_t i = 1; i < n; ++i)
+      out.push_back(arith::AddIOp::create(ob, l, base, index(i)));
+    return out;
+  }
   /// The accumulator of one (token, row) pair.
   VectorType accType() const {
     return strategy == Strategy::VNNI ? VectorType::get({16}, b.getI32Type())
@@ -94,6 +101,14 @@ struct KernelBuilder {
 /// below this; a 1024 x 1024 GEMV) runs on one thread instead of waking a team
 /// and waiting at its barrier, which costs more than the halved work saves.
 constexpr int64_t kParallelWork = 1 << 21;
+
+/// Software prefetch of the tiled kernels' code streams this many 64-byte
+/// groups (4 KiB) ahead: decode streams the weights from memory and the
+/// hardware prefetcher alone leaves the loads waiting (measured: +10% on a
+/// 5632 x 2048 GEMV; on 1.3B decode with 2 threads 16 / 32 / 64 / 128 groups
+/// gave about 69 / 76 / 79 / 77 tokens/s, within this machine's run-to-run
+/// noise; the lookup-table kernel: 99 -> 157 GOPS on a 32768 x 8192 GEMV).
+constexpr int64_t kPrefetchGroups = 64;
 
 /// A loop over [0, n) in steps of `step`: scf.parallel (OpenMP rows) for
 /// large matrices, scf.for otherwise.
@@ -178,14 +193,10 @@ LogicalResult lowerKernel(linalg::GenericOp op, Strategy strategy) {
 
   // One block of `rows` output rows starting at row0.
   auto rowBlock = [&](OpBuilder &pb, Location pl, Value row0) {
-        SmallVector<Value> rowIdx;
-        for (int64_t r = 0; r < rows; ++r)
-          rowIdx.push_back(r == 0 ? row0 : Value(arith::AddIOp::create(pb, pl, row0, k.index(r))));
+        SmallVector<Value> rowIdx = k.offsets(pb, pl, row0, rows);
         scf::ForOp::create(pb, pl, c0, k.index(m), k.index(tokens), ValueRange{},
                            [&](OpBuilder &tb, Location tl, Value t0, ValueRange) {
-          SmallVector<Value> tokIdx;
-          for (int64_t t = 0; t < tokens; ++t)
-            tokIdx.push_back(t == 0 ? t0 : Value(arith::AddIOp::create(tb, tl, t0, k.index(t))));
+          SmallVector<Value> tokIdx = k.offsets(tb, tl, t0, tokens);
           SmallVector<Value> init(rows * tokens * planes, k.splat(k.accType(), 0));
           // select: then per row the count of -1 codes (see selectAccumulate).
           int64_t counted = rows * tokens * planes;
@@ -324,24 +335,14 @@ LogicalResult lowerTiledKernel(linalg::GenericOp op, int64_t tileRows) {
   int64_t tokens = tileRows == 16 && !base3 ? blockFor(m, {4, 2, 1}) : blockFor(m, {2, 1});
   int64_t rowTiles = tokens * (tileRows == 16 && !base3 ? 1 : 2) >= 4 ? 1 : blockFor(tiles, {2, 1});
   int64_t accPer = base3 ? 10 : 4; // accumulators per (token, tile)
-  // Software prefetch of the code stream this many 64-byte groups (4 KiB)
-  // ahead: the decode kernel streams weights from memory and the hardware
-  // prefetcher alone leaves the loads waiting (measured: +10% on a 5632 x 2048
-  // GEMV; on 1.3B decode with 2 threads 16 / 32 / 64 / 128 groups gave about
-  // 69 / 76 / 79 / 77 tokens/s, within this machine's run-to-run noise).
-  constexpr int64_t kPrefetchGroups = 64;
   VectorType dword = VectorType::get({4}, b.getI8Type());
   VectorType oneWord = VectorType::get({1}, b.getI32Type());
 
   auto tileBlock = [&](OpBuilder &pb, Location pl, Value tile0) {
-    SmallVector<Value> tileIdx;
-    for (int64_t r = 0; r < rowTiles; ++r)
-      tileIdx.push_back(r == 0 ? tile0 : Value(arith::AddIOp::create(pb, pl, tile0, k.index(r))));
+    SmallVector<Value> tileIdx = k.offsets(pb, pl, tile0, rowTiles);
     scf::ForOp::create(pb, pl, c0, k.index(m), k.index(tokens), ValueRange{},
                        [&](OpBuilder &tb, Location tl, Value t0, ValueRange) {
-      SmallVector<Value> tokIdx;
-      for (int64_t t = 0; t < tokens; ++t)
-        tokIdx.push_back(t == 0 ? t0 : Value(arith::AddIOp::create(tb, tl, t0, k.index(t))));
+      SmallVector<Value> tokIdx = k.offsets(tb, tl, t0, tokens);
       SmallVector<Value> init(tokens * rowTiles * accPer, k.splat(lanes, 0));
       // The group loop in two parts, so the prefetch address costs no
       // per-iteration selects: groups [0, split) prefetch D groups ahead in
@@ -557,9 +558,8 @@ LogicalResult lowerLUTKernel(linalg::GenericOp op) {
         .getResult(0);
   };
 
-  // Software prefetch 64 groups (4 KiB) ahead in the code stream, which runs
-  // on into the next tile (decode streams the weights from memory).
-  constexpr int64_t kPrefetchGroups = 64;
+  // Prefetch kPrefetchGroups ahead in the code stream, which runs on into the
+  // next tile.
   Value lastRow = k.index(tiles * kc - 1);
   auto tileBody = [&](OpBuilder &pb, Location pl, Value r0) {
     Value tile = arith::DivUIOp::create(pb, pl, r0, k.index(kc));

@@ -8,19 +8,16 @@
 
 namespace mlir::tern {
 
+/// The kernels' names, for parsing and printing.
+static constexpr std::pair<TernaryKernel, const char *> kTernaryKernelNames[] = {
+    {TernaryKernel::Portable, "portable"},     {TernaryKernel::Select, "select"},
+    {TernaryKernel::VNNI, "vnni"},             {TernaryKernel::AVXVNNI, "avxvnni"},
+    {TernaryKernel::VNNIBase3, "vnni-base3"}, {TernaryKernel::LUT, "lut"}};
+
 FailureOr<TernaryKernel> parseTernaryKernel(StringRef name, StringRef cpu, StringRef features) {
-  if (name == "portable")
-    return TernaryKernel::Portable;
-  if (name == "select")
-    return TernaryKernel::Select;
-  if (name == "vnni")
-    return TernaryKernel::VNNI;
-  if (name == "avxvnni")
-    return TernaryKernel::AVXVNNI;
-  if (name == "vnni-base3")
-    return TernaryKernel::VNNIBase3;
-  if (name == "lut")
-    return TernaryKernel::LUT;
+  for (auto [kernel, spelling] : kTernaryKernelNames)
+    if (name == spelling)
+      return kernel;
   if (name != "auto")
     return failure();
   (void)cpu;
@@ -42,14 +39,9 @@ bool hasTargetFeature(StringRef features, StringRef feature) {
 }
 
 StringRef stringifyTernaryKernel(TernaryKernel kernel) {
-  switch (kernel) {
-  case TernaryKernel::Portable: return "portable";
-  case TernaryKernel::Select: return "select";
-  case TernaryKernel::VNNI: return "vnni";
-  case TernaryKernel::AVXVNNI: return "avxvnni";
-  case TernaryKernel::VNNIBase3: return "vnni-base3";
-  case TernaryKernel::LUT: return "lut";
-  }
+  for (auto [k, spelling] : kTernaryKernelNames)
+    if (k == kernel)
+      return spelling;
   return "portable";
 }
 
