@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes a synthetic MatMul-free LM decode step in ONNX with its float weights in external
 data, without ever holding more than one weight in memory: the peak-memory check of Tern's
-ONNX importer (README, "ONNX import").
+ONNX importer (docs/import.md).
 
 The graph is the one :func:`tern.onnx_models.build_model_step` writes (float embedding,
 per layer an MLGRU decode step and a GLU of BitLinears with their RMSNorms, final RMSNorm,

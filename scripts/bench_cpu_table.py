@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Runs the issue-5 CPU measurements with build/bin/tern-bench and prints them as
-Markdown tables (the README's "CPU speed" figures), keeping every raw JSON line.
+Markdown tables (the figures in docs/benchmarks.md), keeping every raw JSON line.
 
   python3 scripts/bench_cpu_table.py [--part micro|models|all] [--jsonl out.jsonl]
 
