@@ -5,7 +5,9 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "llvm/ADT/STLExtras.h"
 #include "ONNX/ONNXOps.h"
+#include "llvm/ADT/SmallPtrSet.h"
 #include "llvm/ADT/StringSet.h"
+#include "mlir/Interfaces/FunctionInterfaces.h"
 
 #include <cmath>
 
@@ -87,6 +89,31 @@ int64_t onnx_import::minimumOpsetFor(StringRef op) {
   return 1;
 }
 
+/// When `v` (a shape operand that is not a constant) is computed from a
+/// graph input, says which and how to give it a value; else "".
+static std::string graphInputHint(Value v) {
+  SmallVector<Value> work = {v};
+  llvm::SmallPtrSet<Operation *, 16> seen;
+  while (!work.empty() && seen.size() < 256) {
+    Value x = work.pop_back_val();
+    if (auto arg = dyn_cast<BlockArgument>(x)) {
+      Operation *owner = arg.getOwner()->getParentOp();
+      auto fn = dyn_cast_or_null<FunctionOpInterface>(owner);
+      if (!fn || arg.getOwner() != &fn.getFunctionBody().front())
+        continue;
+      auto name = fn.getArgAttrOfType<StringAttr>(arg.getArgNumber(), "tern.name");
+      std::string n = name ? name.str() : "#" + std::to_string(arg.getArgNumber());
+      return "; it comes from graph input '" + n +
+             "': give its value (ternc run --input=@FILE.npy specializes on it, or ternc "
+             "compile --const-input " + n + "=@FILE.npy)";
+    }
+    if (Operation *def = x.getDefiningOp(); def && seen.insert(def).second)
+      for (Value o : def->getOperands())
+        work.push_back(o);
+  }
+  return "";
+}
+
 //===----------------------------------------------------------------------===//
 // Inference
 //===----------------------------------------------------------------------===//
@@ -125,7 +152,7 @@ struct Inferer {
     auto ints = getConstantInts(v);
     if (!ints) {
       error = (what + " (input " + Twine(i) +
-               ") must be a constant: Tern compiles static shapes only")
+               ") must be a constant: Tern compiles static shapes only" + graphInputHint(v))
                   .str();
       return failure();
     }
@@ -405,7 +432,7 @@ LogicalResult onnx_import::splitSizes(const NodeDesc &n, int64_t dim, unsigned n
   if (Value s = n.input(1)) {
     split = getConstantInts(s);
     if (!split) {
-      error = "split sizes (input 1) must be a constant";
+      error = "split sizes (input 1) must be a constant" + graphInputHint(s);
       return failure();
     }
   } else {
@@ -492,7 +519,8 @@ LogicalResult sliceParams(const NodeDesc &n, ArrayRef<int64_t> shape,
   };
   for (unsigned i = 1; i < 5; ++i)
     if (!fromAttrs && n.input(i) && !get(i)) {
-      error = "Slice input " + std::to_string(i) + " must be a constant";
+      error = "Slice input " + std::to_string(i) + " must be a constant" +
+              graphInputHint(n.input(i));
       return failure();
     }
   auto st = get(1), en = get(2);
@@ -561,14 +589,14 @@ LogicalResult padParams(const NodeDesc &n, ArrayRef<int64_t> shape,
   else
     pads = getIntsAttr(n.attrs, "pads");
   if (!pads) {
-    error = "Pad needs constant pads";
+    error = "Pad needs constant pads" + (n.input(1) ? graphInputHint(n.input(1)) : "");
     return failure();
   }
   SmallVector<int64_t> axes;
   if (Value a = n.input(3)) {
     auto ax = getConstantInts(a);
     if (!ax) {
-      error = "Pad axes must be a constant";
+      error = "Pad axes must be a constant" + graphInputHint(a);
       return failure();
     }
     axes = *ax;
@@ -856,13 +884,15 @@ LogicalResult Inferer::run() {
       auto s = getScalarInt(n.input(0)), l = getScalarInt(n.input(1)),
            d = getScalarInt(n.input(2));
       if (!s || !l || !d)
-        return fail("Range needs constant start, limit and delta");
+        return fail("Range needs constant start, limit and delta" +
+                    graphInputHint(!s ? n.input(0) : !l ? n.input(1) : n.input(2)));
       start = *s, limit = *l, delta = *d;
     } else {
       auto s = getScalarFloat(n.input(0)), l = getScalarFloat(n.input(1)),
            d = getScalarFloat(n.input(2));
       if (!s || !l || !d)
-        return fail("Range needs constant start, limit and delta");
+        return fail("Range needs constant start, limit and delta" +
+                    graphInputHint(!s ? n.input(0) : !l ? n.input(1) : n.input(2)));
       start = *s, limit = *l, delta = *d;
     }
     if (delta == 0)

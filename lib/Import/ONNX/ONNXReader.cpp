@@ -14,6 +14,7 @@
 //===----------------------------------------------------------------------===//
 #include "ONNXReader.h"
 #include "ONNXInference.h"
+#include "ONNXInputValues.h"
 #include "ONNXUtils.h"
 
 #include "ONNX/ONNXOps.h"
@@ -1117,9 +1118,16 @@ OwningOpRef<ModuleOp> Reader::run(::onnx::ModelProto &model) {
   scopes.emplace_back();
 
   // Graph inputs that are initializers are constants (IR < 4 lists them).
+  if (failed(addConstInputs(graph, options, fileLoc)))
+    return {};
   llvm::StringSet<> initNames;
   for (const auto &init : graph.initializer())
     initNames.insert(init.name());
+  // Inputs feeding shape operands, compiled for the values given: they stay
+  // arguments, but their names are bound to initializers.
+  llvm::StringSet<> specialized;
+  if (failed(addShapeInputValues(graph, options, initNames, fileLoc, specialized)))
+    return {};
   SmallVector<Type> argTypes;
   SmallVector<std::string> argNames;
   // Bind symbolic dimensions from the shapes the caller has for the inputs.
@@ -1156,6 +1164,8 @@ OwningOpRef<ModuleOp> Reader::run(::onnx::ModelProto &model) {
   builder.setInsertionPointToStart(entry);
   for (auto [i, name] : llvm::enumerate(argNames)) {
     func.setArgAttr(i, "tern.name", builder.getStringAttr(name));
+    if (specialized.contains(name))
+      continue;
     if (failed(bind(name, entry->getArgument(i), fileLoc)))
       return {};
   }
