@@ -27,10 +27,11 @@ def ternc():
         pytest.skip(str(e))
 
 
-def make_model(nodes, inputs, outputs, initializers=(), opset=17):
+def make_model(nodes, inputs, outputs, initializers=(), opset=17, check=True):
     g = helper.make_graph(nodes, "g", inputs, outputs, initializer=list(initializers))
     m = helper.make_model(g, opset_imports=[helper.make_opsetid("", opset)])
-    onnx.checker.check_model(m)
+    if check:  # an output whose shape depends on input values has no shape to declare
+        onnx.checker.check_model(m)
     return m
 
 
@@ -164,7 +165,7 @@ def shape_operand_model():
          helper.make_node("Unsqueeze", ["s", "uaxes"], ["y"])],
         [vi("x", TP.FLOAT, [2, 6]), vi("shape", TP.INT64, [2]), vi("starts", TP.INT64, [1]),
          vi("ends", TP.INT64, [1]), vi("axes", TP.INT64, [1]), vi("uaxes", TP.INT64, [1])],
-        [vi("y", TP.FLOAT, None)])
+        [vi("y", TP.FLOAT, None)], check=False)
 
 
 def shape_operand_inputs(rng, shape):
@@ -173,7 +174,7 @@ def shape_operand_inputs(rng, shape):
             np.array([1], np.int64), np.array([0], np.int64)]
 
 
-@pytest.mark.parametrize("shape", [[3, 4], [4, -1], [12, 1]])
+@pytest.mark.parametrize("shape", [[3, 4], [4, -1], [6, 2], [0, 6]])
 def test_run_specializes_shape_operand_inputs(tmp_path, ternc, rng, shape):
     m = shape_operand_model()
     ins = shape_operand_inputs(rng, shape)
