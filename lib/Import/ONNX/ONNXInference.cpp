@@ -1064,6 +1064,24 @@ bool onnx_import::foldNode(OpBuilder &b, Location loc, const NodeDesc &n,
     results.push_back(arith::ConstantOp::create(b, loc, type, cast<TypedAttr>(fill)));
     return true;
   }
+  // A small integer constant cast to float (e.g. Range bounds computed from an
+  // integer size, as the window functions' expansions do).
+  if (op == "Cast" && isa<FloatType>(type.getElementType()) &&
+      type.getNumElements() <= kMaxFoldElements) {
+    auto c = constInt(n.input(0));
+    if (!c)
+      return false;
+    const llvm::fltSemantics &sem = cast<FloatType>(type.getElementType()).getFloatSemantics();
+    SmallVector<APFloat> values;
+    for (int64_t v : c->data) {
+      APFloat f(static_cast<double>(v));
+      bool lost;
+      f.convert(sem, APFloat::rmNearestTiesToEven, &lost);
+      values.push_back(f);
+    }
+    results.push_back(arith::ConstantOp::create(b, loc, DenseElementsAttr::get(type, values)));
+    return true;
+  }
   if (!isa<IntegerType>(type.getElementType()) || type.getNumElements() > kMaxFoldElements)
     return false;
 
