@@ -68,8 +68,6 @@ EXCLUDED = {
     "identity_opt": "optional-typed graph input (Tern compiles tensors only)",
     "identity_sequence": "sequence-typed graph input (Tern compiles tensors only)",
     "loop11": "slices by the iteration number (a dynamic shape)",
-    "range_float_type_positive_delta_expanded": "Loop trip count computed at run time",
-    "range_int32_type_negative_delta_expanded": "Loop trip count computed at run time",
     "scan_sum": "Scan-8 (sequence_lens, batch axis); Scan from opset 9 is supported",
 }
 

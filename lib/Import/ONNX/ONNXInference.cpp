@@ -1019,6 +1019,95 @@ static int64_t truncTo(int64_t v, Type elem) {
   return it.isUnsigned() ? static_cast<int64_t>(a.getZExtValue()) : a.getSExtValue();
 }
 
+/// Float values with at most this many elements fold (scalar shape math:
+/// sizes and trip counts computed in float, as function expansions do).
+static constexpr int64_t kMaxFloatFoldElements = 16;
+
+/// The values of a small constant float tensor, as doubles.
+static std::optional<SmallVector<double>> constFloats(Value v) {
+  auto type = v ? dyn_cast<RankedTensorType>(v.getType()) : RankedTensorType();
+  if (!type || !isa<FloatType>(type.getElementType()) ||
+      type.getNumElements() > kMaxFloatFoldElements)
+    return std::nullopt;
+  auto dense = dyn_cast_or_null<DenseElementsAttr>(getConstantElements(v));
+  if (!dense)
+    return std::nullopt;
+  SmallVector<double> out;
+  for (APFloat f : dense.getValues<APFloat>()) {
+    bool lost;
+    f.convert(APFloat::IEEEdouble(), APFloat::rmNearestTiesToEven, &lost);
+    out.push_back(f.convertToDouble());
+  }
+  return out;
+}
+
+/// Folds small float Add/Sub/Mul/Div/Ceil/Floor/Neg/Abs/Relu and Cast from
+/// float. Each op is computed in double and rounded once to the result type,
+/// which is the correctly rounded result for f16/f32 operands.
+static Value foldSmallFloat(OpBuilder &b, Location loc, const NodeDesc &n,
+                            RankedTensorType type) {
+  StringRef op = n.opType;
+  static const llvm::StringSet<> ops = {"Add", "Sub",  "Mul", "Div", "Ceil",
+                                        "Floor", "Neg", "Abs", "Relu", "Cast"};
+  if (!ops.contains(op) || type.getNumElements() > kMaxFloatFoldElements || n.inputs.empty())
+    return {};
+  bool binary = op == "Add" || op == "Sub" || op == "Mul" || op == "Div";
+  if (n.inputs.size() != (binary ? 2u : 1u))
+    return {};
+  auto x = constFloats(n.input(0));
+  if (!x)
+    return {};
+  std::optional<SmallVector<double>> y;
+  if (binary) {
+    y = constFloats(n.input(1));
+    // Same shape, or a one-element operand.
+    if (!y || !(y->size() == x->size() || y->size() == 1 || x->size() == 1))
+      return {};
+  }
+  int64_t count = type.getNumElements();
+  if ((x->size() != 1 && static_cast<int64_t>(x->size()) != count) ||
+      (y && y->size() != 1 && static_cast<int64_t>(y->size()) != count))
+    return {};
+  SmallVector<double> r;
+  for (int64_t i = 0; i < count; ++i) {
+    double a = (*x)[x->size() == 1 ? 0 : i];
+    double c = y ? (*y)[y->size() == 1 ? 0 : i] : 0.0;
+    double v = op == "Add"     ? a + c
+               : op == "Sub"   ? a - c
+               : op == "Mul"   ? a * c
+               : op == "Div"   ? a / c
+               : op == "Ceil"  ? std::ceil(a)
+               : op == "Floor" ? std::floor(a)
+               : op == "Neg"   ? -a
+               : op == "Abs"   ? std::fabs(a)
+               : op == "Relu"  ? (a > 0 ? a : 0.0)
+                               : a;
+    r.push_back(v);
+  }
+  Type elem = type.getElementType();
+  if (auto ft = dyn_cast<FloatType>(elem)) {
+    SmallVector<APFloat> values;
+    for (double v : r) {
+      APFloat f(v);
+      bool lost;
+      f.convert(ft.getFloatSemantics(), APFloat::rmNearestTiesToEven, &lost);
+      values.push_back(f);
+    }
+    return arith::ConstantOp::create(b, loc, DenseElementsAttr::get(type, values));
+  }
+  // Cast float -> integer or bool: truncation toward zero; NaN and
+  // out-of-range values are left to the lowering.
+  if (op != "Cast" || !isa<IntegerType>(elem))
+    return {};
+  SmallVector<int64_t> ints;
+  for (double v : r) {
+    if (!std::isfinite(v) || std::fabs(v) >= 9.2e18)
+      return {};
+    ints.push_back(elem.isInteger(1) ? (v != 0.0) : static_cast<int64_t>(v));
+  }
+  return createConstant(b, loc, type, ints);
+}
+
 bool onnx_import::foldNode(OpBuilder &b, Location loc, const NodeDesc &n,
                            ArrayRef<Type> types, SmallVectorImpl<Value> &results) {
   if (!n.domain.empty() || types.size() != 1)
@@ -1066,11 +1155,9 @@ bool onnx_import::foldNode(OpBuilder &b, Location loc, const NodeDesc &n,
   }
   // A small integer constant cast to float (e.g. Range bounds computed from an
   // integer size, as the window functions' expansions do).
-  if (op == "Cast" && isa<FloatType>(type.getElementType()) &&
+  if (op == "Cast" && n.feedsShapeOperand && isa<FloatType>(type.getElementType()) &&
       type.getNumElements() <= kMaxFoldElements) {
-    auto c = constInt(n.input(0));
-    if (!c)
-      return false;
+    if (auto c = constInt(n.input(0))) {
     const llvm::fltSemantics &sem = cast<FloatType>(type.getElementType()).getFloatSemantics();
     SmallVector<APFloat> values;
     for (int64_t v : c->data) {
@@ -1080,6 +1167,11 @@ bool onnx_import::foldNode(OpBuilder &b, Location loc, const NodeDesc &n,
       values.push_back(f);
     }
     results.push_back(arith::ConstantOp::create(b, loc, DenseElementsAttr::get(type, values)));
+    return true;
+    }
+  }
+  if (Value folded = n.feedsShapeOperand ? foldSmallFloat(b, loc, n, type) : Value()) {
+    results.push_back(folded);
     return true;
   }
   if (!isa<IntegerType>(type.getElementType()) || type.getNumElements() > kMaxFoldElements)

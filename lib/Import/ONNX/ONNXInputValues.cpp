@@ -83,7 +83,7 @@ static void collectNodes(const ::onnx::GraphProto &graph,
 /// Names whose values shape operands depend on: the shape operands, and
 /// (backwards) the inputs of every node computing one, except through Shape
 /// and Size, whose results do not depend on their input's values.
-static llvm::StringSet<> shapeOperandSources(const ::onnx::GraphProto &graph) {
+llvm::StringSet<> onnx_import::shapeOperandSources(const ::onnx::GraphProto &graph) {
   std::vector<const ::onnx::NodeProto *> nodes;
   collectNodes(graph, nodes);
   llvm::StringSet<> needed;

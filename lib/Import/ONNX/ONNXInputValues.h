@@ -17,6 +17,10 @@ class GraphProto;
 
 namespace mlir::tern::onnx_import {
 
+/// Names whose values shape operands depend on (the shape operands, and
+/// backwards through the nodes computing them, not through Shape and Size).
+llvm::StringSet<> shapeOperandSources(const ::onnx::GraphProto &graph);
+
 /// Adds an initializer for every `options.constInputs` entry (the input then
 /// leaves the signature); errors name the input (unknown name, dtype or rank
 /// different from the declared one).

@@ -143,6 +143,8 @@ private:
   /// Declared or ONNX-inferred types of values, by name (all graphs).
   std::map<std::string, const ::onnx::TypeProto *> valueInfo;
   size_t nodeCounter = 0;
+  /// Values that shape operands depend on (ONNXInputValues.cpp).
+  llvm::StringSet<> shapeSources;
 };
 
 } // namespace
@@ -681,6 +683,9 @@ LogicalResult Reader::importNode(::onnx::NodeProto &node, size_t index) {
   desc.domain = domain;
   desc.opset = opset;
   desc.numResults = node.output_size();
+  desc.feedsShapeOperand = llvm::any_of(node.output(), [&](const std::string &o) {
+    return !o.empty() && shapeSources.contains(o);
+  });
   for (const std::string &in : node.input()) {
     if (in.empty()) {
       desc.inputs.push_back({});
@@ -1112,6 +1117,7 @@ OwningOpRef<ModuleOp> Reader::run(::onnx::ModelProto &model) {
     }
   }
   collectValueInfo(graph);
+  shapeSources = shapeOperandSources(graph);
 
   OwningOpRef<ModuleOp> module = ModuleOp::create(fileLoc);
   builder.setInsertionPointToEnd(module->getBody());
