@@ -58,7 +58,7 @@ TEST(NpyDtypes, RoundTripEveryDtype) {
 TEST(NpyDtypes, UnknownDtypeIsAnErrorNamingIt) {
   std::string path = tempPath("c8"), error;
   std::string header = "{'descr': '<c8', 'fortran_order': False, 'shape': (1,), }";
-  header.append(64 - 10 - header.size() - 1, ' ');
+  header.append((64 - (10 + header.size() + 1) % 64) % 64, ' ');
   header.push_back('\n');
   std::ofstream out(path, std::ios::binary);
   out.write("\x93NUMPY\x01\x00", 8);
