@@ -226,3 +226,29 @@ def test_const_input_errors_name_the_input(tmp_path, ternc):
                           capture_output=True, text=True)
     assert proc.returncode != 0
     assert "--const-input 'nosuch': the graph has no such input" in proc.stderr, proc.stderr
+
+
+def test_torch_export_without_constant_folding(tmp_path, ternc, rng):
+    """torch.onnx.export(do_constant_folding=False) of the reference code's activation
+    quantization writes a float64 Constant, Cast to float32, then Clip; it compiles and
+    matches onnxruntime (to 1e-6) and PyTorch (to one quantization step, max|x|/127)."""
+    torch = pytest.importorskip("torch")
+
+    class Quant(torch.nn.Module):
+        def forward(self, x):
+            scale = 127.0 / x.abs().max(dim=-1, keepdim=True).values.clamp_(min=1e-5)
+            y = (x * scale).round().clamp_(-128, 127) / scale
+            return x + (y - x).detach()
+
+    x = rng.standard_normal((3, 16)).astype(np.float32)
+    path = tmp_path / "quant.onnx"
+    torch.onnx.export(Quant(), (torch.from_numpy(x),), str(path), opset_version=17,
+                      do_constant_folding=False, input_names=["x"], output_names=["y"])
+    m = onnx.load(str(path))
+    assert any(n.op_type == "Constant" and n.attribute[0].t.data_type == TP.DOUBLE
+               for n in m.graph.node), "the export no longer writes a float64 constant"
+    (got,) = run_ternc(ternc, tmp_path, m, [x])
+    np.testing.assert_allclose(got, run_ort(m, [x])[0], rtol=0, atol=1e-6)
+    want = Quant()(torch.from_numpy(x)).numpy()
+    step = np.abs(x).max(axis=-1, keepdims=True) / 127
+    assert np.all(np.abs(got - want) <= step * 1.0001)
