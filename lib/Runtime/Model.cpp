@@ -13,6 +13,13 @@ std::string describe(const std::vector<int64_t> &shape, tern_dtype dtype) {
 }
 
 namespace {
+/// A zero-size tensor still gets a valid (never dereferenced) data pointer:
+/// the ABI check refuses null.
+char *bufferOf(const std::vector<char> &data) {
+  static char empty[1];
+  return data.empty() ? empty : const_cast<char *>(data.data());
+}
+
 using CountFn = int (*)();
 using InfoFn = const tern_tensor_info *(*)(int);
 
@@ -76,7 +83,7 @@ bool Model::run(const std::vector<Array> &inputs, std::vector<Array> &outputs,
               describe(inputs[i].shape, inputs[i].dtype);
       return false;
     }
-    in[i] = {const_cast<char *>(inputs[i].data.data()), inputs[i].dtype,
+    in[i] = {bufferOf(inputs[i].data), inputs[i].dtype,
              static_cast<int32_t>(inputs[i].shape.size()), inputs[i].shape.data()};
   }
   outputs.assign(outputs_.size(), Array());
@@ -85,7 +92,7 @@ bool Model::run(const std::vector<Array> &inputs, std::vector<Array> &outputs,
     o.dtype = outputs_[i].dtype;
     o.shape = outputs_[i].shape;
     o.data.assign(o.numElements() * dtypeSize(o.dtype), 0);
-    out[i] = {o.data.data(), o.dtype, static_cast<int32_t>(o.shape.size()), o.shape.data()};
+    out[i] = {bufferOf(o.data), o.dtype, static_cast<int32_t>(o.shape.size()), o.shape.data()};
   }
   char message[512] = {0};
   if (run_(in.data(), static_cast<int>(in.size()), out.data(), static_cast<int>(out.size()),

@@ -1,6 +1,7 @@
 //===- Npy.cpp - .npy read/write ------------------------------------------===//
 #include "tern/Runtime/Npy.h"
 
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -19,11 +20,18 @@ size_t dtypeSize(tern_dtype dtype) {
   switch (dtype) {
   case TERN_F64:
   case TERN_I64:
+  case TERN_U64:
     return 8;
   case TERN_F32:
   case TERN_I32:
+  case TERN_U32:
     return 4;
+  case TERN_F16:
+  case TERN_I16:
+  case TERN_U16:
+    return 2;
   case TERN_I8:
+  case TERN_U8:
   case TERN_BOOL:
     return 1;
   }
@@ -38,6 +46,12 @@ const char *dtypeName(tern_dtype dtype) {
   case TERN_I32: return "int32";
   case TERN_I8: return "int8";
   case TERN_BOOL: return "bool";
+  case TERN_U8: return "uint8";
+  case TERN_I16: return "int16";
+  case TERN_U16: return "uint16";
+  case TERN_F16: return "float16";
+  case TERN_U32: return "uint32";
+  case TERN_U64: return "uint64";
   }
   return "unknown";
 }
@@ -48,8 +62,10 @@ struct Descr {
   tern_dtype dtype;
 };
 // '<' little-endian, '|' not applicable (1-byte types).
-constexpr Descr kDescrs[] = {{"<f4", TERN_F32}, {"<f8", TERN_F64}, {"<i8", TERN_I64},
-                             {"<i4", TERN_I32}, {"|i1", TERN_I8},  {"|b1", TERN_BOOL}};
+constexpr Descr kDescrs[] = {{"<f4", TERN_F32}, {"<f8", TERN_F64},  {"<i8", TERN_I64},
+                             {"<i4", TERN_I32}, {"|i1", TERN_I8},   {"|b1", TERN_BOOL},
+                             {"|u1", TERN_U8},  {"<i2", TERN_I16},  {"<u2", TERN_U16},
+                             {"<f2", TERN_F16}, {"<u4", TERN_U32},  {"<u8", TERN_U64}};
 
 /// The value text of `'key': value` in a numpy header dict.
 bool findValue(const std::string &header, const std::string &key, std::string &value) {
@@ -75,6 +91,22 @@ bool findValue(const std::string &header, const std::string &key, std::string &v
   return true;
 }
 } // namespace
+
+float halfToFloat(uint16_t h) {
+  uint32_t sign = uint32_t(h & 0x8000) << 16, exp = (h >> 10) & 0x1f, mant = h & 0x3ff;
+  uint32_t bits;
+  if (exp == 0x1f) {
+    bits = sign | 0x7f800000u | (mant << 13); // inf / NaN
+  } else if (exp != 0) {
+    bits = sign | ((exp + 112) << 23) | (mant << 13);
+  } else { // zero or subnormal: mant * 2^-24, exact in float
+    float f = std::ldexp(static_cast<float>(mant), -24);
+    return sign ? -f : f;
+  }
+  float f;
+  std::memcpy(&f, &bits, sizeof f);
+  return f;
+}
 
 bool readNpy(const std::string &path, Array &array, std::string &error) {
   std::ifstream in(path, std::ios::binary);
@@ -135,7 +167,7 @@ bool readNpy(const std::string &path, Array &array, std::string &error) {
     }
   if (!known) {
     error = path + ": unsupported dtype " + descr +
-            " (float32, float64, int64, int32, int8, bool, little-endian)";
+            " (float16/32/64, int8/16/32/64, uint8/16/32/64, bool; little-endian)";
     return false;
   }
   array.shape.clear();

@@ -19,7 +19,8 @@ from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 
-_DTYPES = {0: np.float32, 1: np.float64, 2: np.int64, 3: np.int32, 4: np.int8, 5: np.bool_}
+_DTYPES = {0: np.float32, 1: np.float64, 2: np.int64, 3: np.int32, 4: np.int8, 5: np.bool_,
+           6: np.uint8, 7: np.int16, 8: np.uint16, 9: np.float16, 10: np.uint32, 11: np.uint64}
 _CODES = {np.dtype(v): k for k, v in _DTYPES.items()}
 
 

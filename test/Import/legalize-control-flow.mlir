@@ -1,14 +1,15 @@
 // RUN: tern-opt %s -split-input-file --tern-onnx-legalize | FileCheck %s
 
-// Scan: an scf.for over the sequence; the state is copied into its iteration
-// argument (bufferizes in place), each step's output inserted at its position.
+// Scan: an scf.for over the sequence; each step's output is inserted at its
+// position, then the state is copied into its iteration argument (bufferizes
+// in place; after the insertion, which may read the old state).
 // CHECK-LABEL: func.func @scan_sum(
 // CHECK-SAME:    %[[H0:.*]]: tensor<2xf32>, %[[XS:.*]]: tensor<3x2xf32>)
 // CHECK:         %[[R:.*]]:2 = scf.for %[[I:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%[[H:.*]] = %[[H0]], %[[ACC:.*]] = %{{.*}}) -> (tensor<2xf32>, tensor<3x2xf32>)
 // CHECK:           %[[X:.*]] = tensor.extract_slice %[[XS]][%[[I]], 0] [1, 2] [1, 1]
 // CHECK:           arith.addf
-// CHECK:           %[[NEXT:.*]] = linalg.copy ins(%{{.*}} : tensor<2xf32>) outs(%[[H]] : tensor<2xf32>)
 // CHECK:           %[[INS:.*]] = tensor.insert_slice %{{.*}} into %[[ACC]][%[[I]], 0] [1, 2] [1, 1]
+// CHECK:           %[[NEXT:.*]] = linalg.copy ins(%{{.*}} : tensor<2xf32>) outs(%[[H]] : tensor<2xf32>)
 // CHECK:           scf.yield %[[NEXT]], %[[INS]]
 // CHECK:         return %[[R]]#0, %[[R]]#1
 func.func @scan_sum(%h0: tensor<2xf32>, %xs: tensor<3x2xf32>) -> (tensor<2xf32>, tensor<3x2xf32>) {

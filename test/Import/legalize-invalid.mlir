@@ -8,10 +8,19 @@ func.func @unsupported(%x: tensor<2x3xf32>) -> tensor<2x3xf32> {
 
 // -----
 
-func.func @f64(%x: tensor<2xf64>) -> tensor<2xf64> {
-  // expected-error @+1 {{node '' (Relu, domain 'ai.onnx'): type 'tensor<2xf64>' is not supported}}
-  %0 = onnx.node "Relu"(%x) {opset = 17 : i64} : (tensor<2xf64>) -> tensor<2xf64>
-  return %0 : tensor<2xf64>
+func.func @bf16(%x: tensor<2xbf16>) -> tensor<2xbf16> {
+  // expected-error @+1 {{node '' (Relu, domain 'ai.onnx'): type 'tensor<2xbf16>' is not supported}}
+  %0 = onnx.node "Relu"(%x) {opset = 17 : i64} : (tensor<2xbf16>) -> tensor<2xbf16>
+  return %0 : tensor<2xbf16>
+}
+
+// -----
+
+// An op that would pick signed arith ops is refused on unsigned tensors.
+func.func @uint8_reduce(%x: tensor<2x3xui8>) -> tensor<2x1xui8> {
+  // expected-error @+1 {{node '' (ReduceMax, domain 'ai.onnx'): unsigned integer tensors (uint8/16/32/64) are not supported by this operator}}
+  %0 = onnx.node "ReduceMax"(%x) {opset = 17 : i64, axes = [1]} : (tensor<2x3xui8>) -> tensor<2x1xui8>
+  return %0 : tensor<2x1xui8>
 }
 
 // -----

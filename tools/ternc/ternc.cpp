@@ -109,6 +109,11 @@ static cl::opt<std::string> hlsCXX("hls-cxx", cl::desc("hls-csim: host C++ compi
                                    cl::init("g++"), cl::cat(ternCategory));
 static cl::list<std::string> inputs("input", cl::desc("run: an input, @file.npy, in graph order"),
                                     cl::cat(ternCategory));
+static cl::list<std::string> constInputs(
+    "const-input",
+    cl::desc("compile: a graph input that becomes a constant, NAME=@FILE.npy (e.g. a shape "
+             "operand given as an input)"),
+    cl::cat(ternCategory));
 static cl::list<std::string> outputs("output",
                                      cl::desc("run: where to write an output, @file.npy, in graph order"),
                                      cl::cat(ternCategory));
@@ -136,6 +141,29 @@ int fail(const Twine &message) {
   return 1;
 }
 
+#ifdef TERN_HAVE_ONNX_IMPORT
+/// An array as an import-time value (`--const-input`, shape operands of `run`).
+mt::ONNXInputValue toInputValue(MLIRContext &ctx, const rt::Array &a) {
+  Builder b(&ctx);
+  Type t;
+  switch (a.dtype) {
+  case TERN_F32: t = b.getF32Type(); break;
+  case TERN_F64: t = b.getF64Type(); break;
+  case TERN_F16: t = b.getF16Type(); break;
+  case TERN_I64: t = b.getI64Type(); break;
+  case TERN_I32: t = b.getI32Type(); break;
+  case TERN_I16: t = b.getI16Type(); break;
+  case TERN_I8: t = b.getI8Type(); break;
+  case TERN_BOOL: t = b.getI1Type(); break;
+  case TERN_U8: t = IntegerType::get(&ctx, 8, IntegerType::Unsigned); break;
+  case TERN_U16: t = IntegerType::get(&ctx, 16, IntegerType::Unsigned); break;
+  case TERN_U32: t = IntegerType::get(&ctx, 32, IntegerType::Unsigned); break;
+  case TERN_U64: t = IntegerType::get(&ctx, 64, IntegerType::Unsigned); break;
+  }
+  return mt::ONNXInputValue{t, a.shape, std::string(a.data.begin(), a.data.end())};
+}
+#endif
+
 OwningOpRef<ModuleOp> loadModel(MLIRContext &ctx, llvm::SourceMgr &sourceMgr,
                                 const std::vector<rt::Array> *givenInputs = nullptr) {
   StringRef ext = llvm::sys::path::extension(modelPath);
@@ -154,9 +182,26 @@ OwningOpRef<ModuleOp> loadModel(MLIRContext &ctx, llvm::SourceMgr &sourceMgr,
   }
   // `ternc run` binds symbolic dimensions (a batch, a sequence length) from
   // the arrays it was given.
+  // ... and specializes inputs that feed shape operands on their values.
   if (givenInputs)
-    for (const rt::Array &a : *givenInputs)
+    for (const rt::Array &a : *givenInputs) {
       options.inputShapes.push_back(a.shape);
+      options.inputValues.push_back(toInputValue(ctx, a));
+    }
+  for (const std::string &spec : constInputs) {
+    auto [name, file] = StringRef(spec).split('=');
+    rt::Array a;
+    std::string error;
+    if (name.empty() || !file.starts_with("@")) {
+      fail("--const-input expects NAME=@FILE.npy, got '" + spec + "'");
+      return nullptr;
+    }
+    if (!rt::readNpy(file.drop_front().str(), a, error)) {
+      fail("--const-input " + name + ": " + error);
+      return nullptr;
+    }
+    options.constInputs[name] = toInputValue(ctx, a);
+  }
   return mt::importONNXFile(modelPath, &ctx, options);
 #else
   fail("this ternc was built without the ONNX importer; give a .mlir file");
@@ -426,6 +471,12 @@ void printSummary(const rt::TensorInfo &info, const rt::Array &a) {
     case TERN_I32: return reinterpret_cast<const int32_t *>(p)[i];
     case TERN_I8: return reinterpret_cast<const int8_t *>(p)[i];
     case TERN_BOOL: return reinterpret_cast<const uint8_t *>(p)[i];
+    case TERN_U8: return reinterpret_cast<const uint8_t *>(p)[i];
+    case TERN_I16: return reinterpret_cast<const int16_t *>(p)[i];
+    case TERN_U16: return reinterpret_cast<const uint16_t *>(p)[i];
+    case TERN_F16: return rt::halfToFloat(reinterpret_cast<const uint16_t *>(p)[i]);
+    case TERN_U32: return reinterpret_cast<const uint32_t *>(p)[i];
+    case TERN_U64: return static_cast<double>(reinterpret_cast<const uint64_t *>(p)[i]);
     }
     return 0;
   };

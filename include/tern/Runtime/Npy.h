@@ -22,9 +22,11 @@ struct Array {
 size_t dtypeSize(tern_dtype dtype);
 /// "float32", "int64", ... (numpy names).
 const char *dtypeName(tern_dtype dtype);
+/// The value of an IEEE binary16 bit pattern (for printing float16 arrays).
+float halfToFloat(uint16_t bits);
 
-/// Reads a .npy file (versions 1-3; float32, float64, int64, int32, int8,
-/// bool; little-endian; C order). Returns false with a message naming the
+/// Reads a .npy file (versions 1-3; float16/32/64, int8/16/32/64,
+/// uint8/16/32/64, bool; little-endian; C order). Returns false with a message naming the
 /// file on anything else (Fortran order, big-endian, other dtypes, a short
 /// or malformed file).
 bool readNpy(const std::string &path, Array &array, std::string &error);

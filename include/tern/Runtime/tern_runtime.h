@@ -35,7 +35,13 @@ typedef enum tern_dtype {
   TERN_I64 = 2,
   TERN_I32 = 3,
   TERN_I8 = 4,
-  TERN_BOOL = 5 /* one byte per element, 0 or 1 */
+  TERN_BOOL = 5, /* one byte per element, 0 or 1 */
+  TERN_U8 = 6,
+  TERN_I16 = 7,
+  TERN_U16 = 8,
+  TERN_F16 = 9, /* IEEE binary16 */
+  TERN_U32 = 10,
+  TERN_U64 = 11
 } tern_dtype;
 
 typedef struct tern_tensor {

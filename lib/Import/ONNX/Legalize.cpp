@@ -56,7 +56,7 @@ struct LegalizePass : impl::TernONNXLegalizeBase<LegalizePass> {
         op.emitError() << op.describe() << ": no lowering for this operator";
       return WalkResult::interrupt();
     });
-    if (failedAny)
+    if (failedAny || failed(onnx_import::makeUnsignedSignless(getOperation())))
       return signalPassFailure();
     getOperation()->walk([](ONNXNoneOp op) {
       if (op->use_empty())

@@ -5,7 +5,9 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "llvm/ADT/STLExtras.h"
 #include "ONNX/ONNXOps.h"
+#include "llvm/ADT/SmallPtrSet.h"
 #include "llvm/ADT/StringSet.h"
+#include "mlir/Interfaces/FunctionInterfaces.h"
 
 #include <cmath>
 
@@ -87,6 +89,31 @@ int64_t onnx_import::minimumOpsetFor(StringRef op) {
   return 1;
 }
 
+/// When `v` (a shape operand that is not a constant) is computed from a
+/// graph input, says which and how to give it a value; else "".
+static std::string graphInputHint(Value v) {
+  SmallVector<Value> work = {v};
+  llvm::SmallPtrSet<Operation *, 16> seen;
+  while (!work.empty() && seen.size() < 256) {
+    Value x = work.pop_back_val();
+    if (auto arg = dyn_cast<BlockArgument>(x)) {
+      Operation *owner = arg.getOwner()->getParentOp();
+      auto fn = dyn_cast_or_null<FunctionOpInterface>(owner);
+      if (!fn || arg.getOwner() != &fn.getFunctionBody().front())
+        continue;
+      auto name = fn.getArgAttrOfType<StringAttr>(arg.getArgNumber(), "tern.name");
+      std::string n = name ? name.str() : "#" + std::to_string(arg.getArgNumber());
+      return "; it comes from graph input '" + n +
+             "': give its value (ternc run --input=@FILE.npy specializes on it, or ternc "
+             "compile --const-input " + n + "=@FILE.npy)";
+    }
+    if (Operation *def = x.getDefiningOp(); def && seen.insert(def).second)
+      for (Value o : def->getOperands())
+        work.push_back(o);
+  }
+  return "";
+}
+
 //===----------------------------------------------------------------------===//
 // Inference
 //===----------------------------------------------------------------------===//
@@ -125,7 +152,7 @@ struct Inferer {
     auto ints = getConstantInts(v);
     if (!ints) {
       error = (what + " (input " + Twine(i) +
-               ") must be a constant: Tern compiles static shapes only")
+               ") must be a constant: Tern compiles static shapes only" + graphInputHint(v))
                   .str();
       return failure();
     }
@@ -405,7 +432,7 @@ LogicalResult onnx_import::splitSizes(const NodeDesc &n, int64_t dim, unsigned n
   if (Value s = n.input(1)) {
     split = getConstantInts(s);
     if (!split) {
-      error = "split sizes (input 1) must be a constant";
+      error = "split sizes (input 1) must be a constant" + graphInputHint(s);
       return failure();
     }
   } else {
@@ -492,7 +519,8 @@ LogicalResult sliceParams(const NodeDesc &n, ArrayRef<int64_t> shape,
   };
   for (unsigned i = 1; i < 5; ++i)
     if (!fromAttrs && n.input(i) && !get(i)) {
-      error = "Slice input " + std::to_string(i) + " must be a constant";
+      error = "Slice input " + std::to_string(i) + " must be a constant" +
+              graphInputHint(n.input(i));
       return failure();
     }
   auto st = get(1), en = get(2);
@@ -561,14 +589,14 @@ LogicalResult padParams(const NodeDesc &n, ArrayRef<int64_t> shape,
   else
     pads = getIntsAttr(n.attrs, "pads");
   if (!pads) {
-    error = "Pad needs constant pads";
+    error = "Pad needs constant pads" + (n.input(1) ? graphInputHint(n.input(1)) : "");
     return failure();
   }
   SmallVector<int64_t> axes;
   if (Value a = n.input(3)) {
     auto ax = getConstantInts(a);
     if (!ax) {
-      error = "Pad axes must be a constant";
+      error = "Pad axes must be a constant" + graphInputHint(a);
       return failure();
     }
     axes = *ax;
@@ -856,13 +884,15 @@ LogicalResult Inferer::run() {
       auto s = getScalarInt(n.input(0)), l = getScalarInt(n.input(1)),
            d = getScalarInt(n.input(2));
       if (!s || !l || !d)
-        return fail("Range needs constant start, limit and delta");
+        return fail("Range needs constant start, limit and delta" +
+                    graphInputHint(!s ? n.input(0) : !l ? n.input(1) : n.input(2)));
       start = *s, limit = *l, delta = *d;
     } else {
       auto s = getScalarFloat(n.input(0)), l = getScalarFloat(n.input(1)),
            d = getScalarFloat(n.input(2));
       if (!s || !l || !d)
-        return fail("Range needs constant start, limit and delta");
+        return fail("Range needs constant start, limit and delta" +
+                    graphInputHint(!s ? n.input(0) : !l ? n.input(1) : n.input(2)));
       start = *s, limit = *l, delta = *d;
     }
     if (delta == 0)
@@ -989,6 +1019,95 @@ static int64_t truncTo(int64_t v, Type elem) {
   return it.isUnsigned() ? static_cast<int64_t>(a.getZExtValue()) : a.getSExtValue();
 }
 
+/// Float values with at most this many elements fold (scalar shape math:
+/// sizes and trip counts computed in float, as function expansions do).
+static constexpr int64_t kMaxFloatFoldElements = 16;
+
+/// The values of a small constant float tensor, as doubles.
+static std::optional<SmallVector<double>> constFloats(Value v) {
+  auto type = v ? dyn_cast<RankedTensorType>(v.getType()) : RankedTensorType();
+  if (!type || !isa<FloatType>(type.getElementType()) ||
+      type.getNumElements() > kMaxFloatFoldElements)
+    return std::nullopt;
+  auto dense = dyn_cast_or_null<DenseElementsAttr>(getConstantElements(v));
+  if (!dense)
+    return std::nullopt;
+  SmallVector<double> out;
+  for (APFloat f : dense.getValues<APFloat>()) {
+    bool lost;
+    f.convert(APFloat::IEEEdouble(), APFloat::rmNearestTiesToEven, &lost);
+    out.push_back(f.convertToDouble());
+  }
+  return out;
+}
+
+/// Folds small float Add/Sub/Mul/Div/Ceil/Floor/Neg/Abs/Relu and Cast from
+/// float. Each op is computed in double and rounded once to the result type,
+/// which is the correctly rounded result for f16/f32 operands.
+static Value foldSmallFloat(OpBuilder &b, Location loc, const NodeDesc &n,
+                            RankedTensorType type) {
+  StringRef op = n.opType;
+  static const llvm::StringSet<> ops = {"Add", "Sub",  "Mul", "Div", "Ceil",
+                                        "Floor", "Neg", "Abs", "Relu", "Cast"};
+  if (!ops.contains(op) || type.getNumElements() > kMaxFloatFoldElements || n.inputs.empty())
+    return {};
+  bool binary = op == "Add" || op == "Sub" || op == "Mul" || op == "Div";
+  if (n.inputs.size() != (binary ? 2u : 1u))
+    return {};
+  auto x = constFloats(n.input(0));
+  if (!x)
+    return {};
+  std::optional<SmallVector<double>> y;
+  if (binary) {
+    y = constFloats(n.input(1));
+    // Same shape, or a one-element operand.
+    if (!y || !(y->size() == x->size() || y->size() == 1 || x->size() == 1))
+      return {};
+  }
+  int64_t count = type.getNumElements();
+  if ((x->size() != 1 && static_cast<int64_t>(x->size()) != count) ||
+      (y && y->size() != 1 && static_cast<int64_t>(y->size()) != count))
+    return {};
+  SmallVector<double> r;
+  for (int64_t i = 0; i < count; ++i) {
+    double a = (*x)[x->size() == 1 ? 0 : i];
+    double c = y ? (*y)[y->size() == 1 ? 0 : i] : 0.0;
+    double v = op == "Add"     ? a + c
+               : op == "Sub"   ? a - c
+               : op == "Mul"   ? a * c
+               : op == "Div"   ? a / c
+               : op == "Ceil"  ? std::ceil(a)
+               : op == "Floor" ? std::floor(a)
+               : op == "Neg"   ? -a
+               : op == "Abs"   ? std::fabs(a)
+               : op == "Relu"  ? (a > 0 ? a : 0.0)
+                               : a;
+    r.push_back(v);
+  }
+  Type elem = type.getElementType();
+  if (auto ft = dyn_cast<FloatType>(elem)) {
+    SmallVector<APFloat> values;
+    for (double v : r) {
+      APFloat f(v);
+      bool lost;
+      f.convert(ft.getFloatSemantics(), APFloat::rmNearestTiesToEven, &lost);
+      values.push_back(f);
+    }
+    return arith::ConstantOp::create(b, loc, DenseElementsAttr::get(type, values));
+  }
+  // Cast float -> integer or bool: truncation toward zero; NaN and
+  // out-of-range values are left to the lowering.
+  if (op != "Cast" || !isa<IntegerType>(elem))
+    return {};
+  SmallVector<int64_t> ints;
+  for (double v : r) {
+    if (!std::isfinite(v) || std::fabs(v) >= 9.2e18)
+      return {};
+    ints.push_back(elem.isInteger(1) ? (v != 0.0) : static_cast<int64_t>(v));
+  }
+  return createConstant(b, loc, type, ints);
+}
+
 bool onnx_import::foldNode(OpBuilder &b, Location loc, const NodeDesc &n,
                            ArrayRef<Type> types, SmallVectorImpl<Value> &results) {
   if (!n.domain.empty() || types.size() != 1)
@@ -1032,6 +1151,27 @@ bool onnx_import::foldNode(OpBuilder &b, Location loc, const NodeDesc &n,
       fill = DenseElementsAttr::get(type, b.getF32FloatAttr(0.0f));
     }
     results.push_back(arith::ConstantOp::create(b, loc, type, cast<TypedAttr>(fill)));
+    return true;
+  }
+  // A small integer constant cast to float (e.g. Range bounds computed from an
+  // integer size, as the window functions' expansions do).
+  if (op == "Cast" && n.feedsShapeOperand && isa<FloatType>(type.getElementType()) &&
+      type.getNumElements() <= kMaxFoldElements) {
+    if (auto c = constInt(n.input(0))) {
+    const llvm::fltSemantics &sem = cast<FloatType>(type.getElementType()).getFloatSemantics();
+    SmallVector<APFloat> values;
+    for (int64_t v : c->data) {
+      APFloat f(static_cast<double>(v));
+      bool lost;
+      f.convert(sem, APFloat::rmNearestTiesToEven, &lost);
+      values.push_back(f);
+    }
+    results.push_back(arith::ConstantOp::create(b, loc, DenseElementsAttr::get(type, values)));
+    return true;
+    }
+  }
+  if (Value folded = n.feedsShapeOperand ? foldSmallFloat(b, loc, n, type) : Value()) {
+    results.push_back(folded);
     return true;
   }
   if (!isa<IntegerType>(type.getElementType()) || type.getNumElements() > kMaxFoldElements)

@@ -26,6 +26,9 @@ struct NodeDesc {
   SmallVector<Value> inputs; // null Value for an absent optional input
   DictionaryAttr attrs;
   unsigned numResults = 0;
+  /// Its results flow into a shape operand (Range bounds, a Loop trip count,
+  /// ...): small float computations then fold too.
+  bool feedsShapeOperand = false;
   Value input(unsigned i) const { return i < inputs.size() ? inputs[i] : Value(); }
 };
 

@@ -14,6 +14,7 @@
 //===----------------------------------------------------------------------===//
 #include "ONNXReader.h"
 #include "ONNXInference.h"
+#include "ONNXInputValues.h"
 #include "ONNXUtils.h"
 
 #include "ONNX/ONNXOps.h"
@@ -142,6 +143,8 @@ private:
   /// Declared or ONNX-inferred types of values, by name (all graphs).
   std::map<std::string, const ::onnx::TypeProto *> valueInfo;
   size_t nodeCounter = 0;
+  /// Values that shape operands depend on (ONNXInputValues.cpp).
+  llvm::StringSet<> shapeSources;
 };
 
 } // namespace
@@ -680,6 +683,9 @@ LogicalResult Reader::importNode(::onnx::NodeProto &node, size_t index) {
   desc.domain = domain;
   desc.opset = opset;
   desc.numResults = node.output_size();
+  desc.feedsShapeOperand = llvm::any_of(node.output(), [&](const std::string &o) {
+    return !o.empty() && shapeSources.contains(o);
+  });
   for (const std::string &in : node.input()) {
     if (in.empty()) {
       desc.inputs.push_back({});
@@ -1111,15 +1117,23 @@ OwningOpRef<ModuleOp> Reader::run(::onnx::ModelProto &model) {
     }
   }
   collectValueInfo(graph);
+  shapeSources = shapeOperandSources(graph);
 
   OwningOpRef<ModuleOp> module = ModuleOp::create(fileLoc);
   builder.setInsertionPointToEnd(module->getBody());
   scopes.emplace_back();
 
   // Graph inputs that are initializers are constants (IR < 4 lists them).
+  if (failed(addConstInputs(graph, options, fileLoc)))
+    return {};
   llvm::StringSet<> initNames;
   for (const auto &init : graph.initializer())
     initNames.insert(init.name());
+  // Inputs feeding shape operands, compiled for the values given: they stay
+  // arguments, but their names are bound to initializers.
+  llvm::StringSet<> specialized;
+  if (failed(addShapeInputValues(graph, options, initNames, fileLoc, specialized)))
+    return {};
   SmallVector<Type> argTypes;
   SmallVector<std::string> argNames;
   // Bind symbolic dimensions from the shapes the caller has for the inputs.
@@ -1156,6 +1170,8 @@ OwningOpRef<ModuleOp> Reader::run(::onnx::ModelProto &model) {
   builder.setInsertionPointToStart(entry);
   for (auto [i, name] : llvm::enumerate(argNames)) {
     func.setArgAttr(i, "tern.name", builder.getStringAttr(name));
+    if (specialized.contains(name))
+      continue;
     if (failed(bind(name, entry->getArgument(i), fileLoc)))
       return {};
   }

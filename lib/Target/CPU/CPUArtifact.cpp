@@ -28,6 +28,8 @@ namespace mlir::tern {
 static FailureOr<tern_dtype> toDType(Type type) {
   if (type.isF32()) return TERN_F32;
   if (type.isF64()) return TERN_F64;
+  if (type.isF16()) return TERN_F16;
+  if (type.isInteger(16)) return TERN_I16;
   if (type.isInteger(64)) return TERN_I64;
   if (type.isInteger(32)) return TERN_I32;
   if (type.isInteger(8)) return TERN_I8;
@@ -44,7 +46,7 @@ static FailureOr<TensorSignature> readTensor(Location loc, Type type, StringAttr
   FailureOr<tern_dtype> dtype = toDType(tensor.getElementType());
   if (failed(dtype))
     return emitError(loc) << label << " has element type " << tensor.getElementType()
-                          << "; the C ABI supports f32, f64, i64, i32, i8 and i1";
+                          << "; the C ABI supports f16, f32, f64, i64, i32, i16, i8 and i1";
   return TensorSignature{name ? name.str() : label, *dtype,
                          std::vector<int64_t>(tensor.getShape().begin(), tensor.getShape().end())};
 }
@@ -81,9 +83,12 @@ FailureOr<ModelSignature> prepareModelFunction(ModuleOp module) {
   for (unsigned i = 0; i < found.getNumArguments(); ++i) {
     found.setArgAttr(i, "bufferization.writable", BoolAttr::get(module.getContext(), false));
     found.removeArgAttr(i, "tern.name"); // kept in the signature; LLVM has no use for it
+    found.removeArgAttr(i, "tern.unsigned");
   }
-  for (unsigned i = 0; i < found.getNumResults(); ++i)
+  for (unsigned i = 0; i < found.getNumResults(); ++i) {
     found.removeResultAttr(i, StringAttr::get(module.getContext(), "tern.name"));
+    found.removeResultAttr(i, StringAttr::get(module.getContext(), "tern.unsigned"));
+  }
   return sig;
 }
 
@@ -140,6 +145,20 @@ LogicalResult buildModelLibrary(ModuleOp module, const ModelSignature &sig,
   return linkModelLibrary(module.getLoc(), objPath, wrapperPath, soPath);
 }
 
+/// Unsigned ONNX tensors compile as signless integers; `tern.unsigned` on the
+/// argument or result (set by the ONNX importer) keeps the ABI dtype unsigned.
+static tern_dtype withSignedness(tern_dtype d, bool isUnsigned) {
+  if (!isUnsigned)
+    return d;
+  switch (d) {
+  case TERN_I8: return TERN_U8;
+  case TERN_I16: return TERN_U16;
+  case TERN_I32: return TERN_U32;
+  case TERN_I64: return TERN_U64;
+  default: return d;
+  }
+}
+
 FailureOr<ModelSignature> getModelSignature(func::FuncOp fn) {
   ModelSignature sig;
   auto type = fn.getFunctionType();
@@ -148,6 +167,7 @@ FailureOr<ModelSignature> getModelSignature(func::FuncOp fn) {
                         "input", i);
     if (failed(t))
       return failure();
+    t->dtype = withSignedness(t->dtype, fn.getArgAttr(i, "tern.unsigned") != nullptr);
     sig.inputs.push_back(*t);
   }
   for (unsigned i = 0; i < type.getNumResults(); ++i) {
@@ -155,6 +175,7 @@ FailureOr<ModelSignature> getModelSignature(func::FuncOp fn) {
                         fn.getResultAttrOfType<StringAttr>(i, "tern.name"), "output", i);
     if (failed(t))
       return failure();
+    t->dtype = withSignedness(t->dtype, fn.getResultAttr(i, "tern.unsigned") != nullptr);
     sig.outputs.push_back(*t);
   }
   return sig;
@@ -166,7 +187,8 @@ static const char *kABITypes = R"(#include <stddef.h>
 #ifndef TERN_ABI_TYPES_DEFINED
 #define TERN_ABI_TYPES_DEFINED
 typedef enum tern_dtype {
-  TERN_F32 = 0, TERN_F64 = 1, TERN_I64 = 2, TERN_I32 = 3, TERN_I8 = 4, TERN_BOOL = 5
+  TERN_F32 = 0, TERN_F64 = 1, TERN_I64 = 2, TERN_I32 = 3, TERN_I8 = 4, TERN_BOOL = 5,
+  TERN_U8 = 6, TERN_I16 = 7, TERN_U16 = 8, TERN_F16 = 9, TERN_U32 = 10, TERN_U64 = 11
 } tern_dtype;
 typedef struct tern_tensor {
   void *data;
@@ -288,7 +310,8 @@ __attribute__((visibility("hidden"))) void _mlir_memref_to_llvm_free(void *ptr) 
 // `check(tensor, info, kind, index, error, size)`: the argument check of every
 // backend's C ABI wrapper (0 when dtype and shape match, else a message).
 static const char *kABIChecks = R"(
-static const char *const dtype_names[] = {"float32", "float64", "int64", "int32", "int8", "bool"};
+static const char *const dtype_names[] = {"float32", "float64", "int64",  "int32",  "int8",  "bool",
+                                           "uint8",   "int16",   "uint16", "float16", "uint32", "uint64"};
 
 static int shape_text(char *buf, size_t n, int32_t dtype, int32_t rank, const int64_t *shape) {
   size_t used = 0;
@@ -297,7 +320,7 @@ static int shape_text(char *buf, size_t n, int32_t dtype, int32_t rank, const in
     used += (size_t)snprintf(buf + used, n - used, "%lldx", (long long)shape[d]);
   if (used < n)
     snprintf(buf + used, n - used, "%s",
-             dtype >= 0 && dtype <= 5 ? dtype_names[dtype] : "unknown-dtype");
+             dtype >= 0 && dtype <= 11 ? dtype_names[dtype] : "unknown-dtype");
   return 0;
 }
 
@@ -326,7 +349,8 @@ static int check(const tern_tensor *t, const tern_tensor_info *want, const char 
 
 StringRef getABICheckSource() { return kABIChecks; }
 
-static const char *kDTypeNames[] = {"float32", "float64", "int64", "int32", "int8", "bool"};
+static const char *kDTypeNames[] = {"float32", "float64", "int64",  "int32",   "int8",   "bool",
+                                    "uint8",   "int16",   "uint16", "float16", "uint32", "uint64"};
 
 static std::string describeShape(const TensorSignature &t) {
   std::string s;

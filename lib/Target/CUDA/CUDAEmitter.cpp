@@ -326,9 +326,10 @@ LogicalResult Emitter::emitBlock(Block &block) {
 
 int64_t dtypeBytes(tern_dtype d) {
   switch (d) {
-  case TERN_F32: case TERN_I32: return 4;
-  case TERN_F64: case TERN_I64: return 8;
-  case TERN_I8: case TERN_BOOL: return 1;
+  case TERN_F32: case TERN_I32: case TERN_U32: return 4;
+  case TERN_F64: case TERN_I64: case TERN_U64: return 8;
+  case TERN_I8: case TERN_BOOL: case TERN_U8: return 1;
+  case TERN_F16: case TERN_I16: case TERN_U16: return 2;
   }
   return 1;
 }
@@ -392,7 +393,8 @@ std::string Emitter::assemble(int64_t weightsBytes) {
 #ifndef TERN_ABI_TYPES_DEFINED
 #define TERN_ABI_TYPES_DEFINED
 typedef enum tern_dtype {
-  TERN_F32 = 0, TERN_F64 = 1, TERN_I64 = 2, TERN_I32 = 3, TERN_I8 = 4, TERN_BOOL = 5
+  TERN_F32 = 0, TERN_F64 = 1, TERN_I64 = 2, TERN_I32 = 3, TERN_I8 = 4, TERN_BOOL = 5,
+  TERN_U8 = 6, TERN_I16 = 7, TERN_U16 = 8, TERN_F16 = 9, TERN_U32 = 10, TERN_U64 = 11
 } tern_dtype;
 typedef struct tern_tensor { void *data; int32_t dtype; int32_t rank; const int64_t *shape; } tern_tensor;
 typedef struct tern_tensor_info { const char *name; int32_t dtype; int32_t rank; const int64_t *shape; } tern_tensor_info;

@@ -17,6 +17,15 @@
 
 namespace mlir::tern {
 
+/// The value of a graph input known before compilation (from a .npy file).
+struct ONNXInputValue {
+  /// f16/f32/f64, signless iN (signed ONNX ints), unsigned uiN, or i1 (bool).
+  Type elementType;
+  std::vector<int64_t> shape;
+  /// Dense little-endian row-major bytes (bool: one byte per element).
+  std::string data;
+};
+
 struct ONNXImportOptions {
   /// Values for symbolic input dimensions (ONNX dim_param), by name. A
   /// symbolic dimension without a value is an error naming the input.
@@ -25,6 +34,15 @@ struct ONNXImportOptions {
   /// `ternc run`): symbolic dimensions without a dimValues entry take their
   /// value from here; a symbol bound to two different sizes is an error.
   std::vector<std::vector<int64_t>> inputShapes;
+  /// Graph inputs that become constants (`ternc compile --const-input`):
+  /// they leave the signature. A value whose dtype differs from the
+  /// input's declared one is an error naming the input.
+  llvm::StringMap<ONNXInputValue> constInputs;
+  /// Values of the graph inputs by position (`ternc run`): an input that
+  /// feeds a shape operand (Reshape shape, Slice starts, Squeeze axes, ...,
+  /// directly or through integer computations) is compiled as this constant;
+  /// it stays an argument of the model, so the caller passes the same array.
+  std::vector<ONNXInputValue> inputValues;
   /// Directory that external-data locations are relative to; empty means
   /// the directory of the model file.
   std::string externalDataDir;

@@ -112,12 +112,16 @@ static LogicalResult lowerScan(ONNXNodeOp op, PatternRewriter &rw) {
         for (int64_t j = 0; j < numScan; ++j)
           args.push_back(sliceAt(b, l, op.getInput(numState + j), inAxes[j], inDirs[j] ? rev : i));
         SmallVector<Value> ys = inlineBody(b, body, args);
+        // Scan outputs first: one may be a state's old value, which the
+        // in-place copy of the new state would overwrite.
+        SmallVector<Value> outs;
+        for (int64_t j = 0; j < numOut; ++j)
+          outs.push_back(insertAt(b, l, ys[numState + j], iter[numState + j], outAxes[j],
+                                  outDirs[j] ? rev : i));
         SmallVector<Value> next;
         for (int64_t j = 0; j < numState; ++j)
           next.push_back(copyInto(b, l, ys[j], iter[j]));
-        for (int64_t j = 0; j < numOut; ++j)
-          next.push_back(insertAt(b, l, ys[numState + j], iter[numState + j], outAxes[j],
-                                  outDirs[j] ? rev : i));
+        next.append(outs);
         scf::YieldOp::create(b, l, next);
       });
   rw.replaceOp(op, loop.getResults());
@@ -158,11 +162,14 @@ static LogicalResult lowerLoop(ONNXNodeOp op, PatternRewriter &rw) {
               SmallVector<Value> args = {iterT, condT};
               args.append(iter.begin() + 1, iter.begin() + 1 + numCarried);
               SmallVector<Value> ys = inlineBody(tb, body, args);
+              // Scan outputs before the in-place copies (see lowerScan).
+              SmallVector<Value> outs;
+              for (unsigned j = 0; j < numScan; ++j)
+                outs.push_back(insertAt(tb, tl, ys[1 + numCarried + j], iter[1 + numCarried + j], 0, i));
               SmallVector<Value> next = {extractScalar(tb, tl, ys[0])};
               for (unsigned j = 0; j < numCarried; ++j)
                 next.push_back(copyInto(tb, tl, ys[1 + j], iter[1 + j]));
-              for (unsigned j = 0; j < numScan; ++j)
-                next.push_back(insertAt(tb, tl, ys[1 + numCarried + j], iter[1 + numCarried + j], 0, i));
+              next.append(outs);
               scf::YieldOp::create(tb, tl, next);
             },
             [&](OpBuilder &eb, Location el) { scf::YieldOp::create(eb, el, iter); });

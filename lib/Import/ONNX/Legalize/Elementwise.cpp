@@ -28,7 +28,8 @@ static Value unaryBody(ONNXNodeOp op, OpBuilder &b, Location loc, Value x) {
   StringRef t = op.getOpType();
   bool f = isFloat(x);
   auto fa = [&](StringRef name, float d) { return cst(b, loc, x, op.getFloatAttr(name, d)); };
-  if (t == "Identity" || t == "Dropout")
+  if (t == "Identity" || t == "Dropout" ||
+      ((t == "Relu" || t == "Abs") && isUnsignedOperand(op, 0)))
     return x;
   if (t == "Abs")
     return f ? Value(math::AbsFOp::create(b, loc, x)) : Value(math::AbsIOp::create(b, loc, x));
@@ -158,6 +159,18 @@ static Value binaryBody(ONNXNodeOp op, OpBuilder &b, Location loc, Value x, Valu
   bool f = isFloat(x);
   using FP = arith::CmpFPredicate;
   using IP = arith::CmpIPredicate;
+  // Unsigned integers (Unsigned.cpp): unsigned division, order and remainder.
+  if (!f && isUnsignedOperand(op, 0)) {
+    if (t == "Div") return arith::DivUIOp::create(b, loc, x, y);
+    if (t == "Max") return arith::MaxUIOp::create(b, loc, x, y);
+    if (t == "Min") return arith::MinUIOp::create(b, loc, x, y);
+    if (t == "Mod") return arith::RemUIOp::create(b, loc, x, y);
+    if (t == "Less") return arith::CmpIOp::create(b, loc, IP::ult, x, y);
+    if (t == "Greater") return arith::CmpIOp::create(b, loc, IP::ugt, x, y);
+    if (t == "LessOrEqual") return arith::CmpIOp::create(b, loc, IP::ule, x, y);
+    if (t == "GreaterOrEqual") return arith::CmpIOp::create(b, loc, IP::uge, x, y);
+  }
+  bool uy = isUnsignedOperand(op, 1);
   if (t == "Add") return f ? Value(arith::AddFOp::create(b, loc, x, y)) : Value(arith::AddIOp::create(b, loc, x, y));
   if (t == "Sub") return f ? Value(arith::SubFOp::create(b, loc, x, y)) : Value(arith::SubIOp::create(b, loc, x, y));
   if (t == "Mul") return f ? Value(arith::MulFOp::create(b, loc, x, y)) : Value(arith::MulIOp::create(b, loc, x, y));
@@ -193,14 +206,14 @@ static Value binaryBody(ONNXNodeOp op, OpBuilder &b, Location loc, Value x, Valu
   }
   if (t == "Pow") {
     if (f) {
-      Value e = castScalar(b, loc, y, x.getType());
+      Value e = castScalar(b, loc, y, x.getType(), uy);
       return math::PowFOp::create(b, loc, x, e);
     }
     if (isa<IntegerType>(y.getType())) {
       // Integer power by repeated multiplication (negative exponents
       // truncate to 0 except for bases 1 and -1).
       Type i64 = b.getI64Type();
-      Value e = castScalar(b, loc, y, i64);
+      Value e = castScalar(b, loc, y, i64, uy);
       Value zero = scalarConst(b, loc, i64, 0);
       Value n = arith::IndexCastOp::create(b, loc, b.getIndexType(),
                                            arith::MaxSIOp::create(b, loc, e, zero));
@@ -222,8 +235,9 @@ static Value binaryBody(ONNXNodeOp op, OpBuilder &b, Location loc, Value x, Valu
       Value neg = arith::CmpIOp::create(b, loc, IP::slt, e, zero);
       return arith::SelectOp::create(b, loc, neg, negResult, pos);
     }
-    Value xf = castScalar(b, loc, x, y.getType());
-    return castScalar(b, loc, math::PowFOp::create(b, loc, xf, y), resultElem);
+    Value xf = castScalar(b, loc, x, y.getType(), isUnsignedOperand(op, 0));
+    return castScalar(b, loc, math::PowFOp::create(b, loc, xf, y), resultElem, false,
+                      isUnsignedResult(op, 0));
   }
   return {};
 }
@@ -237,9 +251,13 @@ static LogicalResult lowerUnary(ONNXNodeOp op, PatternRewriter &rw) {
                           op.getOpType()))
     return op.emitError() << op.describe() << ": unsupported element type " << inElem;
   if (op.getOpType() == "Dropout" && op.getInput(2)) {
+    // Training mode with ratio 0 keeps everything: the inference computation.
     auto training = getScalarInt(op.getInput(2));
-    if (!training || *training)
-      return op.emitError() << op.describe() << ": training mode is not supported";
+    std::optional<float> ratio = op.getInput(1) ? getScalarFloat(op.getInput(1)) : 0.5f;
+    if (!training || (*training && (!ratio || *ratio != 0.0f)))
+      return op.emitError() << op.describe()
+                            << ": training mode with a nonzero ratio is not supported (a "
+                               "random mask)";
   }
   Value r = buildElementwise(rw, loc, type, op.getInput(0), [&](OpBuilder &b, Location l, ValueRange a) {
     return unaryBody(op, b, l, a[0]);
@@ -282,6 +300,7 @@ static LogicalResult lowerNary(ONNXNodeOp op, PatternRewriter &rw) {
       rw.replaceOp(op, r);
       return success();
     }
+  bool u = isUnsignedOperand(op, 0);
   Value r = buildElementwise(rw, loc, type, inputs, [&](OpBuilder &b, Location l, ValueRange a) {
     if (t == "Sum" || t == "Mean" || (a.size() > 2 && (t == "Max" || t == "Min")) ||
         a.size() == 1) {
@@ -293,8 +312,10 @@ static LogicalResult lowerNary(ONNXNodeOp op, PatternRewriter &rw) {
                                          : Value(arith::AddIOp::create(b, l, acc, v)))
                      : combine == "Max"
                          ? (isFloat(acc) ? Value(arith::MaximumFOp::create(b, l, acc, v))
+                            : u          ? Value(arith::MaxUIOp::create(b, l, acc, v))
                                          : Value(arith::MaxSIOp::create(b, l, acc, v)))
                          : (isFloat(acc) ? Value(arith::MinimumFOp::create(b, l, acc, v))
+                            : u          ? Value(arith::MinUIOp::create(b, l, acc, v))
                                          : Value(arith::MinSIOp::create(b, l, acc, v)));
         acc = next;
       }
@@ -347,14 +368,18 @@ static LogicalResult lowerClip(ONNXNodeOp op, PatternRewriter &rw) {
   Value r = buildElementwise(rw, loc, type, inputs, [&](OpBuilder &b, Location l, ValueRange a) {
     Value x = a[0];
     unsigned i = 1;
-    bool f = isFloat(x);
+    bool f = isFloat(x), u = isUnsignedOperand(op, 0);
     if (lo) {
       Value m = a[i++];
-      x = f ? Value(arith::MaximumFOp::create(b, l, x, m)) : Value(arith::MaxSIOp::create(b, l, x, m));
+      x = f ? Value(arith::MaximumFOp::create(b, l, x, m))
+          : u ? Value(arith::MaxUIOp::create(b, l, x, m))
+              : Value(arith::MaxSIOp::create(b, l, x, m));
     }
     if (hi) {
       Value m = a[i++];
-      x = f ? Value(arith::MinimumFOp::create(b, l, x, m)) : Value(arith::MinSIOp::create(b, l, x, m));
+      x = f ? Value(arith::MinimumFOp::create(b, l, x, m))
+          : u ? Value(arith::MinUIOp::create(b, l, x, m))
+              : Value(arith::MinSIOp::create(b, l, x, m));
     }
     return x;
   });
@@ -366,7 +391,9 @@ static LogicalResult lowerCast(ONNXNodeOp op, PatternRewriter &rw) {
   RankedTensorType type = resultType(op);
   Value r = buildElementwise(rw, op.getLoc(), type, op.getInput(0),
                              [&](OpBuilder &b, Location l, ValueRange a) {
-                               return castScalar(b, l, a[0], type.getElementType());
+                               return castScalar(b, l, a[0], type.getElementType(),
+                                                 isUnsignedOperand(op, 0),
+                                                 isUnsignedResult(op, 0));
                              });
   rw.replaceOp(op, r);
   return success();
@@ -405,9 +432,12 @@ static LogicalResult lowerDequantize(ONNXNodeOp op, PatternRewriter &rw) {
     Value q = a[0];
     if (a.size() > 2) {
       Type i32 = b.getI32Type();
-      q = arith::SubIOp::create(b, l, castScalar(b, l, q, i32), castScalar(b, l, a[2], i32));
+      q = arith::SubIOp::create(b, l, castScalar(b, l, q, i32, isUnsignedOperand(op, 0)),
+                                castScalar(b, l, a[2], i32, isUnsignedOperand(op, 2)));
+      return arith::MulFOp::create(b, l, castScalar(b, l, q, f), a[1]).getResult();
     }
-    return arith::MulFOp::create(b, l, castScalar(b, l, q, f), a[1]).getResult();
+    return arith::MulFOp::create(b, l, castScalar(b, l, q, f, isUnsignedOperand(op, 0)), a[1])
+        .getResult();
   });
   rw.replaceOp(op, r);
   return success();

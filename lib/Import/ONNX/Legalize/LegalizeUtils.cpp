@@ -25,11 +25,13 @@ struct NodeLowering : OpRewritePattern<ONNXNodeOp> {
       if (!tensor || !tensor.hasStaticShape() ||
           !isSupportedElementType(tensor.getElementType())) {
         op.emitError() << op.describe() << ": type " << t
-                       << " is not supported (Tern compiles static tensors of f32, "
-                          "i64, i32, i16, i8 and i1)";
+                       << " is not supported (Tern compiles static tensors of f16, f32, f64, "
+                          "i64, i32, i16, i8, i1 and unsigned ui64, ui32, ui16, ui8)";
         return failure();
       }
     }
+    if (failed(prepareUnsignedNode(op, rewriter)))
+      return failure();
     rewriter.setInsertionPoint(op);
     return fn(op, rewriter);
   }
@@ -44,10 +46,11 @@ void onnx_import::addLowering(RewritePatternSet &patterns, ArrayRef<StringRef> o
 }
 
 bool onnx_import::isSupportedElementType(Type t) {
-  if (t.isF32())
+  if (t.isF32() || t.isF64() || t.isF16())
     return true;
   if (auto i = dyn_cast<IntegerType>(t))
-    return i.isSignless() && llvm::is_contained({1u, 8u, 16u, 32u, 64u}, i.getWidth());
+    return !i.isSigned() && llvm::is_contained({1u, 8u, 16u, 32u, 64u}, i.getWidth()) &&
+           !(i.isUnsigned() && i.getWidth() == 1);
   return false;
 }
 
@@ -93,7 +96,8 @@ Value onnx_import::scalarConst(OpBuilder &b, Location loc, Type type, double val
                                    b.getIntegerAttr(type, static_cast<int64_t>(value)));
 }
 
-Value onnx_import::castScalar(OpBuilder &b, Location loc, Value v, Type to) {
+Value onnx_import::castScalar(OpBuilder &b, Location loc, Value v, Type to, bool fromUnsigned,
+                              bool toUnsigned) {
   Type from = v.getType();
   if (from == to)
     return v;
@@ -108,10 +112,12 @@ Value onnx_import::castScalar(OpBuilder &b, Location loc, Value v, Type to) {
       Value zero = scalarConst(b, loc, from, 0.0);
       return arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNE, v, zero);
     }
+    if (toUnsigned)
+      return arith::FPToUIOp::create(b, loc, to, v);
     return arith::FPToSIOp::create(b, loc, to, v);
   }
   if (toF) {
-    if (from.isInteger(1))
+    if (from.isInteger(1) || fromUnsigned)
       return arith::UIToFPOp::create(b, loc, to, v);
     return arith::SIToFPOp::create(b, loc, to, v);
   }
@@ -120,7 +126,7 @@ Value onnx_import::castScalar(OpBuilder &b, Location loc, Value v, Type to) {
     Value zero = scalarConst(b, loc, from, 0);
     return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, v, zero);
   }
-  if (fw == 1)
+  if (fw == 1 || (fromUnsigned && fw < tw))
     return arith::ExtUIOp::create(b, loc, to, v);
   if (fw < tw)
     return arith::ExtSIOp::create(b, loc, to, v);

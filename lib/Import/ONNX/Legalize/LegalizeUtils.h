@@ -39,6 +39,18 @@ void populateONNXControlFlowPatterns(RewritePatternSet &patterns);
 /// Element types the lowerings (and Tern's backends) support.
 bool isSupportedElementType(Type t);
 
+// Unsigned tensors (Unsigned.cpp). Before a node's lowering runs: when it
+// touches unsigned tensors, bitcasts its operands and results to signless and
+// flags which were unsigned (true), or fails with an error naming the node
+// when its op cannot be lowered on unsigned data. False when nothing is unsigned.
+FailureOr<bool> prepareUnsignedNode(ONNXNodeOp op, PatternRewriter &rw);
+/// Whether operand / result `i` of a node was an unsigned tensor.
+bool isUnsignedOperand(ONNXNodeOp op, unsigned i);
+bool isUnsignedResult(ONNXNodeOp op, unsigned i);
+/// After legalization: every unsigned type under `root` becomes signless;
+/// function arguments and results that were unsigned get `tern.unsigned`.
+LogicalResult makeUnsignedSignless(Operation *root);
+
 RankedTensorType resultType(ONNXNodeOp op, unsigned i = 0);
 RankedTensorType tensorType(Value v);
 
@@ -52,8 +64,10 @@ Value buildElementwise(OpBuilder &b, Location loc, RankedTensorType type, ValueR
 /// A scalar constant of `type` (int or float) holding `value`.
 Value scalarConst(OpBuilder &b, Location loc, Type type, double value);
 
-/// Converts a scalar between element types with ONNX Cast semantics.
-Value castScalar(OpBuilder &b, Location loc, Value v, Type to);
+/// Converts a scalar between element types with ONNX Cast semantics
+/// (`fromUnsigned` / `toUnsigned`: the signless integer holds an unsigned value).
+Value castScalar(OpBuilder &b, Location loc, Value v, Type to, bool fromUnsigned = false,
+                 bool toUnsigned = false);
 
 /// tensor.empty of `type`, filled with `fill` if given.
 Value emptyTensor(OpBuilder &b, Location loc, RankedTensorType type);
