@@ -32,6 +32,20 @@ def TernONNXRecognizeCustomOps
   }];
 }
 
+def TernONNXRecognizeStraightThrough
+    : TernONNXRecognizePass<"tern-onnx-recognize-straight-through"> {
+  let summary = "The straight-through estimator a + (q - a) (Add/Sub, optional Identity) into q";
+  let description = [{
+    `x + (q(x) - x).detach()`, as `torch.onnx.export` writes mmfreelm's
+    quantizers: `Add(a, Sub(q, a))` with the Add's operands in either order
+    and an optional `Identity` on the Sub or on `a`. Every such Add is
+    replaced by `q` (equal up to float rounding), so the BitLinear recognizer
+    sees the quantization itself, for activations and weights. Not fused:
+    `a + (q - c)` with `c != a`, `a - (q - a)`, and a `q` broadcast to the
+    sum's shape.
+  }];
+}
+
 def TernONNXRecognizeRMSNorm : TernONNXRecognizePass<"tern-onnx-recognize-rmsnorm"> {
   let summary = "x / sqrt(mean(x^2, -1) + eps) [* w] spelled in ONNX ops into tern.rmsnorm";
   let description = [{
