@@ -97,6 +97,10 @@ std::optional<float> onnx_import::constScalar(Value v) {
   if (!v)
     return std::nullopt;
   v = stripFloatCasts(v);
+  // Cast(integer constant) to f32: torch writes clamp(-128, 127) bounds so.
+  if (ONNXNodeOp cast = defNode(v, "Cast"); cast && castsToF32(cast))
+    if (std::optional<int64_t> i = getScalarInt(cast.getInput(0)))
+      return static_cast<float>(*i);
   auto t = dyn_cast<RankedTensorType>(v.getType());
   if (!t || !t.hasStaticShape() || t.getNumElements() != 1)
     return std::nullopt;
