@@ -368,9 +368,13 @@ struct RecognizeBitLinearPass
   void tryCandidate(ONNXNodeOp op, IRRewriter &rw) {
     auto notFused = [&](const Twine &why) { reportCandidate(report, op, "BitLinear", false, why); };
     bool nk = false;
+    Value bias;
     if (op.getOpType() == "Gemm") {
-      if (op.getInput(2))
-        return notFused("Gemm has a bias C (BitLinear has none)");
+      // A bias (an optimizer's MatMul + Add fusion, e.g. onnxruntime folding
+      // the residual into the o projection) stays an Add after the BitLinear.
+      bias = op.getInput(2);
+      if (bias && op.getFloatAttr("beta", 1.0f) != 1.0f)
+        return notFused("Gemm with a bias C and beta != 1");
       if (op.getIntAttr("transA", 0) || op.getFloatAttr("alpha", 1.0f) != 1.0f)
         return notFused("Gemm with transA or alpha != 1");
       nk = op.getIntAttr("transB", 0) != 0;
@@ -417,7 +421,12 @@ struct RecognizeBitLinearPass
                                   rw.getI32IntegerAttr(act.bits));
     reportCandidate(report, op, "BitLinear", true,
                     "form " + wm.form + ", " + std::to_string(act.bits) + "-bit activations" +
-                        (act.norm ? ", RMSNorm fused" : ""));
+                        (act.norm ? ", RMSNorm fused" : "") + (bias ? ", Gemm bias added" : ""));
+    if (bias)
+      y = ONNXNodeOp::create(rw, op.getLoc(), TypeRange{y.getType()}, ValueRange{y, bias}, "Add",
+                             "", op.getOpset(), rw.getDictionaryAttr({}), rw.getStrArrayAttr({}),
+                             0u)
+              ->getResult(0);
     rw.replaceOp(op, y);
   }
 

@@ -46,6 +46,20 @@ static BitLinearOp sigmoidOfBL(Value v) {
   return s ? s.getInput(0).getDefiningOp<BitLinearOp>() : BitLinearOp();
 }
 
+/// True if `v` = 1 - l: Sub(1, l), or (folded by an optimizer) a constant
+/// equal to 1 - l element by element for a constant l.
+static bool isOneMinus(Value v, Value l) {
+  if (matchOneMinus(v) == l)
+    return true;
+  auto c = getConstantFloats(v), lb = getConstantFloats(l);
+  if (!c || !lb || c->size() != lb->size() || v.getType() != l.getType())
+    return false;
+  for (size_t k = 0; k < c->size(); ++k)
+    if ((*c)[k] != 1.0f - (*lb)[k])
+      return false;
+  return true;
+}
+
 /// The forget gate: sigmoid(BL_f(x)) or lb + (1 - lb) * sigmoid(BL_f(x)).
 static BitLinearOp matchForget(Value f, Value &lb) {
   if (BitLinearOp bl = sigmoidOfBL(f))
@@ -58,7 +72,7 @@ static BitLinearOp matchForget(Value f, Value &lb) {
     return {};
   ONNXNodeOp mul = defNode(prod, "Mul");
   Value oneMinus, sig;
-  if (!matchEither(mul, [&](Value v) { return matchOneMinus(v) == l; }, oneMinus, sig))
+  if (!matchEither(mul, [&](Value v) { return isOneMinus(v, l); }, oneMinus, sig))
     return {};
   BitLinearOp bl = sigmoidOfBL(sig);
   if (!bl)
@@ -343,7 +357,7 @@ struct RecognizeMLGRUPass
           continue;
         for (int j = 0; j < 2; ++j) {
           Value f = mul.getInput(j), s = f, h = mul.getInput(1 - j);
-          if (!f || !h || matchOneMinus(h))
+          if (!f || !h || matchOneMinus(h) || getConstantElements(h))
             continue; // (1 - lb) * sigmoid(z) is the gate itself
           if (ONNXNodeOp a = defNode(f, "Add")) // lb + (1 - lb) * sigmoid(z)
             for (Value v : a.getInputs())
