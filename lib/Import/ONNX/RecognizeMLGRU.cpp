@@ -434,8 +434,10 @@ struct RecognizeMLGRUPass
       rw.setInsertionPointAfter(last);
     else
       rw.setInsertionPointToStart(block);
-    if (failed(foldLowerBound(rw, m.lowerBound, why)))
+    if (failed(foldLowerBound(rw, m.lowerBound, why))) {
+      markReported(m.hNew);
       return reportCandidate(report, o, m.hLast ? "MLGRU sequence" : "MLGRU step", false, why);
+    }
     if (m.hLast) {
       auto seq = MLGRUSequenceOp::create(
           rw, o.getLoc(), o.getResult().getType(), m.hLast.getType(), m.x, m.h, weights, norms,
