@@ -57,6 +57,7 @@ struct RecognizeStraightThroughPass
         adds.push_back(op);
     });
     IRRewriter rw(&getContext());
+    int64_t replaced = 0;
     for (ONNXNodeOp add : adds) {
       std::string why;
       Value b = matchStraightThrough(add, why);
@@ -66,9 +67,13 @@ struct RecognizeStraightThroughPass
           reportCandidate(report, add, "straight-through estimator", false, why);
         continue;
       }
-      reportCandidate(report, add, "straight-through estimator", true, "a + (q - a) is q");
       rw.replaceAllUsesWith(add->getResult(0), b);
+      ++replaced;
     }
+    // One line for all of them: a model has two per BitLinear.
+    if (report && replaced)
+      emitRemark(getOperation()->getLoc())
+          << "straight-through estimator fused " << replaced << " times: a + (q - a) is q";
     eraseDeadOps(getOperation());
   }
 };

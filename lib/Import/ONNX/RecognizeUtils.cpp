@@ -509,8 +509,12 @@ void onnx_import::reportCandidate(bool enabled, Operation *op, StringRef pattern
   std::string who;
   if (auto node = dyn_cast<ONNXNodeOp>(op))
     who = node.describe();
-  else
+  else {
     who = op->getName().getStringRef().str();
+    // A recognized op keeps the ONNX node's name as its location.
+    if (auto name = dyn_cast<NameLoc>(op->getLoc()))
+      who += " '" + name.getName().str() + "'";
+  }
   InFlightDiagnostic d = op->emitRemark();
   d << pattern << (fused ? " fused" : " not fused") << " at " << who;
   std::string s = detail.str();
