@@ -297,6 +297,12 @@ static LogicalResult verifyMLGRU(OpTy op, bool isSequence) {
   if (failed(verifyEps(o, op.getEps().convertToFloat())) ||
       failed(verifyBits(o, "act_bits", op.getActBits())))
     return failure();
+  float gEps = op.getGNormEps().convertToFloat();
+  if (!std::isfinite(gEps) || gEps < 0.0f)
+    return op.emitOpError() << "g_norm_eps must be finite and non-negative, got " << gEps;
+  if (op.getVariant() == MLGRUVariant::paper && gEps != 1.0e-6f)
+    return op.emitOpError() << "g_norm_eps (" << gEps
+                            << ") is set but the paper variant has no g_norm";
   if (op.getWeights().size() != 4)
     return op.emitOpError("expects 4 weights (f, i|c, g, o), got ")
            << op.getWeights().size();

@@ -180,6 +180,13 @@ class Tern_MLGRUOp<string mnemonic, string formDescription>
       `h_t = f ⊙ h_{t-1} + (1 - f) ⊙ c`, `o = BL_o(g ⊙ h_t)`; no `g_norm`, no
       `lower_bound`.
 
+    Two eps: `eps` is the RMSNorm eps of the four BitLinear norms (1e-8 in
+    mmfreelm's `BitLinear`), `g_norm_eps` the eps of `g_norm` (the config's
+    `rms_norm_eps`, 1e-6 in the releases); both default to 1e-6 and are
+    printed only when they differ from it. `g_norm_eps` belongs to the
+    released variant: a paper-variant op with a non-default `g_norm_eps` is
+    rejected.
+
     Shapes: `f, i, g` weights `[H, D]`, `o` weight `[D, H]`; the state has
     `H` channels in fp32.
   }] # formDescription;
@@ -190,7 +197,7 @@ class Tern_MLGRUOp<string mnemonic, string formDescription>
                        Optional<Tern_F32Vector>:$lower_bound,
                        DefaultValuedAttr<Tern_MLGRUVariantAttr,
                                          "MLGRUVariant::released">:$variant,
-                       Tern_Eps:$eps, Tern_Bits:$act_bits);
+                       Tern_Eps:$eps, Tern_Bits:$act_bits, Tern_Eps:$g_norm_eps);
   let results = (outs Tern_F32Tensor:$output, Tern_F32Tensor:$final_state);
   let assemblyFormat = [{
     $input `,` $state `weights` `(` $weights `)` (`norms` `(` $norms^ `)`)?

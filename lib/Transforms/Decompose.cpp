@@ -147,7 +147,7 @@ struct MLGRUParts {
     Value g = proj(2, x);
     Value gated;
     if (op.getVariant() == MLGRUVariant::released) {
-      Value gn = RMSNormOp::create(b, loc, g.getType(), g, op.getGNorm(), op.getEpsAttr());
+      Value gn = RMSNormOp::create(b, loc, g.getType(), g, op.getGNorm(), op.getGNormEpsAttr());
       gated = elementwise(b, loc, gn, {gn, h}, [](OpBuilder &nb, Location l, ValueRange a) -> Value {
         return arith::MulFOp::create(nb, l, a[0], buildSiLU(nb, l, a[1]));
       });

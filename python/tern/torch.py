@@ -82,6 +82,9 @@ class HGRNBitConfig:
     bitlinear_eps: float = 1e-8
     variant: str = "released"
     act_bits: int = 8
+    # "tern": BitLinear in eval mode is Tern's integer form; "mmfreelm": the reference code's
+    # spelling in every mode (straight-through quantizers, RMSNorm as x * (1 / sqrt(...))).
+    spelling: str = "tern"
     extra: Dict[str, Any] = dataclasses.field(default_factory=dict)
 
     model_type = "hgrn_bit"
@@ -89,6 +92,8 @@ class HGRNBitConfig:
     def __post_init__(self):
         if self.variant not in R.VARIANTS:
             raise ValueError(f"variant must be one of {R.VARIANTS}, got {self.variant!r}")
+        if self.spelling not in ("tern", "mmfreelm"):
+            raise ValueError(f"spelling must be 'tern' or 'mmfreelm', got {self.spelling!r}")
         if self.hidden_act not in ("swish", "silu"):
             raise ValueError(f"hidden_act {self.hidden_act!r}: HGRNBit uses swish (SiLU)")
         if self.use_short_conv:
@@ -154,20 +159,27 @@ class HGRNBitConfig:
 # Layers
 # ---------------------------------------------------------------------------------------------
 
-def rms_norm(x: torch.Tensor, weight: Optional[torch.Tensor], eps: float) -> torch.Tensor:
-    """``x / sqrt(mean(x^2) + eps) * weight`` in float32 (the reference's spelling)."""
-    y = x / torch.sqrt(x.pow(2).mean(dim=-1, keepdim=True) + eps)
+def rms_norm(x: torch.Tensor, weight: Optional[torch.Tensor], eps: float,
+             spelling: str = "tern") -> torch.Tensor:
+    """``x / sqrt(mean(x^2) + eps) * weight`` in float32 (the reference's spelling); with
+    ``spelling="mmfreelm"`` as mmfreelm's ``rms_norm_ref`` writes it,
+    ``x * (1 / sqrt(mean(x^2) + eps)) * weight``."""
+    if spelling == "mmfreelm":
+        y = x * (1 / torch.sqrt(x.square().mean(dim=-1, keepdim=True) + eps))
+    else:
+        y = x / torch.sqrt(x.pow(2).mean(dim=-1, keepdim=True) + eps)
     return y * weight if weight is not None else y
 
 
 class RMSNorm(nn.Module):
-    def __init__(self, hidden_size: int, eps: float = 1e-6):
+    def __init__(self, hidden_size: int, eps: float = 1e-6, spelling: str = "tern"):
         super().__init__()
         self.weight = nn.Parameter(torch.ones(hidden_size))
         self.eps = eps
+        self.spelling = spelling
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return rms_norm(x, self.weight, self.eps)
+        return rms_norm(x, self.weight, self.eps, self.spelling)
 
 
 def activation_quant(x: torch.Tensor, bits: int = 8) -> Tuple[torch.Tensor, torch.Tensor]:
@@ -188,27 +200,38 @@ class BitLinear(nn.Linear):
 
     Training mode: straight-through estimator on both quantizers (mmfreelm's formulation,
     gradients pass through ``round`` as identity).  Eval mode: the exact integer form
-    ``(xq @ Wt^T) / (s_x * s_w)`` Tern compiles.  Parameters: ``weight`` ``[out, in]`` and
-    ``norm.weight`` ``[in]``.
+    ``(xq @ Wt^T) / (s_x * s_w)`` Tern compiles.  Under ``torch.onnx.export`` the eval form
+    is written dequantized, ``(xq / s_x) @ (Wt / s_w)^T`` (the same value up to float32
+    rounding), which Tern's importer recognizes as a BitLinear.  ``spelling="mmfreelm"``
+    uses the straight-through form in every mode, as mmfreelm's code does.  Parameters:
+    ``weight`` ``[out, in]`` and ``norm.weight`` ``[in]``.
     """
 
     def __init__(self, in_features: int, out_features: int, bias: bool = False,
-                 eps: float = 1e-8, act_bits: int = 8):
+                 eps: float = 1e-8, act_bits: int = 8, spelling: str = "tern"):
         if bias:
             raise ValueError("BitLinear has no bias in HGRNBit")
         super().__init__(in_features, out_features, bias=False)
-        self.norm = RMSNorm(in_features, eps=eps)
+        self.norm = RMSNorm(in_features, eps=eps, spelling=spelling)
         self.act_bits = act_bits
+        self.spelling = spelling
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         xn = self.norm(x)
         xq, s_x = activation_quant(xn, self.act_bits)
         wt, s_w = weight_quant(self.weight)
-        if self.training and torch.is_grad_enabled():
+        if self.spelling == "mmfreelm" or (self.training and torch.is_grad_enabled()):
             x_ste = xn + (xq / s_x - xn).detach()
             w_ste = self.weight + (wt / s_w - self.weight).detach()
             return F.linear(x_ste, w_ste)
+        if _exporting():
+            return F.linear(xq / s_x, wt / s_w)
         return F.linear(xq, wt) / (s_x * s_w)
+
+
+def _exporting() -> bool:
+    """True while ``torch.onnx.export`` / ``torch.jit.trace`` records the module."""
+    return torch.jit.is_tracing() or torch.onnx.is_in_onnx_export()
 
 
 class HGRNBitAttention(nn.Module):
@@ -227,12 +250,13 @@ class HGRNBitAttention(nn.Module):
         d, e = config.hidden_size, config.input_dim
         self.layer_idx = layer_idx
         self.variant = config.variant
-        mk = lambda i, o: BitLinear(i, o, eps=config.bitlinear_eps, act_bits=config.act_bits)
+        mk = lambda i, o: BitLinear(i, o, eps=config.bitlinear_eps, act_bits=config.act_bits,
+                                    spelling=config.spelling)
         self.i_proj = mk(d, e)
         self.f_proj = mk(d, e)
         self.g_proj = mk(d, e)
         if config.variant == "released":
-            self.g_norm = RMSNorm(e, eps=config.rms_norm_eps)
+            self.g_norm = RMSNorm(e, eps=config.rms_norm_eps, spelling=config.spelling)
         self.o_proj = mk(e, d)
 
     def forward(self, x: torch.Tensor, state: Optional[torch.Tensor] = None,
@@ -240,19 +264,19 @@ class HGRNBitAttention(nn.Module):
                 ) -> Tuple[torch.Tensor, torch.Tensor]:
         """``x`` ``[B, T, d]`` (or ``[B, d]`` for one step), ``state`` ``[B, e]`` or None.
         Returns ``(o like x, final state [B, e])``."""
-        step = x.dim() == 2
-        if step:
-            x = x.unsqueeze(1)
         f = torch.sigmoid(self.f_proj(x))
         if lower_bound is not None and self.layer_idx > 0:
             f = lower_bound + (1 - lower_bound) * f
         i = F.silu(self.i_proj(x)) * (1 - f)
-        hs, h = recurrence(f, i, state)
+        if x.dim() == 2:  # one step on [B, e]: the element-wise update, no time axis
+            hs = h = i if state is None else f * state + i
+        else:
+            hs, h = recurrence(f, i, state)
         if self.variant == "released":
             o = self.o_proj(self.g_norm(self.g_proj(x)) * F.silu(hs))
         else:
             o = self.o_proj(torch.sigmoid(self.g_proj(x)) * hs)
-        return (o.squeeze(1) if step else o), h
+        return o, h
 
 
 def recurrence(f: torch.Tensor, i: torch.Tensor, h0: Optional[torch.Tensor]
@@ -264,6 +288,15 @@ def recurrence(f: torch.Tensor, i: torch.Tensor, h0: Optional[torch.Tensor]
     Python loop of slices would cost O(T^2) memory traffic)."""
     if h0 is None:
         h0 = torch.zeros_like(i[:, 0])
+    if _exporting():
+        # A tracer cannot follow _LinearRecurrence's in-place writes into an empty tensor
+        # (torch.onnx.export would drop h0 and freeze the recurrence into a constant): the
+        # same loop, written out of pure ops.
+        h, hs_list = h0, []
+        for t in range(i.shape[1]):
+            h = f[:, t] * h + i[:, t]
+            hs_list.append(h)
+        return torch.stack(hs_list, 1), h
     hs = _LinearRecurrence.apply(f, i, h0)
     return hs, hs[:, -1]
 
@@ -302,8 +335,9 @@ class HGRNBitMLP(nn.Module):
         d, inter = config.hidden_size, config.mlp_intermediate
         self.intermediate_size = inter
         self.gate_proj = BitLinear(d, 2 * inter, eps=config.bitlinear_eps,
-                                   act_bits=config.act_bits)
-        self.down_proj = BitLinear(inter, d, eps=config.bitlinear_eps, act_bits=config.act_bits)
+                                   act_bits=config.act_bits, spelling=config.spelling)
+        self.down_proj = BitLinear(inter, d, eps=config.bitlinear_eps, act_bits=config.act_bits,
+                                   spelling=config.spelling)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         gate, up = self.gate_proj(x).chunk(2, dim=-1)
@@ -313,9 +347,10 @@ class HGRNBitMLP(nn.Module):
 class HGRNBitBlock(nn.Module):
     def __init__(self, config: HGRNBitConfig, layer_idx: int):
         super().__init__()
-        self.attn_norm = RMSNorm(config.hidden_size, eps=config.rms_norm_eps)
+        sp = config.spelling
+        self.attn_norm = RMSNorm(config.hidden_size, eps=config.rms_norm_eps, spelling=sp)
         self.attn = HGRNBitAttention(config, layer_idx)
-        self.mlp_norm = RMSNorm(config.hidden_size, eps=config.rms_norm_eps)
+        self.mlp_norm = RMSNorm(config.hidden_size, eps=config.rms_norm_eps, spelling=sp)
         self.mlp = HGRNBitMLP(config)
 
     def forward(self, x, state=None, lower_bound=None):
@@ -335,7 +370,8 @@ class HGRNBitModel(nn.Module):
                                                          config.input_dim))
         self.layers = nn.ModuleList(HGRNBitBlock(config, i)
                                     for i in range(config.num_hidden_layers))
-        self.norm = RMSNorm(config.hidden_size, eps=config.rms_norm_eps)
+        self.norm = RMSNorm(config.hidden_size, eps=config.rms_norm_eps,
+                            spelling=config.spelling)
 
     def effective_lower_bounds(self) -> Optional[torch.Tensor]:
         """``softmax(lower_bounds, 0).cumsum(0) - softmax(...)[0]`` (layer 0 gets none)."""
@@ -370,7 +406,8 @@ class HGRNBitForCausalLM(nn.Module):
         self.config = config
         self.model = HGRNBitModel(config)
         self.lm_head = BitLinear(config.hidden_size, config.vocab_size,
-                                 eps=config.bitlinear_eps, act_bits=config.act_bits)
+                                 eps=config.bitlinear_eps, act_bits=config.act_bits,
+                                 spelling=config.spelling)
         self.reset_parameters()
 
     def reset_parameters(self, seed: Optional[int] = None) -> None:

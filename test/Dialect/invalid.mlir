@@ -487,3 +487,19 @@ func.func @mlgru_bits(%x: tensor<8xf32>, %h: tensor<8xf32>, %w: !tern.ternary<8x
   %o, %h2 = tern.mlgru_step %x, %h weights(%w, %w, %w, %w) g_norm %g {act_bits = 0 : i32} : (tensor<8xf32>, tensor<8xf32>, !tern.ternary<8x8>, !tern.ternary<8x8>, !tern.ternary<8x8>, !tern.ternary<8x8>, tensor<8xf32>) -> (tensor<8xf32>, tensor<8xf32>)
   return
 }
+
+// -----
+
+func.func @mlgru_negative_g_norm_eps(%x: tensor<8xf32>, %h: tensor<8xf32>, %w: !tern.ternary<8x8>, %g: tensor<8xf32>) {
+  // expected-error @+1 {{'tern.mlgru_step' op g_norm_eps must be finite and non-negative, got -1.000000e+00}}
+  %o, %h2 = tern.mlgru_step %x, %h weights(%w, %w, %w, %w) g_norm %g {g_norm_eps = -1.0 : f32} : (tensor<8xf32>, tensor<8xf32>, !tern.ternary<8x8>, !tern.ternary<8x8>, !tern.ternary<8x8>, !tern.ternary<8x8>, tensor<8xf32>) -> (tensor<8xf32>, tensor<8xf32>)
+  return
+}
+
+// -----
+
+func.func @mlgru_paper_g_norm_eps(%x: tensor<2x8xf32>, %h: tensor<8xf32>, %w: !tern.ternary<8x8>) {
+  // expected-error @+1 {{'tern.mlgru_sequence' op g_norm_eps (1.000000e-05) is set but the paper variant has no g_norm}}
+  %o, %h2 = tern.mlgru_sequence %x, %h weights(%w, %w, %w, %w) {variant = #tern<variant paper>, g_norm_eps = 1.0e-5 : f32} : (tensor<2x8xf32>, tensor<8xf32>, !tern.ternary<8x8>, !tern.ternary<8x8>, !tern.ternary<8x8>, !tern.ternary<8x8>) -> (tensor<2x8xf32>, tensor<8xf32>)
+  return
+}

@@ -123,3 +123,21 @@ func.func @mlgru_sequence(%x: tensor<2x7x16xf32>, %h: tensor<2x16xf32>, %lw: ten
       : (tensor<2x7x16xf32>, tensor<2x16xf32>, tensor<16x16xf32>, !tern.ternary<16x16>, !tern.ternary<16x16>, !tern.ternary<16x16>, tensor<16xf32>) -> (tensor<2x7x16xf32>, tensor<2x16xf32>)
   return %o, %h2 : tensor<2x7x16xf32>, tensor<2x16xf32>
 }
+
+// -----
+
+// mmfreelm's two eps: BitLinear norms 1e-8 (eps), g_norm 1e-6 (g_norm_eps, the default:
+// not printed); a non-default g_norm_eps is printed.
+// CHECK-LABEL: func.func @mlgru_two_eps
+// CHECK: tern.mlgru_step {{.*}} g_norm %{{.*}} {eps = 9.99999993E-9 : f32} :
+// CHECK: tern.mlgru_sequence {{.*}} g_norm %{{.*}} {eps = 9.99999993E-9 : f32, g_norm_eps = 9.99999974E-6 : f32} :
+func.func @mlgru_two_eps(%x: tensor<2x16xf32>, %xs: tensor<2x3x16xf32>, %h: tensor<2x16xf32>,
+                         %w: !tern.ternary<16x16>, %n: tensor<16xf32>) -> (tensor<2x16xf32>, tensor<2x3x16xf32>) {
+  %o, %h2 = tern.mlgru_step %x, %h weights(%w, %w, %w, %w) g_norm %n {eps = 1.0e-8 : f32, g_norm_eps = 1.0e-6 : f32}
+      : (tensor<2x16xf32>, tensor<2x16xf32>, !tern.ternary<16x16>, !tern.ternary<16x16>, !tern.ternary<16x16>, !tern.ternary<16x16>,
+         tensor<16xf32>) -> (tensor<2x16xf32>, tensor<2x16xf32>)
+  %os, %h3 = tern.mlgru_sequence %xs, %h weights(%w, %w, %w, %w) g_norm %n {eps = 1.0e-8 : f32, g_norm_eps = 1.0e-5 : f32}
+      : (tensor<2x3x16xf32>, tensor<2x16xf32>, !tern.ternary<16x16>, !tern.ternary<16x16>, !tern.ternary<16x16>, !tern.ternary<16x16>,
+         tensor<16xf32>) -> (tensor<2x3x16xf32>, tensor<2x16xf32>)
+  return %o, %os : tensor<2x16xf32>, tensor<2x3x16xf32>
+}

@@ -53,3 +53,19 @@ func.func @bits(%x: tensor<2x8xf32>, %wgu: tensor<12x8xf32>, %wd: tensor<8x6xf32
   %y = tern.bitlinear %m, %wd : tensor<2x6xf32>, tensor<8x6xf32> -> tensor<2x8xf32>
   return %y : tensor<2x8xf32>
 }
+
+// -----
+
+// No BitLinear fused (plain MatMuls): the GLU is still a candidate in the report.
+// REPORT: remark: {{.*}}GLU not fused at node 'glu_mul' (Mul, domain 'ai.onnx'): the gate_up projection is not a recognized BitLinear
+// CHECK-LABEL: func.func @no_bitlinear(
+// CHECK-NOT:     tern.glu
+func.func @no_bitlinear(%x: tensor<2x8xf32>, %wgu: tensor<8x12xf32>, %wd: tensor<6x8xf32>) -> tensor<2x8xf32> {
+  %gu = onnx.node "MatMul"(%x, %wgu) {opset = 17 : i64} : (tensor<2x8xf32>, tensor<8x12xf32>) -> tensor<2x12xf32>
+  %g:2 = onnx.node "Split"(%gu) {onnx_attrs = {axis = -1 : i64}, opset = 17 : i64} : (tensor<2x12xf32>) -> (tensor<2x6xf32>, tensor<2x6xf32>)
+  %s = onnx.node "Sigmoid"(%g#0) {opset = 17 : i64} : (tensor<2x6xf32>) -> tensor<2x6xf32>
+  %silu = onnx.node "Mul"(%g#0, %s) {opset = 17 : i64} : (tensor<2x6xf32>, tensor<2x6xf32>) -> tensor<2x6xf32>
+  %m = onnx.node "Mul"(%silu, %g#1) {opset = 17 : i64} : (tensor<2x6xf32>, tensor<2x6xf32>) -> tensor<2x6xf32> loc("glu_mul")
+  %y = onnx.node "MatMul"(%m, %wd) {opset = 17 : i64} : (tensor<2x6xf32>, tensor<6x8xf32>) -> tensor<2x8xf32>
+  return %y : tensor<2x8xf32>
+}

@@ -108,3 +108,15 @@ func.func @dynamic(%x: tensor<?x8xf32>, %w: !tern.ternary<4x8>) -> tensor<?x4xf3
   %y = tern.bitlinear %x, %w : tensor<?x8xf32>, !tern.ternary<4x8> -> tensor<?x4xf32>
   return %y : tensor<?x4xf32>
 }
+
+// -----
+
+// Two eps: the four BitLinear norms use eps (1e-8), the g branch's RMSNorm g_norm_eps (1e-6).
+// CHECK-LABEL: func.func @mlgru_two_eps
+// CHECK-COUNT-3: tern.rmsnorm %{{.*}} weight %{{.*}} {eps = 9.99999993E-9 : f32}
+// CHECK: tern.rmsnorm %{{.*}} weight %[[GN:[a-z0-9]+]] : tensor<8xf32>, tensor<8xf32> -> tensor<8xf32>
+// CHECK: tern.rmsnorm %{{.*}} weight %{{.*}} {eps = 9.99999993E-9 : f32}
+func.func @mlgru_two_eps(%x: tensor<8xf32>, %h: tensor<8xf32>, %w: !tern.ternary<8x8>, %n: tensor<8xf32>, %g: tensor<8xf32>) -> (tensor<8xf32>, tensor<8xf32>) {
+  %o, %h2 = tern.mlgru_step %x, %h weights(%w, %w, %w, %w) norms(%n, %n, %n, %n) g_norm %g {eps = 1.0e-8 : f32} : (tensor<8xf32>, tensor<8xf32>, !tern.ternary<8x8>, !tern.ternary<8x8>, !tern.ternary<8x8>, !tern.ternary<8x8>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>) -> (tensor<8xf32>, tensor<8xf32>)
+  return %o, %h2 : tensor<8xf32>, tensor<8xf32>
+}

@@ -157,12 +157,12 @@ OwningOpRef<ModuleOp> buildModelModule(MLIRContext *ctx, const ModelConfig &c, i
     auto variant = mlir::tern::MLGRUVariantAttr::get(ctx, mlir::tern::MLGRUVariant::released);
     if (decode) {
       auto op = mlir::tern::MLGRUStepOp::create(b, loc, TypeRange{n.getType(), rowType}, n, h, weights, norms,
-                                          m.splat({c.d}, 1.0f), lb, variant, eps, bits);
+                                          m.splat({c.d}, 1.0f), lb, variant, eps, bits, eps);
       o = op.getOutput();
       hNew = op.getFinalState();
     } else {
       auto op = mlir::tern::MLGRUSequenceOp::create(b, loc, TypeRange{n.getType(), rowType}, n, h, weights,
-                                              norms, m.splat({c.d}, 1.0f), lb, variant, eps, bits);
+                                              norms, m.splat({c.d}, 1.0f), lb, variant, eps, bits, eps);
       o = op.getOutput();
       hNew = op.getFinalState();
     }

@@ -606,5 +606,7 @@ int main(int argc, char **argv) {
   registry.insert<mt::TernDialect>();
   MLIRContext ctx(registry);
   ctx.loadAllAvailableDialects();
+  if (reportFusion) // the report names each node; the printed op would only add noise
+    ctx.printOpOnDiagnostic(false);
   return command == "compile" ? compileCommand(ctx) : runCommand(ctx);
 }

@@ -24,6 +24,7 @@ OwningOpRef<ModuleOp> mlir::tern::importONNXFile(StringRef path, MLIRContext *co
 
 void mlir::tern::buildONNXToTernPipeline(OpPassManager &pm, bool report) {
   pm.addPass(createTernONNXRecognizeCustomOps({report}));
+  pm.addPass(createTernONNXRecognizeStraightThrough({report}));
   pm.addPass(createTernONNXRecognizeRMSNorm({report}));
   pm.addPass(createTernONNXRecognizeBitLinear({report}));
   pm.addPass(createTernONNXRecognizeGLU({report}));

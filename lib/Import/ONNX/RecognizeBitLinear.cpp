@@ -9,7 +9,10 @@
 //  * the right operand is ternary weights, through any Transpose:
 //      2a  clip(round(W * s_w), -1, 1) / s_w on a constant latent W with
 //          s_w = 1 / max(mean|W|, 1e-5) (or a constant s_w),
-//      2b  a constant with values {-a, 0, +a}            (s_w = 1/a),
+//      2b  a constant with values {-a, 0, +a}            (s_w = 1/a), up to
+//          kFoldedTernaryRelTol (fp32 rounding of a folded `w + (q(w) - w)`),
+//          or any partly folded quantization computed from constants only
+//          (evaluated, then the same test),
 //      3   DequantizeLinear(int8 {-1,0,1}, c, 0) or Cast(int8) * c (s_w = 1/c).
 // Anything else stays a float computation; with `report` every candidate
 // gets a remark saying what was fused or why not.
@@ -194,7 +197,7 @@ static LogicalResult matchLatent(Value t, Value s, bool isNK, WeightMatch &m, st
     return why = "the latent weight W is not a constant f32 matrix", failure();
   int64_t rows = wt.getDimSize(0), cols = wt.getDimSize(1);
   m.source = w;
-  if (std::optional<float> c = getScalarFloat(s)) { // scale already folded
+  if (std::optional<float> c = constScalar(s)) { // scale already folded
     if (!(*c > 0.0f) || !std::isfinite(*c))
       return why = "the weight scale is not positive", failure();
     std::optional<SmallVector<float>> store;
@@ -255,7 +258,7 @@ LogicalResult matchWeight(Value v, bool isNK, WeightMatch &m, std::string &why) 
   }
   // 3: DequantizeLinear(q, scale, zp)
   if (ONNXNodeOp dq = defNode(v, "DequantizeLinear")) {
-    std::optional<float> c = getScalarFloat(dq.getInput(1));
+    std::optional<float> c = constScalar(dq.getInput(1));
     if (!c || !(*c > 0.0f) || !std::isfinite(*c))
       return why = "DequantizeLinear needs one constant positive scale (per-tensor)", failure();
     if (Value zp = dq.getInput(2)) {
@@ -277,7 +280,7 @@ LogicalResult matchWeight(Value v, bool isNK, WeightMatch &m, std::string &why) 
   if (ONNXNodeOp mul = defNode(v, "Mul")) {
     Value castV, c;
     if (matchEither(mul, [](Value x) { return static_cast<bool>(defNode(x, "Cast")); }, castV, c)) {
-      std::optional<float> k = getScalarFloat(c);
+      std::optional<float> k = constScalar(c);
       if (!k || !(*k > 0.0f) || !std::isfinite(*k))
         return why = "Cast(q) * c needs a constant positive scalar c", failure();
       TernaryWeights tw;
@@ -292,7 +295,7 @@ LogicalResult matchWeight(Value v, bool isNK, WeightMatch &m, std::string &why) 
   }
   if (matchDivide(v, a, b)) {
     if (ONNXNodeOp cast = defNode(a, "Cast")) {
-      std::optional<float> k = getScalarFloat(b);
+      std::optional<float> k = constScalar(b);
       if (!k || !(*k > 0.0f) || !std::isfinite(*k))
         return why = "Cast(q) / c needs a constant positive scalar c", failure();
       TernaryWeights tw;
@@ -304,24 +307,29 @@ LogicalResult matchWeight(Value v, bool isNK, WeightMatch &m, std::string &why) 
       m.form = "3 (int8 through Cast and Div)";
       return success();
     }
-    return matchLatent(a, b, isNK, m, why);
+    if (succeeded(matchLatent(a, b, isNK, m, why)))
+      return success();
+    if (!evaluateConstantF32(b))
+      return failure();
+    // Otherwise a constant computation: evaluated below.
   }
-  // 2b: a constant with values {-a, 0, +a}
+  // 2b: a constant with values {-a, 0, +a} (up to fp32 rounding), or a
+  // partly folded quantization computed from constants only.
+  std::optional<SmallVector<float>> store;
+  std::optional<ArrayRef<float>> data;
+  StringRef form = "2b (constant-folded {-a, 0, +a} weight)";
   if (getConstantElements(v)) {
-    std::optional<SmallVector<float>> store;
-    auto data = floatData(v, store);
+    data = floatData(v, store);
     if (!data)
       return why = "cannot read the weight constant", failure();
-    float mag = 0.0f;
-    for (float x : *data) {
-      if (x == 0.0f)
-        continue;
-      float ax = std::fabs(x);
-      if (mag == 0.0f)
-        mag = ax;
-      if (ax != mag || !std::isfinite(x))
-        return why = "the constant weight has values other than {-a, 0, +a}", failure();
-    }
+  } else if ((store = evaluateConstantF32(v))) {
+    data = ArrayRef<float>(*store);
+    form = "2b (weight quantization partly folded, evaluated)";
+  }
+  if (data) {
+    std::optional<float> mag = foldedTernaryMagnitude(*data, why);
+    if (!mag)
+      return failure();
     int64_t r = vt.getDimSize(0), c = vt.getDimSize(1);
     TernaryWeights tw;
     tw.rows = isNK ? r : c;
@@ -332,10 +340,10 @@ LogicalResult matchWeight(Value v, bool isNK, WeightMatch &m, std::string &why) 
       float x = (*data)[i];
       tw.trits[at] = x > 0 ? 1 : x < 0 ? -1 : 0;
     }
-    tw.scale = mag > 0.0f ? 1.0f / mag : 1.0f;
+    tw.scale = *mag > 0.0f ? 1.0f / *mag : 1.0f;
     m.ternary = std::move(tw);
     m.source = v;
-    m.form = "2b (constant-folded {-a, 0, +a} weight)";
+    m.form = form.str();
     return success();
   }
   return why = "the weight is not a constant (or a recognized quantization of one)", failure();
@@ -360,9 +368,13 @@ struct RecognizeBitLinearPass
   void tryCandidate(ONNXNodeOp op, IRRewriter &rw) {
     auto notFused = [&](const Twine &why) { reportCandidate(report, op, "BitLinear", false, why); };
     bool nk = false;
+    Value bias;
     if (op.getOpType() == "Gemm") {
-      if (op.getInput(2))
-        return notFused("Gemm has a bias C (BitLinear has none)");
+      // A bias (an optimizer's MatMul + Add fusion, e.g. onnxruntime folding
+      // the residual into the o projection) stays an Add after the BitLinear.
+      bias = op.getInput(2);
+      if (bias && op.getFloatAttr("beta", 1.0f) != 1.0f)
+        return notFused("Gemm with a bias C and beta != 1");
       if (op.getIntAttr("transA", 0) || op.getFloatAttr("alpha", 1.0f) != 1.0f)
         return notFused("Gemm with transA or alpha != 1");
       nk = op.getIntAttr("transB", 0) != 0;
@@ -409,7 +421,12 @@ struct RecognizeBitLinearPass
                                   rw.getI32IntegerAttr(act.bits));
     reportCandidate(report, op, "BitLinear", true,
                     "form " + wm.form + ", " + std::to_string(act.bits) + "-bit activations" +
-                        (act.norm ? ", RMSNorm fused" : ""));
+                        (act.norm ? ", RMSNorm fused" : "") + (bias ? ", Gemm bias added" : ""));
+    if (bias)
+      y = ONNXNodeOp::create(rw, op.getLoc(), TypeRange{y.getType()}, ValueRange{y, bias}, "Add",
+                             "", op.getOpset(), rw.getDictionaryAttr({}), rw.getStrArrayAttr({}),
+                             0u)
+              ->getResult(0);
     rw.replaceOp(op, y);
   }
 

@@ -196,9 +196,9 @@ struct CustomOpConverter {
       return error() << "the released variant needs g_norm";
     if (paper && *lb)
       return error() << "a lower_bound with the paper variant is not supported by tern.mlgru";
-    if (!paper && gEps != eps)
-      return error() << "g_norm_eps (" << gEps << ") must equal eps (" << eps
-                     << ") for tern.mlgru";
+    if (!(gEps >= 0.0f) || !std::isfinite(gEps))
+      return error() << "g_norm_eps must be finite and non-negative";
+    // The paper variant has no g_norm: its g_norm_eps is ignored.
     auto variantAttr = MLGRUVariantAttr::get(rw.getContext(), paper ? MLGRUVariant::paper
                                                                     : MLGRUVariant::released);
     Value x = op.getInput(0), h = op.getInput(1);
@@ -207,7 +207,8 @@ struct CustomOpConverter {
     if (mode == "step") {
       auto step = MLGRUStepOp::create(rw, op.getLoc(), op->getResult(0).getType(),
                                       op->getResult(1).getType(), x, h, weights, norms, g, *lb,
-                                      variantAttr, epsAttr(eps), bitsAttr());
+                                      variantAttr, epsAttr(eps), bitsAttr(),
+                                      epsAttr(paper ? 1e-6f : gEps));
       rw.replaceOp(op, step.getResults());
       return success();
     }
@@ -220,7 +221,7 @@ struct CustomOpConverter {
     auto ybType = RankedTensorType::get(yShape, xt.getElementType());
     auto seq = MLGRUSequenceOp::create(rw, op.getLoc(), ybType, op->getResult(1).getType(), xb,
                                        h, weights, norms, g, *lb, variantAttr, epsAttr(eps),
-                                       bitsAttr());
+                                       bitsAttr(), epsAttr(paper ? 1e-6f : gEps));
     Value y = transposeTime(seq.getOutput(), false);
     rw.replaceOp(op, {y, seq.getFinalState()});
     return success();

@@ -79,6 +79,30 @@ struct RecognizeGLUPass : mlir::tern::impl::TernONNXRecognizeGLUBase<RecognizeGL
     for (BitLinearOp down : roots)
       tryRoot(down, rw);
     eraseDeadOps(getOperation());
+    if (report)
+      reportUnfused();
+  }
+
+  /// Every SiLU(gate) * up over the two halves of one value that is left (its
+  /// projections are not both BitLinears) is a GLU candidate too: the report
+  /// names it even when no BitLinear fused.
+  void reportUnfused() {
+    getOperation()->walk([&](ONNXNodeOp mul) {
+      if (!mul.isDefaultDomain() || mul.getOpType() != "Mul")
+        return;
+      Value silu, up;
+      if (!matchEither(mul, [](Value v) { return static_cast<bool>(matchSiLU(v)); }, silu, up))
+        return;
+      Value src = halfOf(matchSiLU(silu), 0);
+      if (!src || halfOf(up, 1) != src)
+        return;
+      if (llvm::any_of(mul->getUsers(), [](Operation *u) { return isa<BitLinearOp>(u); }))
+        return; // reported at its tern.bitlinear root
+      reportCandidate(true, mul, "GLU", false,
+                      src.getDefiningOp<BitLinearOp>()
+                          ? "the down projection is not a recognized BitLinear"
+                          : "the gate_up projection is not a recognized BitLinear");
+    });
   }
 
   void tryRoot(BitLinearOp down, IRRewriter &rw) {

@@ -16,6 +16,7 @@
 #include "Legalize/LegalizeUtils.h"
 #include "RecognizeUtils.h"
 #include "tern/Import/ONNX/Passes.h"
+#include "llvm/ADT/DenseSet.h"
 
 namespace mlir::tern {
 #define GEN_PASS_DEF_TERNONNXRECOGNIZEMLGRU
@@ -32,12 +33,31 @@ struct StepMatch {
   MLGRUVariant variant = MLGRUVariant::released;
   BitLinearOp f, i, g, o;
   Value x, h, hNew, lowerBound, gNorm;
+  float gNormEps = 1e-6f;
+  // A prefill unrolled by the exporter: hNew is every h_t stacked on the time
+  // axis, hLast the final h_{T-1}.
+  Value hLast;
+  int64_t steps = 0;
 };
 
 /// sigmoid(BL(x)) -> the BitLinear.
 static BitLinearOp sigmoidOfBL(Value v) {
   ONNXNodeOp s = defNode(v, "Sigmoid");
   return s ? s.getInput(0).getDefiningOp<BitLinearOp>() : BitLinearOp();
+}
+
+/// True if `v` = 1 - l: Sub(1, l), or (folded by an optimizer) a constant
+/// equal to 1 - l element by element for a constant l.
+static bool isOneMinus(Value v, Value l) {
+  if (matchOneMinus(v) == l)
+    return true;
+  auto c = getConstantFloats(v), lb = getConstantFloats(l);
+  if (!c || !lb || c->size() != lb->size() || v.getType() != l.getType())
+    return false;
+  for (size_t k = 0; k < c->size(); ++k)
+    if ((*c)[k] != 1.0f - (*lb)[k])
+      return false;
+  return true;
 }
 
 /// The forget gate: sigmoid(BL_f(x)) or lb + (1 - lb) * sigmoid(BL_f(x)).
@@ -52,7 +72,7 @@ static BitLinearOp matchForget(Value f, Value &lb) {
     return {};
   ONNXNodeOp mul = defNode(prod, "Mul");
   Value oneMinus, sig;
-  if (!matchEither(mul, [&](Value v) { return matchOneMinus(v) == l; }, oneMinus, sig))
+  if (!matchEither(mul, [&](Value v) { return isOneMinus(v, l); }, oneMinus, sig))
     return {};
   BitLinearOp bl = sigmoidOfBL(sig);
   if (!bl)
@@ -86,6 +106,103 @@ static bool matchStateUpdate(Value hNew, Value &f, Value &h, Value &rest) {
   return false;
 }
 
+/// `v` = Gather(src, t, axis) with a constant scalar index; binds src.
+static bool gatherAt(Value v, int64_t axis, int64_t t, Value &src) {
+  ONNXNodeOp g = defNode(v, "Gather");
+  if (!g)
+    return false;
+  auto st = cast<RankedTensorType>(g.getInput(0).getType());
+  int64_t a = g.getIntAttr("axis", 0);
+  std::optional<int64_t> idx = getScalarInt(g.getInput(1));
+  auto it = dyn_cast<RankedTensorType>(g.getInput(1).getType());
+  if (!normalizeAxis(a, st.getRank()) || a != axis || !idx || !it || it.getRank() != 0)
+    return false;
+  int64_t i = *idx < 0 ? *idx + st.getDimSize(axis) : *idx;
+  if (i != t)
+    return false;
+  src = g.getInput(0);
+  return true;
+}
+
+/// A recurrence over T tokens unrolled by the exporter (torch.stack of a
+/// Python loop): hs = Concat_t(Unsqueeze(h_t, time axis)) on the time axis
+/// r-2 of [..., T, H], h_t = Gather(F, t) * h_{t-1} + Gather(U, t) (either
+/// order), h_{-1} = h0. Binds F, U, h0 and h_{T-1}; proves every step reads
+/// token t of the same F and U and the previous step's state.
+static bool matchUnrolled(Value hs, Value &fSeq, Value &uSeq, Value &h0, Value &hLast,
+                          int64_t &steps, std::string &why) {
+  auto ht = dyn_cast<RankedTensorType>(hs.getType());
+  if (!ht || ht.getRank() < 2 || !ht.hasStaticShape())
+    return false;
+  int64_t rank = ht.getRank(), axis = rank - 2;
+  SmallVector<Value> parts;
+  if (ONNXNodeOp cat = defNode(hs, "Concat")) {
+    int64_t a = cat.getIntAttr("axis", 0);
+    if (!normalizeAxis(a, rank) || a != axis)
+      return false;
+    for (Value v : cat.getInputs())
+      parts.push_back(v);
+  } else if (defNode(hs, "Unsqueeze")) {
+    parts.push_back(hs);
+  } else {
+    return false;
+  }
+  SmallVector<Value> states;
+  for (Value p : parts) {
+    ONNXNodeOp un = defNode(p, "Unsqueeze");
+    if (!un)
+      return false;
+    std::optional<SmallVector<int64_t>> axes =
+        un.getInput(1) ? getConstantInts(un.getInput(1)) : un.getIntsAttr("axes");
+    int64_t a = axes && axes->size() == 1 ? (*axes)[0] : -1000;
+    if (!normalizeAxis(a, rank) || a != axis ||
+        cast<RankedTensorType>(p.getType()).getDimSize(axis) != 1)
+      return false;
+    states.push_back(un.getInput(0));
+  }
+  steps = states.size();
+  if (steps != ht.getDimSize(axis)) {
+    why = "the stacked states do not cover the time axis";
+    return false;
+  }
+  for (int64_t t = steps - 1; t >= 0; --t) {
+    ONNXNodeOp add = defNode(states[t], "Add");
+    if (!add) {
+      why = "unrolled step " + std::to_string(t) + " is not f_t * h + u_t";
+      return false;
+    }
+    bool ok = false;
+    for (int k = 0; k < 2 && !ok; ++k) {
+      ONNXNodeOp mul = defNode(add.getInput(k), "Mul");
+      Value u;
+      if (!mul || !gatherAt(add.getInput(1 - k), axis, t, u) || (uSeq && u != uSeq))
+        continue;
+      for (int j = 0; j < 2 && !ok; ++j) {
+        Value f;
+        if (!gatherAt(mul.getInput(j), axis, t, f) || (fSeq && f != fSeq))
+          continue;
+        Value h = mul.getInput(1 - j);
+        if (t > 0 && h != states[t - 1])
+          continue;
+        fSeq = f, uSeq = u, ok = true;
+        if (t == 0)
+          h0 = h;
+      }
+    }
+    if (!ok) {
+      why = "unrolled step " + std::to_string(t) +
+            " is not Gather(f, t) * h_{t-1} + Gather(u, t) over one f and u";
+      return false;
+    }
+  }
+  if (fSeq.getType() != hs.getType() || uSeq.getType() != hs.getType()) {
+    why = "the gates of the unrolled recurrence are broadcast";
+    return false;
+  }
+  hLast = states.back();
+  return true;
+}
+
 LogicalResult matchStep(BitLinearOp o, StepMatch &m, std::string &why) {
   m.o = o;
   ONNXNodeOp z = defNode(o.getInput(), "Mul");
@@ -101,10 +218,8 @@ LogicalResult matchStep(BitLinearOp o, StepMatch &m, std::string &why) {
       m.g = rms.getInput().getDefiningOp<BitLinearOp>();
       if (!m.g || !rms.getWeight())
         return why = "the g path is not RMSNorm(BitLinear(x)) with a weight", failure();
-      if (rms.getEps() != m.g.getEps())
-        return why = "the g_norm eps differs from the BitLinear eps (tern.mlgru has one eps)",
-               failure();
       m.gNorm = rms.getWeight();
+      m.gNormEps = rms.getEps().convertToFloat();
       m.hNew = hn;
       m.variant = MLGRUVariant::released;
       break;
@@ -121,8 +236,15 @@ LogicalResult matchStep(BitLinearOp o, StepMatch &m, std::string &why) {
     return why = "the o projection's input is neither RMSNorm(g) * SiLU(h) nor sigmoid(g) * h",
            failure();
   Value fv, rest;
-  if (!matchStateUpdate(m.hNew, fv, m.h, rest))
+  if (matchUnrolled(m.hNew, fv, rest, m.h, m.hLast, m.steps, why)) {
+    Value lb;
+    if (!matchForget(fv, lb))
+      return why = "the unrolled recurrence's f is not the forget gate", failure();
+  } else if (!why.empty()) {
+    return failure();
+  } else if (!matchStateUpdate(m.hNew, fv, m.h, rest)) {
     return why = "the state update is not f * h + ...", failure();
+  }
   m.f = matchForget(fv, m.lowerBound);
   if (m.variant == MLGRUVariant::released) {
     // rest = SiLU(BL_i(x)) * (1 - f)
@@ -155,8 +277,39 @@ LogicalResult matchStep(BitLinearOp o, StepMatch &m, std::string &why) {
     norms += bl.getNorm() ? 1 : 0;
   if (norms != 0 && norms != 4)
     return why = "tern.mlgru needs a norm on all four projections or on none", failure();
+  if (m.hLast) {
+    auto xt = cast<RankedTensorType>(m.x.getType());
+    if (m.h.getType() != m.hLast.getType() || xt.getRank() != cast<RankedTensorType>(m.hNew.getType()).getRank())
+      return why = "the unrolled state is broadcast (h0 and the tokens' shapes disagree)",
+             failure();
+    return success();
+  }
   if (m.h.getType() != m.hNew.getType())
     return why = "the state is broadcast (its type differs from the new state's)", failure();
+  return success();
+}
+
+/// The report's summary of a matched step: variant, lower bound, both eps.
+static std::string describe(StepMatch &m) {
+  if (m.variant == MLGRUVariant::paper)
+    return "paper variant, eps = " + formatEps(m.f.getEps().convertToFloat());
+  return std::string("released variant") + (m.lowerBound ? ", lower bound" : "") +
+         ", eps = " + formatEps(m.f.getEps().convertToFloat()) +
+         ", g_norm_eps = " + formatEps(m.gNormEps);
+}
+
+/// A lower bound computed in the graph from constants (mmfreelm:
+/// `cumsum(softmax(P, 0), 0) - softmax(P, 0)[0]`, then row `l`) becomes a
+/// constant, so the step's operands stay outside its computation.
+static LogicalResult foldLowerBound(IRRewriter &rw, Value &lb, std::string &why) {
+  if (!lb || getConstantElements(lb) || !lb.getDefiningOp())
+    return success(); // none, a constant, or a graph input
+  std::optional<SmallVector<float>> values = evaluateConstantF32(lb);
+  if (!values) {
+    why = "the lower bound is computed at run time (not from constants)";
+    return failure();
+  }
+  lb = createConstantF32(rw, lb.getLoc(), cast<RankedTensorType>(lb.getType()), *values);
   return success();
 }
 
@@ -171,6 +324,8 @@ struct RecognizeMLGRUPass
     for (BitLinearOp o : roots)
       tryStep(o, rw);
     eraseDeadOps(getOperation());
+    if (report)
+      reportUnfusedSteps();
     SmallVector<ONNXNodeOp> scans;
     getOperation()->walk([&](ONNXNodeOp op) {
       if (op.isDefaultDomain() && op.getOpType() == "Scan")
@@ -188,14 +343,72 @@ struct RecognizeMLGRUPass
     eraseDeadOps(getOperation());
   }
 
+  /// State updates h' = f * h + u with a sigmoid forget gate that are left
+  /// (their projections are not BitLinears, or no o projection was matched)
+  /// are MLGRU candidates too: the report names each one.
+  void reportUnfusedSteps() {
+    getOperation()->walk([&](ONNXNodeOp add) {
+      if (!add.isDefaultDomain() || add.getOpType() != "Add" ||
+          reported.contains(add->getResult(0)))
+        return;
+      for (int k = 0; k < 2; ++k) {
+        ONNXNodeOp mul = defNode(add.getInput(k), "Mul");
+        if (!mul)
+          continue;
+        for (int j = 0; j < 2; ++j) {
+          Value f = mul.getInput(j), s = f, h = mul.getInput(1 - j);
+          if (!f || !h || matchOneMinus(h) || getConstantElements(h))
+            continue; // (1 - lb) * sigmoid(z) is the gate itself
+          if (ONNXNodeOp a = defNode(f, "Add")) // lb + (1 - lb) * sigmoid(z)
+            for (Value v : a.getInputs())
+              if (ONNXNodeOp pm = defNode(v, "Mul"))
+                for (Value w : pm.getInputs())
+                  if (defNode(w, "Sigmoid"))
+                    s = w;
+          ONNXNodeOp g = defNode(stripGather(s), "Sigmoid");
+          if (g && g.getInput(0) != h) { // x * sigmoid(x) is a SiLU
+            reportCandidate(true, add, "MLGRU step", false,
+                            g.getInput(0).getDefiningOp<BitLinearOp>()
+                                ? "no o projection BL_o(... * SiLU(h')) of this state was matched"
+                                : "the f projection is not a recognized BitLinear");
+            return;
+          }
+        }
+      }
+    });
+  }
+
+  /// Gather(v, t) (a token of an unrolled sequence) -> v.
+  static Value stripGather(Value v) {
+    if (ONNXNodeOp g = defNode(v, "Gather"))
+      return g.getInput(0);
+    return v;
+  }
+
+  /// New states of candidates already reported at their o projection.
+  llvm::DenseSet<Value> reported;
+  /// Marks `hNew` (and, for an unrolled sequence, every stacked step) reported.
+  void markReported(Value hNew) {
+    reported.insert(hNew);
+    if (ONNXNodeOp cat = defNode(hNew, "Concat"))
+      for (Value v : cat.getInputs())
+        if (ONNXNodeOp un = defNode(v, "Unsqueeze"))
+          reported.insert(un.getInput(0));
+    if (ONNXNodeOp un = defNode(hNew, "Unsqueeze"))
+      reported.insert(un.getInput(0));
+  }
+
   void tryStep(BitLinearOp o, IRRewriter &rw) {
     // Only products feeding a BitLinear are candidates.
     if (!defNode(o.getInput(), "Mul"))
       return;
     StepMatch m;
     std::string why;
-    if (failed(matchStep(o, m, why)))
+    if (failed(matchStep(o, m, why))) {
+      if (m.hNew)
+        markReported(m.hNew);
       return reportCandidate(report, o, "MLGRU step", false, why);
+    }
     SmallVector<Value> weights = {m.f.getWeight(), m.i.getWeight(), m.g.getWeight(),
                                   m.o.getWeight()};
     SmallVector<Value> norms;
@@ -221,15 +434,27 @@ struct RecognizeMLGRUPass
       rw.setInsertionPointAfter(last);
     else
       rw.setInsertionPointToStart(block);
+    if (failed(foldLowerBound(rw, m.lowerBound, why))) {
+      markReported(m.hNew);
+      return reportCandidate(report, o, m.hLast ? "MLGRU sequence" : "MLGRU step", false, why);
+    }
+    if (m.hLast) {
+      auto seq = MLGRUSequenceOp::create(
+          rw, o.getLoc(), o.getResult().getType(), m.hLast.getType(), m.x, m.h, weights, norms,
+          m.gNorm, m.lowerBound, MLGRUVariantAttr::get(rw.getContext(), m.variant),
+          m.f.getEpsAttr(), m.f.getActBitsAttr(), rw.getF32FloatAttr(m.gNormEps));
+      reportCandidate(report, o, "MLGRU sequence", true,
+                      "unrolled over " + std::to_string(m.steps) + " steps, " + describe(m));
+      rw.replaceAllUsesWith(o.getResult(), seq.getOutput());
+      rw.replaceAllUsesWith(m.hLast, seq.getFinalState());
+      return;
+    }
     auto step = MLGRUStepOp::create(
         rw, o.getLoc(), o.getResult().getType(), m.hNew.getType(), m.x, m.h, weights, norms,
         m.gNorm, m.lowerBound,
         MLGRUVariantAttr::get(rw.getContext(), m.variant), m.f.getEpsAttr(),
-        m.f.getActBitsAttr());
-    reportCandidate(report, o, "MLGRU step", true,
-                    m.variant == MLGRUVariant::paper ? "paper variant"
-                                                     : (m.lowerBound ? "released variant, lower bound"
-                                                                     : "released variant"));
+        m.f.getActBitsAttr(), rw.getF32FloatAttr(m.gNormEps));
+    reportCandidate(report, o, "MLGRU step", true, describe(m));
     rw.replaceAllUsesWith(o.getResult(), step.getOutput());
     rw.replaceAllUsesWith(m.hNew, step.getFinalState());
   }
@@ -268,7 +493,8 @@ struct RecognizeMLGRUPass
     auto seq = MLGRUSequenceOp::create(
         rw, loc, RankedTensorType::get(ybShape, yType.getElementType()), h0.getType(), xb, h0,
         step.getWeights(), step.getNorms(), step.getGNorm(), step.getLowerBound(),
-        step.getVariantAttr(), step.getEpsAttr(), step.getActBitsAttr());
+        step.getVariantAttr(), step.getEpsAttr(), step.getActBitsAttr(),
+        step.getGNormEpsAttr());
     y = transpose(seq.getOutput(), toTime);
     hT = seq.getFinalState();
   }

@@ -1,8 +1,9 @@
 //===- RecognizeRMSNorm.cpp - RMSNorm spelled in ONNX ops to tern.rmsnorm -===//
 //
 // Root: every Sqrt(Add(ReduceMean(square(x), last axis, keepdims), eps)).
-// Its users dividing x by it (Div, or Mul by its Reciprocal) are the norm;
-// a following Mul by an f32 [D] vector is its weight.
+// Its users dividing x by it (Div(x, r), or Mul(x, 1/r) with 1/r spelled
+// Reciprocal(r) or Div(1, r)) are the norm; each following Mul by an f32 [D]
+// vector is a weighted norm of its own (one normalized x may feed several).
 //
 //===----------------------------------------------------------------------===//
 #include "RecognizeUtils.h"
@@ -43,6 +44,15 @@ static bool isLastAxisMean(ONNXNodeOp mean, int64_t rank) {
   return normalizeAxis(a, rank) && a == rank - 1;
 }
 
+/// True if `v` is 1 / r: Reciprocal(r) or Div(1, r).
+static bool isReciprocalOf(Value v, Value r) {
+  if (ONNXNodeOp rec = defNode(v, "Reciprocal"))
+    return rec.getInput(0) == r;
+  if (ONNXNodeOp div = defNode(v, "Div"))
+    return div.getInput(1) == r && isConstF32(div.getInput(0), 1.0f);
+  return false;
+}
+
 struct RecognizeRMSNormPass
     : mlir::tern::impl::TernONNXRecognizeRMSNormBase<RecognizeRMSNormPass> {
   using Base::Base;
@@ -67,9 +77,9 @@ struct RecognizeRMSNormPass
     if (!add)
       return; // not a candidate
     Value epsV, meanV;
-    if (!matchEither(add, [](Value v) { return getScalarFloat(v).has_value(); }, epsV, meanV))
+    if (!matchEither(add, [](Value v) { return constScalar(v).has_value(); }, epsV, meanV))
       return notFused("sqrt(mean + eps) needs a constant scalar eps");
-    float eps = *getScalarFloat(epsV);
+    float eps = *constScalar(epsV);
     ONNXNodeOp mean = defNode(meanV, "ReduceMean");
     if (!mean)
       return notFused("no ReduceMean under the Sqrt");
@@ -83,54 +93,64 @@ struct RecognizeRMSNormPass
       return notFused("ReduceMean is not over the last axis with keepdims");
     if (!(eps >= 0.0f))
       return notFused("eps is negative");
-    // Users dividing x by the root.
-    SmallVector<ONNXNodeOp> norms;
-    for (Operation *user : sqrt->getUsers()) {
-      auto u = dyn_cast<ONNXNodeOp>(user);
-      if (!u)
-        continue;
+    // Users dividing x by the root: Div(x, r), or Mul(x, 1/r) with 1/r as
+    // Reciprocal(r) or Div(1, r).
+    Value root = sqrt->getResult(0);
+    auto dividesX = [&](ONNXNodeOp u) {
       Value a, b;
-      if (matchDivide(u->getResult(0), a, b) && a == x && b == sqrt->getResult(0) &&
-          u->getResult(0).getType() == x.getType())
+      return u.isDefaultDomain() && u->getResult(0).getType() == x.getType() &&
+             ((matchDivide(u->getResult(0), a, b) && a == x && b == root) ||
+              (u.getOpType() == "Mul" &&
+               matchEither(u, [&](Value v) { return isReciprocalOf(v, root); }, a, b) &&
+               b == x));
+    };
+    SmallVector<ONNXNodeOp> norms;
+    auto consider = [&](Operation *user) {
+      if (auto u = dyn_cast<ONNXNodeOp>(user); u && dividesX(u) && !llvm::is_contained(norms, u))
         norms.push_back(u);
-      else if (u.getOpType() == "Reciprocal")
+    };
+    for (Operation *user : sqrt->getUsers()) {
+      consider(user);
+      if (auto u = dyn_cast<ONNXNodeOp>(user); u && isReciprocalOf(u->getResult(0), root))
         for (Operation *ru : u->getUsers())
-          if (auto m = dyn_cast<ONNXNodeOp>(ru);
-              m && matchDivide(m->getResult(0), a, b) && a == x && b == sqrt->getResult(0) &&
-              m->getResult(0).getType() == x.getType())
-            norms.push_back(m);
+          consider(ru);
     }
     if (norms.empty())
       return notFused("nothing divides x by the root mean square");
     for (ONNXNodeOp n : norms) {
-      // A single Mul by an f32 [D] vector is the weight.
-      Value weight;
-      ONNXNodeOp wmul;
-      if (n->hasOneUse())
-        if (auto m = dyn_cast<ONNXNodeOp>(*n->getUsers().begin());
-            m && m.isDefaultDomain() && m.getOpType() == "Mul") {
-          Value w, other;
-          if (matchEither(
-                  m,
-                  [&](Value v) {
-                    auto t = dyn_cast<RankedTensorType>(v.getType());
-                    return v != n->getResult(0) && t && t.getRank() == 1 &&
-                           t.getDimSize(0) == xt.getShape().back() &&
-                           t.getElementType().isF32();
-                  },
-                  w, other) &&
-              other == n->getResult(0) && m->getResult(0).getType() == x.getType()) {
-            weight = w;
-            wmul = m;
-          }
-        }
-      rw.setInsertionPoint(wmul ? wmul : n);
-      Value r = RMSNormOp::create(rw, (wmul ? wmul : n).getLoc(), x.getType(), x, weight,
-                                  rw.getF32FloatAttr(eps));
-      reportCandidate(report, wmul ? wmul : n, "RMSNorm", true,
-                      Twine("eps = ") + std::to_string(eps) +
-                          (weight ? ", with weight" : ", no weight"));
-      rw.replaceOp(wmul ? wmul : n, r);
+      // Every Mul by an f32 [D] vector is a weighted norm of its own (exporters
+      // share one normalized x among several weights, e.g. the f, i, g
+      // projections' norms of an MLGRU).
+      SmallVector<std::pair<ONNXNodeOp, Value>> weighted;
+      for (Operation *user : n->getUsers()) {
+        auto m = dyn_cast<ONNXNodeOp>(user);
+        Value w, other;
+        if (m && m.isDefaultDomain() && m.getOpType() == "Mul" &&
+            matchEither(
+                m,
+                [&](Value v) {
+                  auto t = dyn_cast<RankedTensorType>(v.getType());
+                  return v != n->getResult(0) && t && t.getRank() == 1 &&
+                         t.getDimSize(0) == xt.getShape().back() && t.getElementType().isF32();
+                },
+                w, other) &&
+            other == n->getResult(0) && m->getResult(0).getType() == x.getType() &&
+            !llvm::any_of(weighted, [&](auto &p) { return p.first == m; }))
+          weighted.push_back({m, w});
+      }
+      for (auto &[wmul, weight] : weighted) {
+        rw.setInsertionPoint(wmul);
+        Value r = RMSNormOp::create(rw, wmul.getLoc(), x.getType(), x, weight,
+                                    rw.getF32FloatAttr(eps));
+        reportCandidate(report, wmul, "RMSNorm", true, "eps = " + formatEps(eps) + ", with weight");
+        rw.replaceOp(wmul, r);
+      }
+      if (n->use_empty())
+        continue;
+      rw.setInsertionPoint(n);
+      Value r = RMSNormOp::create(rw, n.getLoc(), x.getType(), x, Value(), rw.getF32FloatAttr(eps));
+      reportCandidate(report, n, "RMSNorm", true, "eps = " + formatEps(eps) + ", no weight");
+      rw.replaceOp(n, r);
     }
   }
 };

@@ -24,7 +24,14 @@ ONNXNodeOp defNodeAny(Value v, ArrayRef<StringRef> opTypes);
 /// (a, b) = (that operand, the other) and returns true.
 bool matchEither(ONNXNodeOp op, function_ref<bool(Value)> first, Value &a, Value &b);
 
-/// True if `v` is an f32 scalar constant (any rank, one element) equal to x.
+/// `v` with any chain of Identity nodes skipped.
+Value stripIdentity(Value v);
+/// The value of a one-element float constant (any rank, f32 or f64), seen
+/// through Identity and Cast-to-float (exporters without constant folding
+/// write `Cast(Constant)`), or std::nullopt.
+std::optional<float> constScalar(Value v);
+
+/// True if `v` is a float scalar constant (any rank, one element) equal to x.
 bool isConstF32(Value v, float x);
 
 /// `v` clamped from below by a scalar (Clip(v, lo) / Clip(v, lo, none) /
@@ -41,6 +48,26 @@ Value matchSiLU(Value v);
 /// `v` = 1 - u (Sub(1, u)); returns u or null.
 Value matchOneMinus(Value v);
 
+/// Relative tolerance of a constant-folded ternary weight: every nonzero |v|
+/// within kFoldedTernaryRelTol * a of the magnitude a. `w + (q(w) - w)`
+/// folded in fp32 is a only up to (K + 1) * 2^-24 * a for |w| <= K * a, so
+/// 1e-5 accepts latent weights up to ~160x their absmean (far beyond any
+/// trained weight) and rejects real non-ternary values.
+constexpr float kFoldedTernaryRelTol = 1e-5f;
+
+/// If the f32 values `data` are {-a, 0, +a} up to kFoldedTernaryRelTol, returns
+/// a (exactly: the most frequent nonzero magnitude, which the fp32 round trip
+/// leaves untouched for |w| in [a/2, 2a]) and the trits; 0 if all are zero.
+std::optional<float> foldedTernaryMagnitude(ArrayRef<float> data, std::string &why);
+
+/// The f32 constant that `v` evaluates to when it is a small computation on
+/// constants exporters leave in the graph (Softmax, CumSum, Gather, Add, Sub,
+/// Mul, Div, Max, Min, Abs, Neg, Reciprocal, Round, Clip, whole-tensor
+/// ReduceMean, 2-D Transpose, Identity, Cast to float, Squeeze, Unsqueeze,
+/// Reshape), e.g. mmfreelm's lower bounds `cumsum(softmax(P, 0), 0) -
+/// softmax(P, 0)[0]` or a partly folded weight quantization; else std::nullopt.
+std::optional<SmallVector<float>> evaluateConstantF32(Value v);
+
 /// Constant ternary weights as the !tern.ternary [out, in] layout.
 struct TernaryWeights {
   int64_t rows = 0, cols = 0;
@@ -55,6 +82,9 @@ LogicalResult readTrits(Value w, bool transposed, TernaryWeights &out, std::stri
 
 /// A tern.constant of `weights`.
 Value createTernaryConstant(OpBuilder &b, Location loc, const TernaryWeights &weights);
+
+/// An eps for the report, in scientific notation ("1e-08", "1e-06").
+std::string formatEps(float eps);
 
 /// Emits the fusion report remark at `op` when `enabled`.
 void reportCandidate(bool enabled, Operation *op, StringRef pattern, bool fused,
