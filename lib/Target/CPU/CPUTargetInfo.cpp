@@ -12,6 +12,7 @@
 #include "llvm/TargetParser/Host.h"
 
 #include <mutex>
+#include <vector>
 
 namespace mlir::tern {
 
@@ -134,13 +135,20 @@ std::string getLLVMFeatureString(LLVM::TargetAttr target) {
   llvm::Triple triple(target.getTriple().getValue());
   std::string error;
   const llvm::Target *llvmTarget = llvm::TargetRegistry::lookupTarget(triple, error);
-  std::vector<std::string> parts;
+  std::vector<std::string> off, on;
   if (llvmTarget) {
     std::unique_ptr<llvm::MCSubtargetInfo> sti(llvmTarget->createMCSubtargetInfo(triple, "", ""));
     for (const llvm::SubtargetFeatureKV &kv : featureTable(*sti))
-      parts.push_back((hasFeature(target, kv.Key) ? "+" : "-") + std::string(kv.Key));
+      (hasFeature(target, kv.Key) ? on : off).push_back(kv.Key);
   }
-  return llvm::join(parts, ",");
+  // Everything off first, then what is listed: a hand-written list that
+  // omits an implied feature ("+dotprod" without "+neon") still gets it.
+  std::string out;
+  for (const std::string &f : off)
+    out += (out.empty() ? "-" : ",-") + f;
+  for (const std::string &f : on)
+    out += (out.empty() ? "+" : ",+") + f;
+  return out;
 }
 
 std::unique_ptr<llvm::TargetMachine> createTargetMachine(LLVM::TargetAttr target, unsigned optLevel,

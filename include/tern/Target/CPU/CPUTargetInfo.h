@@ -61,9 +61,10 @@ LLVM::TargetAttr getTargetAttr(MLIRContext *context, const CPUTargetDesc &target
 LLVM::TargetAttr getModuleTarget(ModuleOp module);
 void setModuleTarget(ModuleOp module, LLVM::TargetAttr target);
 
-/// The feature string for LLVM's TargetMachine: the attribute's features and
-/// "-name" for every other feature of the target, so the CPU's defaults do
-/// not turn back on what the user turned off.
+/// The feature string for LLVM's TargetMachine: "-name" for every feature of
+/// the target the attribute does not list (so the CPU's defaults do not turn
+/// back on what the user turned off), then the listed ones with what they
+/// imply.
 std::string getLLVMFeatureString(LLVM::TargetAttr target);
 
 /// True if the target enables `feature` (given without its sign).
