@@ -175,7 +175,9 @@ std::unique_ptr<rt::Model> compile(ModuleOp module, const std::string &kernelNam
                                    std::string &kernelUsed, double &compileSeconds,
                                    std::string &soPath) {
   auto t0 = Clock::now();
-  mt::CPUCodegenOptions options;
+  mt::CPUCodegenOptions options; // the host: native CPU and features
+  if (failed(mt::recordCPUTarget(module, options)))
+    return nullptr;
   FailureOr<mt::TernaryKernel> kernel = mt::selectTernaryKernel(module.getLoc(), kernelName, options);
   if (failed(kernel))
     return nullptr;

@@ -9,6 +9,7 @@
 #include "tern/Import/ONNX/ImportONNX.h"
 #include "tern/Target/HLS/HLSTarget.h"
 #include "tern/Target/CUDA/CUDATarget.h"
+#include "tern/Target/CPU/CPUTarget.h"
 
 #include "mlir/InitAllTranslations.h"
 #include "mlir/Tools/mlir-translate/MlirTranslateMain.h"
@@ -18,5 +19,6 @@ int main(int argc, char **argv) {
   mlir::tern::registerONNXImportTranslation();
   mlir::tern::registerHLSEmitterTranslation();
   mlir::tern::registerCUDATranslation();
+  mlir::tern::registerCPUTranslations();
   return mlir::failed(mlir::mlirTranslateMain(argc, argv, "Tern translation driver\n"));
 }

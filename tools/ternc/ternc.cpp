@@ -10,6 +10,7 @@
 #include "tern/InitAllPasses.h"
 #include "tern/Runtime/Model.h"
 #include "tern/Target/CPU/CPUTarget.h"
+#include "tern/Target/CPU/CPUTargetInfo.h"
 #include "tern/Target/CUDA/CUDATarget.h"
 #include "tern/Target/HLS/HLSTarget.h"
 #ifdef TERN_HAVE_ONNX_IMPORT
@@ -23,12 +24,15 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
 
+#include "llvm/ADT/ScopeExit.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FileUtilities.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Process.h"
+#include "llvm/Support/Program.h"
+#include "llvm/TargetParser/Host.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/raw_ostream.h"
@@ -55,17 +59,39 @@ static cl::opt<std::string> cudaMac(
 static cl::opt<std::string> outputPath("o", cl::desc("Output file"), cl::value_desc("path"),
                                        cl::cat(ternCategory));
 static cl::opt<std::string> emit("emit",
-                                 cl::desc("compile output: so (default), obj, asm, llvm, mlir, header; "
+                                 cl::desc("compile output: so (default), obj, asm, llvm, mlir, header, "
+                                          "wrapper (the C source of the ABI wrapper to link with obj); "
                                           "--target=cuda: so, cu, mlir, header"),
                                  cl::init("so"), cl::cat(ternCategory));
 static cl::opt<std::string> mlirStage(
     "mlir-stage", cl::desc("with --emit=mlir: imported, tern (default), linalg or llvm"),
     cl::init("tern"), cl::cat(ternCategory));
-static cl::opt<std::string> cpu("cpu", cl::desc("Target CPU (default: native, the host)"),
-                                cl::init("native"), cl::cat(ternCategory));
+static cl::opt<std::string> targetTriple(
+    "target-triple",
+    cl::desc("CPU target triple, e.g. aarch64-linux-gnu (default: the host's); `run` on another "
+             "architecture runs the model under qemu-user"),
+    cl::cat(ternCategory));
+static cl::opt<std::string> cpu("cpu",
+                                cl::desc("Target CPU, any LLVM knows for the triple (e.g. znver3, "
+                                         "sapphirerapids, neoverse-n1); its features are derived "
+                                         "(default: native on the host's architecture, else generic)"),
+                                cl::cat(ternCategory));
 static cl::opt<std::string> targetFeatures("target-features",
-                                           cl::desc("Extra target features, e.g. +avx2,-avx512f"),
+                                           cl::desc("Target feature changes on top of --cpu, e.g. "
+                                                    "+avx2,-avx512f or +dotprod"),
                                            cl::cat(ternCategory));
+static cl::opt<std::string> linker("linker",
+                                   cl::desc("C compiler driver that links model libraries (default: "
+                                            "clang-22 for the host, TRIPLE-gcc for other triples)"),
+                                   cl::cat(ternCategory));
+static cl::opt<std::string> sysroot("sysroot",
+                                    cl::desc("Target sysroot for --linker and qemu-user (default: "
+                                             "the linker's own; /usr/TRIPLE for qemu)"),
+                                    cl::cat(ternCategory));
+static cl::opt<std::string> qemu("qemu",
+                                 cl::desc("run on another architecture: the qemu-user program "
+                                          "(default: qemu-ARCH on PATH)"),
+                                 cl::cat(ternCategory));
 static cl::opt<std::string> ternaryKernel(
     "ternary-kernel",
     cl::desc("CPU ternary kernels: auto (vnni with AVX-512 VNNI, else avxvnni with AVX-VNNI, "
@@ -225,9 +251,19 @@ LogicalResult runPipeline(ModuleOp module, function_ref<void(OpPassManager &)> b
 
 mt::CPUCodegenOptions codegenOptions() {
   mt::CPUCodegenOptions options;
+  options.triple = targetTriple;
   options.cpu = cpu;
   options.features = targetFeatures;
+  options.linker = linker;
+  options.sysroot = sysroot;
   return options;
+}
+
+/// The resolved CPU target of the command line (an error message otherwise),
+/// checked before any model is read.
+FailureOr<mt::CPUTargetDesc> commandLineTarget(std::string &error) {
+  mt::CPUCodegenOptions o = codegenOptions();
+  return mt::resolveCPUTarget(mt::CPUTargetRequest{o.triple, o.cpu, o.features}, error);
 }
 
 /// Everything up to the LLVM dialect; `stopAfter` ends early for --emit=mlir.
@@ -248,6 +284,9 @@ LogicalResult lowerForCPU(ModuleOp module, StringRef stopAfter, mt::ModelSignatu
   if (failed(s))
     return failure();
   sig = *s;
+  // The target rides on the module: the pipeline's passes and codegen read it.
+  if (failed(mt::recordCPUTarget(module, codegenOptions())))
+    return failure();
   FailureOr<mt::TernaryKernel> kernel =
       mt::selectTernaryKernel(module.getLoc(), ternaryKernel, codegenOptions());
   if (failed(kernel))
@@ -404,11 +443,15 @@ int compileCommand(MLIRContext &ctx) {
     return compileCUDACommand(ctx);
   if (target != "cpu")
     return fail("unknown --target '" + target + "' (available: cpu, cuda)");
-  if (outputPath.empty() && emit != "mlir" && emit != "llvm" && emit != "asm" && emit != "header")
+  if (outputPath.empty() && emit != "mlir" && emit != "llvm" && emit != "asm" && emit != "header" &&
+      emit != "wrapper")
     return fail("compile needs -o OUTPUT");
-  static const char *kinds[] = {"so", "obj", "asm", "llvm", "mlir", "header"};
+  static const char *kinds[] = {"so", "obj", "asm", "llvm", "mlir", "header", "wrapper"};
   if (!llvm::is_contained(kinds, StringRef(emit)))
-    return fail("unknown --emit '" + emit + "' (so, obj, asm, llvm, mlir, header)");
+    return fail("unknown --emit '" + emit + "' (so, obj, asm, llvm, mlir, header, wrapper)");
+  std::string targetError;
+  if (failed(commandLineTarget(targetError)))
+    return fail(targetError);
   Progress progress;
   llvm::SourceMgr sourceMgr;
   SourceMgrDiagnosticHandler handler(sourceMgr, &ctx);
@@ -421,14 +464,15 @@ int compileCommand(MLIRContext &ctx) {
   if (!llvm::is_contained(stages, StringRef(stopAfter)))
     return fail("unknown --mlir-stage '" + stopAfter + "' (imported, tern, linalg, llvm)");
   mt::ModelSignature sig;
-  if (failed(lowerForCPU(*module, emit == "header" ? "tern" : stopAfter, sig, progress)))
+  bool abiOnly = emit == "header" || emit == "wrapper";
+  if (failed(lowerForCPU(*module, abiOnly ? "tern" : stopAfter, sig, progress)))
     return 1;
   std::string out = outputPath.empty() ? "-" : outputPath.getValue();
-  if (emit == "header") {
+  if (abiOnly) {
     FailureOr<mt::ModelSignature> s = mt::prepareModelFunction(*module);
     if (failed(s))
       return 1;
-    return failed(writeFile(out, mt::emitModelHeader(*s)));
+    return failed(writeFile(out, emit == "header" ? mt::emitModelHeader(*s) : mt::emitModelWrapper(*s)));
   }
   if (emit == "mlir") {
     std::string text;
@@ -495,6 +539,96 @@ void printSummary(const rt::TensorInfo &info, const rt::Array &a) {
   llvm::outs() << "\n";
 }
 
+/// The program that runs model libraries for `triple` on this machine: qemu-user
+/// with the target's C library, and tern-run-model built for the target.
+struct ForeignRunner {
+  std::string qemu, sysroot, runner;
+};
+FailureOr<ForeignRunner> findForeignRunner(const llvm::Triple &triple, std::string &error) {
+  ForeignRunner r;
+  std::string debianTriple = mt::getToolchainTriple(triple.str());
+  std::string qemuName = qemu.empty() ? "qemu-" + triple.getArchName().str() : qemu.getValue();
+  auto found = llvm::sys::findProgramByName(qemuName);
+  if (!found) {
+    error = "running " + triple.getArchName().str() + " code on this " +
+            llvm::Triple(llvm::sys::getProcessTriple()).getArchName().str() + " host needs " +
+            qemuName + " (Debian package qemu-user), or name one with --qemu";
+    return failure();
+  }
+  r.qemu = *found;
+  r.sysroot = sysroot.empty() ? "/usr/" + debianTriple : sysroot.getValue();
+  if (!llvm::sys::fs::is_directory(r.sysroot)) {
+    error = "no C library for " + debianTriple + " at " + r.sysroot +
+            " (Debian package libc6-dev-" + debianTriple + "-cross or similar), or name one with --sysroot";
+    return failure();
+  }
+  SmallString<256> runner(llvm::sys::path::parent_path(
+      llvm::sys::fs::getMainExecutable(nullptr, reinterpret_cast<void *>(&findForeignRunner))));
+  llvm::sys::path::append(runner, debianTriple, "tern-run-model");
+  if (!llvm::sys::fs::can_execute(runner)) {
+    error = "no model runner for " + debianTriple + " at " + std::string(runner) + " (it is built when " +
+            debianTriple + "-g++ is installed: Debian package g++-" + debianTriple + ")";
+    return failure();
+  }
+  r.runner = std::string(runner);
+  return r;
+}
+
+/// `ternc run` for another architecture: cross-compiles the library and runs
+/// it with the target's tern-run-model under qemu-user.
+int runUnderQemu(MLIRContext &ctx, const mt::CPUTargetDesc &cpuTarget, const std::vector<rt::Array> &in) {
+  std::string error;
+  llvm::Triple triple(cpuTarget.triple);
+  FailureOr<ForeignRunner> runner = findForeignRunner(triple, error);
+  if (failed(runner))
+    return fail(error);
+  Progress progress;
+  llvm::SourceMgr sourceMgr;
+  SourceMgrDiagnosticHandler handler(sourceMgr, &ctx);
+  progress.step("importing " + modelPath);
+  OwningOpRef<ModuleOp> module = loadModel(ctx, sourceMgr, &in);
+  if (!module)
+    return 1;
+  SmallString<128> dir;
+  if (std::error_code ec = llvm::sys::fs::createUniqueDirectory("ternc-run", dir))
+    return fail("cannot create a temporary directory: " + ec.message());
+  llvm::scope_exit cleanup([&] { llvm::sys::fs::remove_directories(dir); });
+  SmallString<128> soPath(dir);
+  llvm::sys::path::append(soPath, "model.so");
+  mt::ModelSignature sig;
+  if (failed(lowerForCPU(*module, "llvm", sig, progress)) ||
+      failed(buildLibrary(*module, sig, soPath, progress)))
+    return 1;
+  if (!outputs.empty() && outputs.size() != sig.outputs.size())
+    return fail("the model has " + Twine(sig.outputs.size()) + " outputs, got " +
+                Twine(outputs.size()) + " --output flags");
+  std::vector<std::string> args = {runner->qemu, "-L", runner->sysroot, runner->runner, std::string(soPath)};
+  for (const std::string &spec : inputs)
+    args.push_back("--input=" + spec);
+  std::vector<std::string> outFiles;
+  for (size_t i = 0; i < sig.outputs.size(); ++i) {
+    SmallString<128> file(dir);
+    llvm::sys::path::append(file, "out" + std::to_string(i) + ".npy");
+    outFiles.push_back(outputs.empty() ? std::string(file) : outputs[i].substr(1));
+    args.push_back("--output=@" + outFiles.back());
+  }
+  progress.step("running under " + runner->qemu);
+  SmallVector<StringRef> argRefs(args.begin(), args.end());
+  std::string message;
+  int rc = llvm::sys::ExecuteAndWait(runner->qemu, argRefs, std::nullopt, {}, 0, 0, &message);
+  if (rc != 0)
+    return fail("the " + triple.getArchName() + " model run under " + runner->qemu + " failed (exit " +
+                Twine(rc) + (message.empty() ? "" : ": " + message) + ")");
+  if (outputs.empty())
+    for (size_t i = 0; i < outFiles.size(); ++i) {
+      rt::Array a;
+      if (!rt::readNpy(outFiles[i], a, error))
+        return fail(error);
+      printSummary(rt::TensorInfo{sig.outputs[i].name, sig.outputs[i].dtype, sig.outputs[i].shape}, a);
+    }
+  return 0;
+}
+
 int runCommand(MLIRContext &ctx) {
   if (target == "hls-csim")
     return hlsCommand(ctx, true);
@@ -519,6 +653,12 @@ int runCommand(MLIRContext &ctx) {
   for (const std::string &spec : outputs)
     if (spec.empty() || spec[0] != '@')
       return fail("--output expects @FILE.npy, got '" + spec + "'");
+  std::string targetError;
+  FailureOr<mt::CPUTargetDesc> cpuTarget = commandLineTarget(targetError);
+  if (target == "cpu" && failed(cpuTarget))
+    return fail(targetError);
+  if (target == "cpu" && !mt::isHostCompatible(llvm::Triple(cpuTarget->triple)))
+    return runUnderQemu(ctx, *cpuTarget, in);
 
   Progress progress;
   llvm::SourceMgr sourceMgr;

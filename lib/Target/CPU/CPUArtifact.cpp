@@ -5,6 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "tern/Target/CPU/CPUTarget.h"
+#include "tern/Target/CPU/CPUTargetInfo.h"
 
 #include "llvm/ADT/ScopeExit.h"
 #include "llvm/ADT/StringExtras.h"
@@ -142,7 +143,8 @@ LogicalResult buildModelLibrary(ModuleOp module, const ModelSignature &sig,
       return module.emitError("cannot write ") << wrapperPath << ": " << ec.message();
     wrapper << emitModelWrapper(sig);
   }
-  return linkModelLibrary(module.getLoc(), objPath, wrapperPath, soPath);
+  return linkModelLibrary(module.getLoc(), objPath, wrapperPath, soPath, getModuleTarget(module),
+                          options);
 }
 
 /// Unsigned ONNX tensors compile as signless integers; `tern.unsigned` on the
@@ -493,16 +495,53 @@ int tern_model_run(const tern_tensor *inputs, int num_inputs, tern_tensor *outpu
   return out;
 }
 
-LogicalResult linkModelLibrary(Location loc, StringRef objectPath, StringRef wrapperPath,
-                               StringRef outputPath) {
-  std::string compiler = TERN_HOST_CC;
-  if (!llvm::sys::fs::can_execute(compiler)) {
-    auto found = llvm::sys::findProgramByName("cc");
-    if (!found)
-      return emitError(loc) << "no C compiler to link the model library (looked for "
-                            << TERN_HOST_CC << " and cc)";
-    compiler = *found;
+std::string getToolchainTriple(StringRef tripleName) {
+  llvm::Triple triple(llvm::Triple::normalize(tripleName));
+  std::string out = triple.getArchName().str();
+  if (triple.getOS() != llvm::Triple::UnknownOS)
+    out += "-" + triple.getOSName().str();
+  if (triple.getEnvironment() != llvm::Triple::UnknownEnvironment)
+    out += "-" + triple.getEnvironmentName().str();
+  return out;
+}
+
+FailureOr<std::string> findTargetLinker(LLVM::TargetAttr target, const CPUCodegenOptions &options,
+                                        std::string &error) {
+  if (!options.linker.empty()) {
+    auto found = llvm::sys::findProgramByName(options.linker);
+    if (llvm::sys::fs::can_execute(options.linker))
+      return options.linker;
+    if (found)
+      return *found;
+    error = "the linker '" + options.linker + "' was not found";
+    return failure();
   }
+  if (!target || isHostCompatible(llvm::Triple(target.getTriple().getValue()))) {
+    if (llvm::sys::fs::can_execute(TERN_HOST_CC))
+      return std::string(TERN_HOST_CC);
+    if (auto found = llvm::sys::findProgramByName("cc"))
+      return *found;
+    error = "no C compiler to link the model library (looked for " TERN_HOST_CC " and cc)";
+    return failure();
+  }
+  std::string cross = getToolchainTriple(target.getTriple().getValue()) + "-gcc";
+  if (auto found = llvm::sys::findProgramByName(cross))
+    return *found;
+  error = "no linker for " + target.getTriple().getValue().str() + ": " + cross +
+          " is not on PATH (Debian: apt install gcc-" + getToolchainTriple(target.getTriple().getValue()) +
+          "); name one with --linker";
+  return failure();
+}
+
+LogicalResult linkModelLibrary(Location loc, StringRef objectPath, StringRef wrapperPath,
+                               StringRef outputPath, LLVM::TargetAttr target,
+                               const CPUCodegenOptions &options) {
+  std::string error;
+  FailureOr<std::string> linker = findTargetLinker(target, options, error);
+  if (failed(linker))
+    return emitError(loc) << error;
+  std::string compiler = *linker;
+  bool openmp = !target || targetHasOpenMPRuntime(target);
   // Only the C ABI is exported, and references inside the library bind to
   // its own definitions: several models loaded into one process (Python, a
   // server) must not resolve each other's tern_model_main.
@@ -516,12 +555,17 @@ LogicalResult linkModelLibrary(Location loc, StringRef objectPath, StringRef wra
     os << "{ global: tern_model_*; local: *; };\n";
   }
   std::string versionFlag = ("-Wl,--version-script=" + versionScript).str();
-  // OpenMP threads come from LLVM's libomp; the rpath lets the library load
-  // without LD_LIBRARY_PATH.
   SmallVector<StringRef> args = {compiler, "-shared", "-fPIC", "-O2", "-w", "-o", outputPath,
-                                 wrapperPath, objectPath, "-Wl,-Bsymbolic", versionFlag,
-                                 "-L" TERN_OMP_LIB_DIR, "-Wl,-rpath," TERN_OMP_LIB_DIR, "-lomp",
-                                 "-lm"};
+                                 wrapperPath, objectPath, "-Wl,-Bsymbolic", versionFlag};
+  std::string sysroot = "--sysroot=" + options.sysroot;
+  if (!options.sysroot.empty())
+    args.push_back(sysroot);
+  // On the host, OpenMP threads come from LLVM's libomp; the rpath lets the
+  // library load without LD_LIBRARY_PATH. Other targets have no libomp of
+  // theirs here: their row loops were made serial (see emitCPUCode).
+  if (openmp)
+    args.append({"-L" TERN_OMP_LIB_DIR, "-Wl,-rpath," TERN_OMP_LIB_DIR, "-lomp"});
+  args.push_back("-lm");
   std::string message;
   int rc = llvm::sys::ExecuteAndWait(compiler, args, std::nullopt, {}, 0, 0, &message);
   llvm::sys::fs::remove(versionScript);

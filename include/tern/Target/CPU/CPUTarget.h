@@ -5,6 +5,7 @@
 #include "tern/Runtime/tern_runtime.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMAttrs.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/PassManager.h"
 
@@ -82,16 +83,38 @@ llvm::StringRef getABICheckSource();
 std::string emitModelWrapper(const ModelSignature &sig);
 
 struct CPUCodegenOptions {
-  std::string cpu = "native";       ///< -mcpu name, or "native" for the host
+  std::string triple;               ///< LLVM target triple; "" = the host's
+  std::string cpu;                  ///< -mcpu name; "" or "native" = the host CPU
+                                    ///< (on the host's architecture), else generic
   std::string features;             ///< extra target features, "+avx2,-avx512f"
   unsigned optLevel = 3;
+  /// Links the model library (a C compiler driver); "" = clang-22 for the
+  /// host, TRIPLE-gcc (e.g. aarch64-linux-gnu-gcc) for other targets.
+  std::string linker;
+  std::string sysroot;              ///< --sysroot for the linker; "" = its default
 };
 enum class CPUEmitKind { LLVMIR, Assembly, Object };
 
-/// Translates an LLVM-dialect module to LLVM IR, optimizes it for the target
-/// and writes LLVM IR, assembly or an object file.
+/// Resolves the target of `options` (see CPUTargetInfo.h) and records it on
+/// the module as `tern.target`; an error on the module for an unknown
+/// triple, CPU or feature. The drivers call it before the CPU pipeline.
+LogicalResult recordCPUTarget(ModuleOp module, const CPUCodegenOptions &options);
+/// The module's `tern.target`, recorded from `options` if absent.
+FailureOr<LLVM::TargetAttr> getCPUTarget(ModuleOp module, const CPUCodegenOptions &options);
+/// True if model libraries for `target` get OpenMP threads (LLVM's libomp of
+/// this host); for other targets the parallel row loops run serially.
+bool targetHasOpenMPRuntime(LLVM::TargetAttr target);
+
+/// Translates an LLVM-dialect module to LLVM IR, optimizes it for the
+/// module's `tern.target` (else the target of `options`) and writes LLVM IR,
+/// assembly or an object file. x86 intrinsics on another architecture are an
+/// error.
 LogicalResult emitCPUCode(ModuleOp module, const CPUCodegenOptions &options,
                           CPUEmitKind kind, llvm::raw_pwrite_stream &os);
+
+/// Registers `tern-cpu-to-llvmir` and `tern-cpu-to-asm` (emitCPUCode on an
+/// LLVM-dialect module; the target is its `tern.target`, else the host).
+void registerCPUTranslations();
 
 /// The ternary kernel for `name` (see parseTernaryKernel) on the target of
 /// `options`; an error at `loc` for unknown names or VNNI without avx512vnni.
@@ -106,10 +129,23 @@ LogicalResult buildModelLibrary(ModuleOp module, const ModelSignature &sig,
 /// The CPU name and feature string "native" (or `options`) resolves to.
 std::pair<std::string, std::string> resolveCPU(const CPUCodegenOptions &options);
 
-/// Links `objectPath` and the wrapper source into a shared library with the
-/// host C compiler (clang-22), with LLVM's OpenMP runtime.
+/// Links `objectPath` and the wrapper source into a shared library for
+/// `target`: with the host C compiler (clang-22) and LLVM's OpenMP runtime
+/// on the host, with `options.linker` (default TRIPLE-gcc) and no OpenMP
+/// runtime for other targets.
 LogicalResult linkModelLibrary(Location loc, llvm::StringRef objectPath,
-                               llvm::StringRef wrapperPath, llvm::StringRef outputPath);
+                               llvm::StringRef wrapperPath, llvm::StringRef outputPath,
+                               LLVM::TargetAttr target = {},
+                               const CPUCodegenOptions &options = {});
+
+/// The C compiler driver that links libraries for `target` (see
+/// CPUCodegenOptions::linker), or failure with `error` set.
+FailureOr<std::string> findTargetLinker(LLVM::TargetAttr target, const CPUCodegenOptions &options,
+                                        std::string &error);
+
+/// The Debian spelling of a triple, "aarch64-linux-gnu": the prefix of its
+/// cross tools, its sysroot /usr/TRIPLE and the folder of its model runner.
+std::string getToolchainTriple(llvm::StringRef triple);
 
 } // namespace mlir::tern
 
