@@ -81,6 +81,9 @@ struct HLSPipelineOptions : public PassPipelineOptions<HLSPipelineOptions> {
                      llvm::cl::desc("Reuse one instance per distinct stage across layers "
                                     "(sequential top) instead of a dataflow of all stages"),
                      llvm::cl::init(false)};
+  Option<bool> macTree{*this, "mac-tree",
+                       llvm::cl::desc("Ternary MAC as an adder tree per PE (false: a chain)"),
+                       llvm::cl::init(true)};
   Option<std::string> top{*this, "top", llvm::cl::desc("Name of the top function"),
                           llvm::cl::init("tern_top")};
 };
