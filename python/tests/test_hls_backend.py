@@ -12,6 +12,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -46,11 +47,13 @@ def assert_close(got, want, rtol=2e-3, median=1e-5):
 
 
 def compile_package(tmp_path, text, *flags, name="model"):
+    """A package whose tb_data/ the test writes itself (numpy reference goldens): no CPU
+    goldens (--hls-goldens=false), which also saves their LLVM compile."""
     src = tmp_path / f"{name}.mlir"
     src.write_text(text)
     pkg = tmp_path / f"{name}_hls"
     subprocess.run([ternc(), "compile", str(src), "--target=hls", "-o", str(pkg), "--quiet",
-                    *flags], check=True)
+                    "--hls-goldens=false", *flags], check=True)
     return src, pkg
 
 
@@ -95,7 +98,8 @@ def check_package(tmp_path, text, inputs, expected, *flags, rtol=2e-3, median=1e
     _, pkg = compile_package(tmp_path, text, *flags)
     assert hls_lint.lint_path(str(pkg)) == []
     kernel = (pkg / "firmware" / "tern_kernel.cpp").read_text()
-    assert "#pragma HLS DATAFLOW" in kernel[kernel.index("// Top function"):]
+    top = kernel[kernel.index("// Top function"):]
+    assert ("#pragma HLS DATAFLOW" in top) == ("--hls-dataflow" in flags)
     assert "#pragma HLS INTERFACE mode=s_axilite port=return" in kernel
     write_tb_data(pkg, inputs, expected)
     ran = 0
@@ -145,7 +149,7 @@ def test_glu_csim(tmp_path):
 @pytest.mark.parametrize("seq", [None, 5], ids=["step", "sequence"])
 def test_mlgru_csim(tmp_path, variant, seq):
     text, inputs, expected = M.mlgru_model(np.random.default_rng(7), seq=seq, variant=variant)
-    pkg = check_package(tmp_path, text, inputs, expected, "--hls-pe=2")
+    pkg = check_package(tmp_path, text, inputs, expected, "--hls-pe=2", "--hls-dataflow")
     if seq:
         # The token loop is one stage of the top's dataflow region.
         kernel = (pkg / "firmware" / "tern_kernel.cpp").read_text()
@@ -159,30 +163,290 @@ def test_fixed_point_math(tmp_path):
     assert "#define TERN_HLS_MATH_FIXED 1" in (pkg / "firmware" / "tern_kernel.h").read_text()
 
 
-# --- the synthesis types: ap_int / ap_fixed / hls::stream -------------------------------------
+# --- the bundled tiny model: fresh packages with CPU goldens, `make csim` --------------------
 
-AP_TYPES = os.environ.get("TERN_AP_TYPES")  # a folder with ap_int.h, ap_fixed.h, hls_stream.h
+ROOT = os.path.join(os.path.dirname(__file__), "..", "..")
+TINY = os.path.join(ROOT, "models", "tiny-mmfree", "model.onnx")
+# The options of the issue: shared stages (the default), a dataflow of all stages,
+# AXI4-Stream token I/O, fixed-point math.
+TINY_OPTIONS = {
+    "share": [],
+    "dataflow": ["--hls-dataflow"],
+    "axis": ["--hls-io=axis"],
+    "fixed": ["--hls-math=fixed"],
+}
+TINY_PAR = ["--hls-pe=8", "--hls-simd=4"]
 
 
-@pytest.mark.skipif(not AP_TYPES, reason="set TERN_AP_TYPES to a folder with the open-source "
-                    "ap_int.h/ap_fixed.h/hls_stream.h (e.g. hls4ml's templates/vivado/ap_types)")
-@pytest.mark.parametrize("flags", [(), ("--hls-math=fixed",), ("--hls-io=axis", "--hls-pe=4")],
-                         ids=["float", "fixed", "axis"])
-def test_ap_types_csim(tmp_path, flags):
-    """The kernel and testbench with -DTERN_HLS_USE_AP_TYPES (the types a synthesis tool uses);
-    hls:: math from a small shim (python/tests/hls_shim), as no Vitis HLS is installed."""
-    text, inputs, expected = M.mlgru_model(np.random.default_rng(8), seq=3)
-    _, pkg = compile_package(tmp_path, text, *flags)
-    write_tb_data(pkg, inputs, expected)
-    shim = os.path.join(os.path.dirname(__file__), "hls_shim")
-    exe = pkg / "csim_ap.bin"
-    subprocess.run(["g++", "-std=c++14", "-O1", "-Wall", "-Wno-unknown-pragmas",
-                    "-DTERN_HLS_USE_AP_TYPES", f"-I{shim}", f"-I{AP_TYPES}",
-                    f"-I{pkg / 'firmware'}", "-o", str(exe), str(pkg / "firmware" / "tern_kernel.cpp"),
-                    str(pkg / "tb" / "tb_tern.cpp")], check=True)
-    proc = subprocess.run([str(exe), str(pkg / "tb_data"), str(pkg / "weights")],
-                          capture_output=True, text=True)
+def make_csim(pkg, *extra):
+    return subprocess.run(["make", "-s", "-C", str(pkg), "csim", *extra], capture_output=True,
+                          text=True)
+
+
+@pytest.fixture(scope="module")
+def tiny_packages(tmp_path_factory):
+    """One fresh package per option, `make csim` run once in each (g++ is slow: reused)."""
+    if not os.path.exists(TINY):
+        pytest.skip("no bundled model")
+    if not shutil.which("make") or not have("g++"):
+        pytest.skip("make/g++ missing")
+    tmp = tmp_path_factory.mktemp("tiny")
+    out = {}
+    for name, flags in TINY_OPTIONS.items():
+        pkg = tmp / name
+        subprocess.run([ternc(), "compile", TINY, "--target=hls", "-o", str(pkg), "--quiet",
+                        *TINY_PAR, *flags], check=True)
+        out[name] = (pkg, make_csim(pkg))
+    return out
+
+
+@pytest.mark.parametrize("option", list(TINY_OPTIONS))
+def test_tiny_model_package_csim(tiny_packages, option):
+    """A freshly generated package holds tb_data/ inputs and the CPU backend's goldens, and
+    `make csim` passes against them (float: within 2e-3 of the scale, fixed: 3e-2)."""
+    pkg, proc = tiny_packages[option]
+    data = pkg / "tb_data"
+    for f in ["tokens.bin", "state.bin", "logits.golden.bin", "state_out.golden.bin"]:
+        assert (data / f).is_file(), f
     assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "C simulation passed" in proc.stdout and "MISMATCH" not in proc.stdout
+    assert re.search(r"logits: 256 values, max \|err\| \S+ \(max \|want\| [1-9]", proc.stdout)
+    assert hls_lint.lint_path(str(pkg)) == []
+    # The golden is the CPU backend's own output on the same inputs.
+    tokens = np.fromfile(data / "tokens.bin", np.int64).reshape(1, 1)
+    state = np.fromfile(data / "state.bin", np.float32).reshape(3, 1, 256)
+    tmp = pkg / "cpu_check"
+    tmp.mkdir(exist_ok=True)
+    np.save(tmp / "tokens.npy", tokens)
+    np.save(tmp / "state.npy", state)
+    subprocess.run([ternc(), "run", TINY, "--target=cpu", "--quiet", "--ternary-kernel=portable",
+                    f"--input=@{tmp / 'tokens.npy'}", f"--input=@{tmp / 'state.npy'}",
+                    f"--output=@{tmp / 'logits.npy'}", f"--output=@{tmp / 'state_out.npy'}"],
+                   check=True)
+    for name in ["logits", "state_out"]:
+        golden = np.fromfile(data / f"{name}.golden.bin", np.float32)
+        assert_close(golden, np.load(tmp / f"{name}.npy").ravel(), rtol=1e-5, median=1e-6)
+        out = np.fromfile(data / f"{name}.out.bin", np.float32)
+        rtol = 3e-2 if option == "fixed" else 2e-3
+        assert_close(out, golden, rtol=rtol, median=rtol)
+    kernel = (pkg / "firmware" / "tern_kernel.cpp").read_text()
+    top = kernel[kernel.index("// Top function"):]
+    assert ("#pragma HLS DATAFLOW" in top) == (option in ("dataflow", "axis"))
+
+
+def test_tiny_model_missing_golden_fails(tiny_packages, tmp_path):
+    """The testbench fails (non-zero) when a golden is missing, instead of passing unchecked."""
+    pkg, proc = tiny_packages["share"]
+    assert proc.returncode == 0
+    copy = tmp_path / "pkg"
+    shutil.copytree(pkg, copy)
+    (copy / "tb_data" / "state_out.golden.bin").unlink()
+    run = subprocess.run(["./csim.bin", "tb_data", "weights"], cwd=copy, capture_output=True,
+                         text=True)
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "cannot read the golden" in run.stderr and "C simulation FAILED" in run.stdout
+    # A wrong golden fails too.
+    golden = np.fromfile(pkg / "tb_data" / "logits.golden.bin", np.float32)
+    golden[7] += 1.0
+    golden.tofile(copy / "tb_data" / "logits.golden.bin")
+    shutil.copy(pkg / "tb_data" / "state_out.golden.bin", copy / "tb_data")
+    run = subprocess.run(["./csim.bin", "tb_data", "weights"], cwd=copy, capture_output=True,
+                         text=True)
+    assert run.returncode == 1 and "logits: 256 values" in run.stdout and "MISMATCH" in run.stdout
+
+
+def test_tiny_model_reproducible(tiny_packages, tmp_path):
+    """Two identical compiles give byte-identical packages (constant names included)."""
+    pkg, _ = tiny_packages["share"]
+    again = tmp_path / "again"
+    subprocess.run([ternc(), "compile", TINY, "--target=hls", "-o", str(again), "--quiet",
+                    *TINY_PAR], check=True)
+    produced = sorted(str(p.relative_to(again)) for p in again.rglob("*") if p.is_file())
+    assert "firmware/tern_kernel.cpp" in produced and "tb_data/logits.golden.bin" in produced
+    for rel in produced:
+        assert (again / rel).read_bytes() == (pkg / rel).read_bytes(), rel
+    kernel = (again / "firmware" / "tern_kernel.cpp").read_text()
+    names = re.findall(r"static const \w+ (g_constant_\w+)\[", kernel)
+    assert names and names == [f"g_constant_{n.split('_', 2)[2].rsplit('_', 1)[0]}_{i}"
+                               for i, n in enumerate(names)], names
+
+
+# --- the synthesis types: ap_int / ap_fixed / hls::stream ---------------------------------------
+
+HLS4ML = "hls4ml==1.3.0"  # ships AMD's open-source ap_types headers (Apache-2.0)
+
+
+@pytest.fixture(scope="module")
+def ap_types():
+    """A folder with ap_int.h/ap_fixed.h/hls_stream.h: $TERN_AP_TYPES, or hls4ml's copy, pip
+    installed (no dependencies) into its own target folder under the build directory."""
+    given = os.environ.get("TERN_AP_TYPES")
+    if given:
+        return given
+    build = os.environ.get("TERN_BUILD_DIR", os.path.join(ROOT, "build"))
+    target = os.path.join(build, "hls4ml-ap-types")
+    folder = os.path.join(target, "hls4ml", "templates", "vivado", "ap_types")
+    if not os.path.exists(os.path.join(folder, "ap_fixed.h")):
+        proc = subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps",
+                               "--disable-pip-version-check", "--target", target, HLS4ML],
+                              capture_output=True, text=True)
+        if proc.returncode != 0:
+            if os.environ.get("CI"):
+                pytest.fail(f"pip install {HLS4ML} failed: {proc.stderr[-2000:]}")
+            pytest.skip(f"pip install {HLS4ML} failed (offline?)")
+    return folder
+
+
+def build_ap(pkg, ap_dir, exe_name="csim_ap.bin"):
+    """Kernel + testbench with -DTERN_HLS_USE_AP_TYPES: the ap_int/ap_fixed/hls::stream types
+    of synthesis and nothing but the package's own headers besides (no hls_math needed)."""
+    exe = pkg / exe_name
+    subprocess.run(["g++", "-std=c++14", "-O0", "-w", "-DTERN_HLS_USE_AP_TYPES",
+                    f"-I{ap_dir}", f"-I{pkg / 'firmware'}", "-o", str(exe),
+                    str(pkg / "firmware" / "tern_kernel.cpp"), str(pkg / "tb" / "tb_tern.cpp")],
+                   check=True)
+    return exe
+
+
+def test_ap_types_fixed_bit_exact(tiny_packages, ap_types, tmp_path):
+    """The tiny model in fixed mode: the ap_fixed build and the plain C++ build compute the
+    same bits, and both pass against the CPU goldens."""
+    pkg, proc = tiny_packages["fixed"]
+    assert proc.returncode == 0
+    copy = tmp_path / "pkg"
+    shutil.copytree(pkg, copy)
+    exe = build_ap(copy, ap_types)
+    run = subprocess.run([str(exe), "tb_data", "weights"], cwd=copy, capture_output=True,
+                         text=True)
+    assert run.returncode == 0, run.stdout + run.stderr
+    for name in ["logits", "state_out"]:
+        assert (copy / "tb_data" / f"{name}.out.bin").read_bytes() == \
+            (pkg / "tb_data" / f"{name}.out.bin").read_bytes(), name
+
+
+def test_ap_types_float_and_axis(ap_types, tmp_path):
+    """Float math and AXI4-Stream I/O with the synthesis types: within float rounding of the
+    plain C++ build (an MLGRU sequence; small, so the ap_types compile stays short)."""
+    text, inputs, expected = M.mlgru_model(np.random.default_rng(8), seq=3)
+    _, pkg = compile_package(tmp_path, text, "--hls-io=axis", "--hls-pe=2")
+    write_tb_data(pkg, inputs, expected)
+    plain = run_csim(pkg, "g++")
+    assert "C simulation passed" in plain
+    want = read_outputs(pkg, expected)
+    exe = build_ap(pkg, ap_types)
+    run = subprocess.run([str(exe), str(pkg / "tb_data"), str(pkg / "weights")],
+                         capture_output=True, text=True)
+    assert run.returncode == 0, run.stdout + run.stderr
+    for got, w in zip(read_outputs(pkg, expected), want):
+        assert np.allclose(got, w, rtol=1e-6, atol=1e-7)
+
+
+def _fixed_operands():
+    rng = np.random.default_rng(21)
+    a = rng.integers(-2**31, 2**31, 20000, dtype=np.int64)
+    b = rng.integers(-2**31, 2**31, 20000, dtype=np.int64)
+    a[::3] >>= 12   # small magnitudes
+    b[::5] >>= 14
+    edges = [0, 1, -1, 2**31 - 1, -2**31, 65536, -65536, 32768, -32768, 98304, -98304,
+             163840, 229376, 65535, 2**20, -2**20]
+    a = np.concatenate([a, np.repeat(edges, len(edges))])
+    b = np.concatenate([b, np.tile(edges, len(edges))])
+    return a, b
+
+
+def _ap_fixed_reference(a, b):
+    """ap_fixed<32,16,AP_RND_CONV,AP_SAT> in exact Python integers (the independent model)."""
+    def sat(x):
+        return max(-2**31, min(2**31 - 1, x))
+    out = {k: [] for k in ["add", "sub", "mul", "div", "neg", "floor", "ceil", "roundeven",
+                           "round", "fptosi", "itofp"]}
+    for x, y in zip(a.tolist(), b.tolist()):
+        out["add"].append(sat(x + y))
+        out["sub"].append(sat(x - y))
+        p = x * y
+        q, rem = p >> 16, p & 0xFFFF
+        if rem > 0x8000 or (rem == 0x8000 and q & 1):
+            q += 1
+        out["mul"].append(sat(q))
+        if y == 0:
+            out["div"].append(0)
+        else:
+            n = x << 16
+            out["div"].append(sat((abs(n) // abs(y)) * (1 if (n >= 0) == (y > 0) else -1)))
+        out["neg"].append(sat(-x))
+        out["floor"].append(sat((x >> 16) << 16))
+        out["ceil"].append(sat(-((-x) >> 16) << 16))
+        q, rem = x >> 16, x & 0xFFFF
+        if rem > 0x8000 or (rem == 0x8000 and q & 1):
+            q += 1
+        out["roundeven"].append(sat(q << 16))
+        q = (abs(x) + 0x8000) >> 16
+        out["round"].append(sat((q if x >= 0 else -q) << 16))
+        out["fptosi"].append(abs(x) >> 16 if x >= 0 else -(abs(x) >> 16))
+        v = x >> 12
+        out["itofp"].append(sat(v << 16) if -32768 <= v <= 32767 else (2**31 - 1 if v > 0 else -2**31))
+    return {k: np.array(v, np.int64) for k, v in out.items()}
+
+
+FIXED_COLUMNS = ["add", "sub", "mul", "div", "neg", "sqrt", "rsqrt", "exp", "exp2", "log", "tanh",
+                 "erf", "floor", "ceil", "roundeven", "round", "fptosi", "itofp"]
+
+
+def _run_fixed_ops(tmp_path, extra_flags, name):
+    a, b = _fixed_operands()
+    ops = np.empty(2 * a.size, np.int32)
+    ops[0::2], ops[1::2] = a, b
+    ops.tofile(tmp_path / "ops.bin")
+    header = tmp_path / "hdr"
+    header.mkdir(exist_ok=True)
+    shutil.copy(pkg_header_source(), header / "tern_hls.h")
+    exe = tmp_path / name
+    subprocess.run(["g++", "-std=c++14", "-O1", "-w", f"-I{header}", *extra_flags, "-o", str(exe),
+                    os.path.join(os.path.dirname(__file__), "hls", "fixed_ops.cpp")], check=True)
+    subprocess.run([str(exe), str(tmp_path / "ops.bin"), str(tmp_path / f"{name}.out")],
+                   check=True)
+    res = np.fromfile(tmp_path / f"{name}.out", np.int32).reshape(-1, len(FIXED_COLUMNS))
+    return a, b, {k: res[:, i].astype(np.int64) for i, k in enumerate(FIXED_COLUMNS)}
+
+
+def pkg_header_source():
+    return os.path.join(ROOT, "lib", "Target", "HLS", "runtime", "tern_hls.h")
+
+
+def test_fixed_point_ops_match_ap_fixed_model(tmp_path):
+    """The plain C++ Q16.16 of tern_hls.h against an exact integer model of ap_fixed's
+    AP_RND_CONV/AP_SAT rules (products round half to even, quotients truncate), and its
+    integer-only functions against numpy within a few LSB."""
+    a, b, got = _run_fixed_ops(tmp_path, [], "plain")
+    want = _ap_fixed_reference(a, b)
+    for k, w in want.items():
+        bad = np.nonzero(got[k] != w)[0]
+        assert bad.size == 0, (k, a[bad[:3]], b[bad[:3]], got[k][bad[:3]], w[bad[:3]])
+    x, s = a / 65536.0, (a >> 12) / 65536.0
+    lsb = 1 / 65536.0
+
+    def close(k, ref, mask, lsbs, rel=0.0):
+        g = got[k][mask] / 65536.0
+        err = np.abs(g - ref[mask])
+        assert np.all(err <= lsbs * lsb + rel * np.abs(ref[mask])), (k, err.max())
+    pos = a > 0
+    close("sqrt", np.sqrt(np.maximum(x, 0)), pos, 1)
+    close("rsqrt", 1 / np.sqrt(np.where(pos, x, 1)), pos & (x > 1e-3), 1, 1e-5)
+    close("exp", np.exp(s), np.exp(s) < 32767, 1, 2e-6)
+    close("exp2", np.exp2(s), np.exp2(s) < 32767, 1, 2e-6)
+    close("log", np.log(np.where(pos, x, 1)), pos, 2)
+    close("tanh", np.tanh(s), np.ones_like(pos), 5)
+    from math import erf
+    close("erf", np.array([erf(v) for v in s]), np.ones_like(pos), 6)
+
+
+def test_fixed_point_ops_bit_exact_with_ap_fixed(tmp_path, ap_types):
+    """The same program with the real ap_fixed<32,16,AP_RND_CONV,AP_SAT>: identical bits for
+    every operation and function."""
+    _, _, plain = _run_fixed_ops(tmp_path, [], "plain")
+    _, _, ap = _run_fixed_ops(tmp_path, ["-DTERN_HLS_USE_AP_TYPES", f"-I{ap_types}"], "ap")
+    for k in FIXED_COLUMNS:
+        assert np.array_equal(plain[k], ap[k]), k
 
 
 # --- a small full model (ONNX: embedding, 2 HGRNBit blocks, LM head) ----------------------
@@ -203,7 +467,7 @@ def _full_model(tmp_path):
 def test_full_model_csim(tmp_path, schedule):
     path, built, expected = _full_model(tmp_path)
     pkg = tmp_path / "model_hls"
-    extra = ["--hls-share"] if schedule == "share" else []
+    extra = ["--hls-dataflow"] if schedule == "dataflow" else []
     proc = subprocess.run([ternc(), "compile", str(path), "--target=hls", "-o", str(pkg),
                            "--dim", "B=2", "--hls-pe=8", "--hls-simd=4", "--quiet", *extra],
                           capture_output=True, text=True)

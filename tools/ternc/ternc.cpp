@@ -116,8 +116,16 @@ static cl::opt<int64_t> hlsSIMD("hls-simd",
                                 cl::init(1), cl::cat(ternCategory));
 static cl::opt<bool> hlsShare("hls-share",
                              cl::desc("hls: one instance per distinct stage, reused across "
-                                      "layers (sequential top) instead of a dataflow of all"),
-                             cl::cat(ternCategory));
+                                      "layers (sequential top; the default, for batch-1 decode)"),
+                             cl::init(true), cl::cat(ternCategory));
+static cl::opt<bool> hlsDataflow("hls-dataflow",
+                                 cl::desc("hls: a DATAFLOW region of every stage instead of "
+                                          "shared stages (overrides --hls-share)"),
+                                 cl::cat(ternCategory));
+static cl::opt<bool> hlsGoldens("hls-goldens",
+                                cl::desc("hls: write tb_data/ inputs and the CPU backend's "
+                                         "goldens (default on)"),
+                                cl::init(true), cl::cat(ternCategory));
 static cl::opt<std::string> hlsIO("hls-io",
                                   cl::desc("hls: token I/O ports, m_axi (default) or axis "
                                            "(AXI4-Stream; weights stay m_axi)"),
@@ -394,7 +402,9 @@ int hlsCommand(MLIRContext &ctx, bool run) {
   options.pipeline.pe = hlsPE;
   options.pipeline.simd = hlsSIMD;
   options.pipeline.romThreshold = hlsRomThreshold;
-  options.pipeline.share = hlsShare;
+  options.pipeline.share = hlsShare && !hlsDataflow;
+  options.cpuGoldens = hlsGoldens;
+  options.inputs = in.empty() ? nullptr : &in;
   options.package.math = hlsMath == "fixed" ? mt::HLSMath::Fixed : mt::HLSMath::Float;
   options.package.part = hlsPart;
   options.package.axisIO = hlsIO == "axis";
@@ -408,8 +418,6 @@ int hlsCommand(MLIRContext &ctx, bool run) {
       return fail("cannot create a temporary directory: " + ec.message());
   FailureOr<mt::ModelSignature> sig = mt::compileHLSPackage(*module, dir, options);
   if (failed(sig))
-    return 1;
-  if (!in.empty() && failed(mt::writeHLSInputs(*module, dir, in)))
     return 1;
   if (!run) {
     progress.step("wrote the HLS package " + std::string(dir));

@@ -1,9 +1,12 @@
 //===- HLSDriver.cpp - ternc's HLS target: package and C simulation -------===//
 #include "tern/Target/HLS/HLSTarget.h"
 
+#include "tern/Runtime/Model.h"
+
 #include "mlir/Pass/PassManager.h"
 
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FileUtilities.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Program.h"
@@ -54,6 +57,10 @@ FailureOr<ModelSignature> lowerForHLS(ModuleOp module, const HLSCompileOptions &
 
 FailureOr<ModelSignature> compileHLSPackage(ModuleOp module, StringRef dir,
                                             const HLSCompileOptions &options) {
+  // The tern-level module, kept for the CPU backend's goldens.
+  OwningOpRef<ModuleOp> ternModule;
+  if (options.cpuGoldens)
+    ternModule = module.clone();
   if (options.progress)
     options.progress("lowering to static loops on arrays (tern-hls-to-loops)");
   FailureOr<ModelSignature> sig = lowerForHLS(module, options);
@@ -65,7 +72,116 @@ FailureOr<ModelSignature> compileHLSPackage(ModuleOp module, StringRef dir,
   package.pipeline = const_cast<HLSPipelineOptions *>(&options.pipeline);
   if (failed(writeHLSPackage(module, *sig, package, dir)))
     return failure();
+  if (!options.cpuGoldens && !options.inputs)
+    return sig;
+  std::vector<::tern::runtime::Array> made;
+  if (!options.inputs)
+    made = makeHLSTestInputs(*sig);
+  const std::vector<::tern::runtime::Array> &inputs = options.inputs ? *options.inputs : made;
+  if (failed(writeHLSInputs(module, dir, inputs)))
+    return failure();
+  if (!options.cpuGoldens)
+    return sig;
+  if (options.progress)
+    options.progress("golden outputs from the CPU backend (tb_data/*.golden.bin)");
+  if (failed(writeHLSGoldens(module, *ternModule, dir, inputs)))
+    return failure();
   return sig;
+}
+
+std::vector<::tern::runtime::Array> makeHLSTestInputs(const ModelSignature &sig) {
+  std::vector<::tern::runtime::Array> arrays;
+  uint64_t state = 0x9E3779B97F4A7C15ull;
+  for (const TensorSignature &t : sig.inputs) {
+    ::tern::runtime::Array a;
+    a.dtype = t.dtype;
+    a.shape = t.shape;
+    int64_t n = a.numElements();
+    a.data.resize(n * ::tern::runtime::dtypeSize(t.dtype));
+    char *p = a.data.data();
+    for (int64_t i = 0; i < n; ++i) {
+      state = state * 6364136223846793005ull + 1442695040888963407ull;
+      float f = static_cast<float>(static_cast<int64_t>(state >> 40) - (int64_t(1) << 23)) /
+                static_cast<float>(int64_t(1) << 23);
+      int64_t k = 1 + i % 2;
+      switch (t.dtype) {
+      case TERN_F32: memcpy(p + 4 * i, &f, 4); break;
+      case TERN_F64: {
+        double d = f;
+        memcpy(p + 8 * i, &d, 8);
+        break;
+      }
+      case TERN_I64: memcpy(p + 8 * i, &k, 8); break;
+      case TERN_I32: {
+        int32_t v = static_cast<int32_t>(k);
+        memcpy(p + 4 * i, &v, 4);
+        break;
+      }
+      case TERN_I8: p[i] = static_cast<char>(k); break;
+      case TERN_BOOL: p[i] = static_cast<char>(i % 2); break;
+      }
+    }
+    arrays.push_back(std::move(a));
+  }
+  return arrays;
+}
+
+LogicalResult writeHLSGoldens(ModuleOp lowered, ModuleOp ternModule, StringRef dir,
+                              const std::vector<::tern::runtime::Array> &inputs) {
+  Location loc = lowered.getLoc();
+  FailureOr<ModelSignature> sig = prepareModelFunction(ternModule);
+  if (failed(sig))
+    return failure();
+  // The portable kernels: goldens must not depend on the host's ISA.
+  PassManager pm(ternModule.getContext());
+  buildCPUTernToLinalgPipeline(pm, TernaryKernel::Portable);
+  buildCPULinalgToLLVMPipeline(pm, TernaryKernel::Portable);
+  if (failed(pm.run(ternModule)))
+    return emitError(loc) << "the CPU backend failed on the model (needed for the goldens)";
+  SmallString<128> soPath;
+  if (std::error_code ec = llvm::sys::fs::createTemporaryFile("ternc-hls-golden", "so", soPath))
+    return emitError(loc) << "cannot create a temporary file: " << ec.message();
+  llvm::FileRemover removeSo(soPath);
+  CPUCodegenOptions codegen;
+  codegen.cpu = "generic";
+  codegen.features = "";
+  if (failed(buildModelLibrary(ternModule, *sig, codegen, soPath)))
+    return failure();
+  std::string error;
+  std::unique_ptr<::tern::runtime::Model> model =
+      ::tern::runtime::Model::load(std::string(soPath), error);
+  if (!model)
+    return emitError(loc) << "cannot load the CPU golden model: " << error;
+  std::vector<::tern::runtime::Array> outputs;
+  if (!model->run(inputs, outputs, error))
+    return emitError(loc) << "the CPU golden run failed: " << error;
+  FailureOr<func::FuncOp> top = getHLSTop(lowered);
+  if (failed(top))
+    return failure();
+  FailureOr<std::vector<HLSPort>> ports = getHLSPorts(*top);
+  if (failed(ports))
+    return failure();
+  size_t index = 0;
+  for (const HLSPort &p : *ports) {
+    if (p.kind != HLSPort::Output)
+      continue;
+    if (index >= outputs.size())
+      return emitError(loc) << "the CPU model has fewer outputs than the HLS top";
+    const ::tern::runtime::Array &a = outputs[index++];
+    if (a.numElements() != p.numElements() ||
+        ::tern::runtime::dtypeSize(a.dtype) != p.fileBytes)
+      return emitError(loc) << "CPU output " << index - 1 << " does not match HLS port '"
+                            << p.name << "'";
+    std::string path = join(dir, "tb_data", p.name + ".golden.bin");
+    std::error_code ec;
+    llvm::raw_fd_ostream os(path, ec, llvm::sys::fs::OF_None);
+    if (ec)
+      return emitError(loc) << "cannot write " << path << ": " << ec.message();
+    os.write(a.data.data(), a.data.size());
+  }
+  if (index != outputs.size())
+    return emitError(loc) << "the CPU model has more outputs than the HLS top";
+  return success();
 }
 
 static bool fileTypeMatches(const HLSPort &port, tern_dtype dtype) {

@@ -5,7 +5,8 @@
 // weights/    one raw binary per weight port (layout in README.md)
 // tb/         tb_tern.cpp: reads tb_data/<input>.bin and weights, runs the
 //             top, writes tb_data/<output>.out.bin, compares with
-//             tb_data/<output>.golden.bin when present; returns 0 on pass
+//             tb_data/<output>.golden.bin (missing: a failure); 0 on pass
+// tb_data/    inputs and the CPU backend's goldens (HLSDriver.cpp)
 // run_hls.tcl, hls_config.cfg, Makefile (csim, csim-clang, hls), README.md,
 // estimate.txt
 //
@@ -88,7 +89,8 @@ std::string testbench(func::FuncOp top, const std::vector<HLSPort> &ports,
      << ")\n"
      << "// Reads DATA_DIR/<input>.bin and WEIGHTS_DIR/<weight>.bin (raw little-endian),\n"
      << "// writes DATA_DIR/<output>.out.bin and compares it with DATA_DIR/<output>.golden.bin\n"
-     << "// when that file exists: |got - want| <= RTOL * max|want| + 1e-5 everywhere.\n"
+     << "// (the CPU backend's outputs): |got - want| <= RTOL * max|want| + 1e-5 everywhere.\n"
+     << "// A missing golden is a failure.\n"
      << "// Returns 0 on pass (Vitis HLS convention), 1 on a mismatch, 2 on an I/O error.\n"
      << "#include \"tern_kernel.h\"\n\n"
      << "#include <cmath>\n#include <cstdint>\n#include <cstdio>\n#include <cstdlib>\n"
@@ -188,8 +190,11 @@ std::string testbench(func::FuncOp top, const std::vector<HLSPort> &ports,
        << "    std::vector<" << p.fileType << "> golden(" << file << ".size());\n"
        << "    if (readFile(data + \"/" << p.name << ".golden.bin\", golden))\n"
        << "      failures += compare(\"" << p.name << "\", " << file << ", golden, rtol);\n"
-       << "    else\n"
-       << "      std::printf(\"" << p.name << ": no golden file, output written\\n\");\n"
+       << "    else {\n"
+       << "      std::fprintf(stderr, \"" << p.name << ": cannot read the golden %s/" << p.name
+       << ".golden.bin\\n\", data.c_str());\n"
+       << "      failures += 1;\n"
+       << "    }\n"
        << "  }\n";
   }
   os << "  std::printf(failures ? \"C simulation FAILED\\n\" : \"C simulation passed\\n\");\n"

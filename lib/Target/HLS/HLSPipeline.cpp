@@ -42,7 +42,8 @@ void buildHLSToLoopsPipeline(OpPassManager &pm, const HLSPipelineOptions &option
   pm.addPass(createTernHLSOutlineStages());
   addPipelineString(pm, kBufferize);
   pm.addPass(createTernHLSLegalizeDataflow());
-  pm.addPass(createTernHLSLowerTernaryMatmul(TernHLSLowerTernaryMatmulOptions{options.simd}));
+  pm.addPass(createTernHLSLowerTernaryMatmul(
+      TernHLSLowerTernaryMatmulOptions{options.simd, options.macTree}));
   addPipelineString(pm, kToLoops);
   pm.addPass(createTernHLSScalarizeReductions());
   pm.addPass(createCanonicalizerPass());
@@ -51,6 +52,7 @@ void buildHLSToLoopsPipeline(OpPassManager &pm, const HLSPipelineOptions &option
   else
     pm.addPass(createTernHLSSplitFanout());
   pm.addPass(createTernHLSDirectives(TernHLSDirectivesOptions{options.simd, 4}));
+  pm.addPass(createTernHLSNameConstants());
 }
 
 void registerHLSPipelines() {

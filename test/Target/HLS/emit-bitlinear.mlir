@@ -1,6 +1,7 @@
 // RUN: tern-opt %s --tern-hls-to-loops='pe=2 simd=2' | tern-translate --emit-hls-cpp | FileCheck %s
 // RUN: tern-opt %s --tern-hls-to-loops | tern-translate --emit-hls-cpp | FileCheck %s --check-prefix=SCALAR
 // RUN: tern-opt %s --tern-hls-to-loops | tern-translate --emit-hls-cpp --hls-io=axis | FileCheck %s --check-prefix=AXIS
+// RUN: tern-opt %s --tern-hls-to-loops='pe=2 simd=2 mac-tree=false' | tern-translate --emit-hls-cpp | FileCheck %s --check-prefix=CHAIN
 
 // A BitLinear layer: RMSNorm, activation quantization, ternary accumulation
 // (add/sub/skip on 2-bit codes), rescale.
@@ -31,8 +32,9 @@ func.func @main(%x: tensor<1x8xf32> {tern.name = "x"}) -> (tensor<1x4xf32> {tern
 // CHECK-NEXT: #pragma HLS UNROLL factor=2
 // CHECK: [[ACC]] = v{{[0-9]+}};
 
-// The ternary stage: P = 2 accumulators in registers, the packed-byte loop
-// pipelined at II=1 (SIMD = 2 bytes per cycle), PE and code loops unrolled.
+// The ternary stage: P = 2 accumulators in registers; the byte loop steps by
+// SIMD = 2 bytes and is pipelined at II=1; per PE row, the 4 * SIMD = 8 lanes
+// (x, -x or 0 by the 2-bit code) go through an adder tree, then one add.
 // CHECK-LABEL: // Stage: ternary_matmul
 // CHECK: static void tern_top_s{{[0-9]+}}_ternary_matmul(const tern_i8 a0[1][8], const tern_i8 a1[2][2][2], tern_i32 a2[1][2][2])
 // CHECK-NEXT: #pragma HLS INLINE off
@@ -42,24 +44,39 @@ func.func @main(%x: tensor<1x8xf32> {tern.name = "x"}) -> (tensor<1x4xf32> {tern
 // CHECK-NEXT: #pragma HLS ARRAY_PARTITION variable=[[ACCS]] type=complete dim=1
 // CHECK: [[ACCS]][{{i[0-9]+}}] = v{{[0-9]+}};
 // CHECK-NEXT: }
-// CHECK-NEXT: for (int [[G:i[0-9]+]] = 0; [[G]] < 2; [[G]] += 1) {
+// CHECK-NEXT: for (int [[G:i[0-9]+]] = 0; [[G]] < 2; [[G]] += 2) {
 // CHECK-NEXT: #pragma HLS PIPELINE II=1
-// CHECK-NEXT: #pragma HLS UNROLL factor=2
 // CHECK-NEXT: for (int [[P:i[0-9]+]] = 0; [[P]] < 2; [[P]] += 1) {
 // CHECK-NEXT: #pragma HLS UNROLL
-// CHECK-NEXT: tern_i8 [[W:v[0-9]+]] = a1[{{i[0-9]+}}][[[G]]][[[P]]];
-// CHECK: for (int [[J:i[0-9]+]] = 0; [[J]] < 4; [[J]] += 1) {
+// CHECK-NEXT: tern_i32 [[LANES:buf[0-9]+]][8];
+// CHECK-NEXT: #pragma HLS ARRAY_PARTITION variable=[[LANES]] type=complete dim=1
+// CHECK-NEXT: for (int [[S:i[0-9]+]] = 0; [[S]] < 2; [[S]] += 1) {
 // CHECK-NEXT: #pragma HLS UNROLL
-// CHECK: = a0[{{i[0-9]+}}][(([[G]] * 4) + [[J]])];
-// The 2-bit code, then add for +1 (code 2), sub for -1 (code 0), skip for 0.
+// CHECK-NEXT: tern_i8 [[W:v[0-9]+]] = a1[{{i[0-9]+}}][([[G]] + [[S]])][[[P]]];
+// CHECK-NEXT: for (int [[J:i[0-9]+]] = 0; [[J]] < 4; [[J]] += 1) {
+// CHECK-NEXT: #pragma HLS UNROLL
+// CHECK-NEXT: = a0[{{i[0-9]+}}][((([[G]] * 4) + ([[S]] * 4)) + [[J]])];
+// The 2-bit code selects x (code 2), -x (code 0) or 0: no accumulator in the lane.
 // CHECK: = (tern_i8)((tern_u8)[[W]] >> (tern_u8)v{{[0-9]+}});
 // CHECK: = (tern_i8)(v{{[0-9]+}} & ((tern_i8)3));
-// CHECK: [[PLUS:v[0-9]+]] = (tern_i32)((tern_u32)r{{[0-9]+}} + (tern_u32)v{{[0-9]+}});
-// CHECK: [[MINUS:v[0-9]+]] = (tern_i32)((tern_u32)r{{[0-9]+}} - (tern_u32)v{{[0-9]+}});
-// CHECK: == ((tern_i8)2);
-// CHECK: == ((tern_i8)0);
-// CHECK: ? [[MINUS]] : r{{[0-9]+}};
-// CHECK: ? [[PLUS]] : v{{[0-9]+}};
+// CHECK: [[X:v[0-9]+]] = (tern_i32)(v{{[0-9]+}});
+// CHECK-NEXT: [[NEG:v[0-9]+]] = (tern_i32)((tern_u32)((tern_i32)0) - (tern_u32)[[X]]);
+// CHECK: [[T0:v[0-9]+]] = v{{[0-9]+}} ? [[NEG]] : ((tern_i32)0);
+// CHECK-NEXT: [[T:v[0-9]+]] = v{{[0-9]+}} ? [[X]] : [[T0]];
+// CHECK-NEXT: [[LANES]][(([[S]] * 4) + [[J]])] = [[T]];
+// Three levels (8 -> 4 -> 2 -> 1 lanes), then one add into the accumulator.
+// CHECK: for (int [[L1:i[0-9]+]] = 0; [[L1]] < 4; [[L1]] += 1) {
+// CHECK-NEXT: #pragma HLS UNROLL
+// CHECK-NEXT: [[A:v[0-9]+]] = [[LANES]][([[L1]] * 2)];
+// CHECK-NEXT: [[B:v[0-9]+]] = [[LANES]][(([[L1]] * 2) + 1)];
+// CHECK-NEXT: [[SUM:v[0-9]+]] = (tern_i32)((tern_u32)[[A]] + (tern_u32)[[B]]);
+// CHECK-NEXT: [[LANES]][[[L1]]] = [[SUM]];
+// CHECK: for (int [[L2:i[0-9]+]] = 0; [[L2]] < 2; [[L2]] += 1) {
+// CHECK: for (int [[L3:i[0-9]+]] = 0; [[L3]] < 1; [[L3]] += 1) {
+// CHECK: [[TOTAL:v[0-9]+]] = [[LANES]][0];
+// CHECK-NEXT: [[OLD:v[0-9]+]] = [[ACCS]][[[P]]];
+// CHECK-NEXT: [[NEW:v[0-9]+]] = (tern_i32)((tern_u32)[[OLD]] + (tern_u32)[[TOTAL]]);
+// CHECK-NEXT: [[ACCS]][[[P]]] = [[NEW]];
 // CHECK-NOT: *
 // CHECK: // Stage: elementwise
 
@@ -105,3 +122,13 @@ func.func @main(%x: tensor<1x8xf32> {tern.name = "x"}) -> (tensor<1x4xf32> {tern
 // AXIS: tern_top_read_x(x, x_buf);
 // AXIS-NEXT: tern_top_core(x_buf, w0, y_buf);
 // AXIS-NEXT: tern_top_write_y(y_buf, y);
+
+// mac-tree=false: the select chain, trit after trit on a register.
+// CHAIN-LABEL: // Stage: ternary_matmul
+// CHAIN-NOT: [8];
+// CHAIN: [[PLUS:v[0-9]+]] = (tern_i32)((tern_u32)[[ACC:r[0-9]+]] + (tern_u32)v{{[0-9]+}});
+// CHAIN-NEXT: [[MINUS:v[0-9]+]] = (tern_i32)((tern_u32)[[ACC]] - (tern_u32)v{{[0-9]+}});
+// CHAIN: [[M:v[0-9]+]] = v{{[0-9]+}} ? [[MINUS]] : [[ACC]];
+// CHAIN-NEXT: [[NEXT:v[0-9]+]] = v{{[0-9]+}} ? [[PLUS]] : [[M]];
+// CHAIN-NEXT: [[ACC]] = [[NEXT]];
+// CHAIN: // Stage: elementwise

@@ -81,6 +81,9 @@ struct HLSPipelineOptions : public PassPipelineOptions<HLSPipelineOptions> {
                      llvm::cl::desc("Reuse one instance per distinct stage across layers "
                                     "(sequential top) instead of a dataflow of all stages"),
                      llvm::cl::init(false)};
+  Option<bool> macTree{*this, "mac-tree",
+                       llvm::cl::desc("Ternary MAC as an adder tree per PE (false: a chain)"),
+                       llvm::cl::init(true)};
   Option<std::string> top{*this, "top", llvm::cl::desc("Name of the top function"),
                           llvm::cl::init("tern_top")};
 };
@@ -170,6 +173,10 @@ std::string estimateHLS(ModuleOp module, const HLSPackageOptions &options);
 struct HLSCompileOptions {
   HLSPipelineOptions pipeline;
   HLSPackageOptions package;
+  /// Writes tb_data/: the inputs (`inputs`, or deterministic ones when it is
+  /// null) and the goldens, the CPU backend's outputs on them.
+  bool cpuGoldens = true;
+  const std::vector<::tern::runtime::Array> *inputs = nullptr;
   llvm::raw_ostream *printPipeline = nullptr;
   std::function<void(llvm::StringRef)> progress;
 };
@@ -179,6 +186,14 @@ FailureOr<ModelSignature> lowerForHLS(ModuleOp module, const HLSCompileOptions &
 /// lowerForHLS, then writeHLSPackage into `dir`.
 FailureOr<ModelSignature> compileHLSPackage(ModuleOp module, llvm::StringRef dir,
                                             const HLSCompileOptions &options);
+/// Deterministic test inputs for a signature: integers (token ids) 1, 2,
+/// 1, ...; floats uniform in [-1, 1) from a fixed linear congruential stream.
+std::vector<::tern::runtime::Array> makeHLSTestInputs(const ModelSignature &sig);
+/// Runs the tern-level module `ternModule` (consumed) through the CPU backend
+/// on `inputs` and writes the outputs as `dir/tb_data/<port>.golden.bin`
+/// for the output ports of the lowered module `lowered`.
+LogicalResult writeHLSGoldens(ModuleOp lowered, ModuleOp ternModule, llvm::StringRef dir,
+                              const std::vector<::tern::runtime::Array> &inputs);
 /// Writes model inputs as `dir/tb_data/<port>.bin` (checks shapes and types).
 LogicalResult writeHLSInputs(ModuleOp lowered, llvm::StringRef dir,
                              const std::vector<::tern::runtime::Array> &inputs);

@@ -78,22 +78,32 @@ def TernHLSLegalizeDataflow : Pass<"tern-hls-legalize-dataflow", "::mlir::Module
 def TernHLSLowerTernaryMatmul : Pass<"tern-hls-lower-ternary-matmul", "::mlir::ModuleOp"> {
   let summary = "Lower tiled ternary accumulations to a PE-array loop nest";
   let description = [{
-    On memrefs. A `tern.hls.ternary_matmul` generic becomes
+    On memrefs. With S the largest divisor of G (bytes per row) not above
+    `simd`, a `tern.hls.ternary_matmul` generic becomes
     ```
     for m, for nt:
-      acc[P] = out[m, nt, :]            (registers)
-      for g:                            PIPELINE II=1, UNROLL factor=simd
-        for p < P:                      UNROLL (PE array)
-          for j < 4:                    UNROLL (codes of a byte)
-            acc[p] = body(x[m, g, j], w[nt, g, p], acc[p])
+      acc[P] = out[m, nt, :]              (registers)
+      for g0 = 0, S, .. G:                PIPELINE II=1 (S bytes per row per cycle)
+        for p < P:                        UNROLL (PE array)
+          lanes[4S]                       (registers)
+          for s < S, j < 4:               UNROLL: lanes[4s+j] = body(x[m,g0+s,j], w[nt,g0+s,p], 0)
+          for each level, i < n/2:        UNROLL: lanes[i] = lanes[2i] + lanes[2i+1]
+          acc[p] = acc[p] + lanes[0]      (one add per row and cycle)
       out[m, nt, :] = acc
     ```
-    where `body` is the generic's own select/add/sub region: no multiply.
+    where `body` is the generic's own select/add/sub region (no multiply),
+    cloned with a zero accumulator: each lane is x, -x or 0, and the 4S lanes
+    are summed by a balanced adder tree of depth ceil(log2(4S)) instead of a
+    chain of 4S dependent select/add/sub steps. `mac-tree=false` keeps the
+    chain (acc[p] = body(x, w, acc[p]) trit after trit).
   }];
   let options = [
     Option<"simd", "simd", "int64_t", "1", "Packed weight bytes per row and cycle">,
+    Option<"macTree", "mac-tree", "bool", "true",
+           "Sum each row's lanes with an adder tree (false: a select/add chain)">,
   ];
-  let dependentDialects = ["::mlir::affine::AffineDialect", "::mlir::memref::MemRefDialect"];
+  let dependentDialects = ["::mlir::affine::AffineDialect", "::mlir::arith::ArithDialect",
+                           "::mlir::memref::MemRefDialect"];
 }
 
 def TernHLSScalarizeReductions : Pass<"tern-hls-scalarize-reductions", "::mlir::ModuleOp"> {
@@ -135,6 +145,18 @@ def TernHLSShareStages : Pass<"tern-hls-share-stages", "::mlir::ModuleOp"> {
     stage called several times to one instance with
     `#pragma HLS ALLOCATION`). A token's latency does not change: a dataflow
     region's single-invocation latency is already the sum of its stages.
+  }];
+}
+
+def TernHLSNameConstants : Pass<"tern-hls-name-constants", "::mlir::ModuleOp"> {
+  let summary = "Name constant globals by their first use (reproducible output)";
+  let description = [{
+    Bufferization names the constants it hoists `__constant_<shape>_<n>` in
+    an order that depends on hash maps, so two identical compiles could
+    print different kernels. This pass renames every `memref.global` to
+    `constant_<shape>_<k>`, k its first use in a walk of the module
+    (functions and ops in order; unused globals after, in their order), and
+    moves the globals into that order.
   }];
 }
 
