@@ -11,7 +11,7 @@
 // CHECK-LABEL: static cudaError_t tern_forward(
 // CHECK: { // fused rmsnorm + act_quant: 1 output(s), 3 row(s) of 4
 // CHECK: g.out[0].rms = 0;
-// CHECK: TERN_LAUNCH(tern_k0<4>, dim3(1, 1), TERN_WARPS_PER_BLOCK * 32, stream,
+// CHECK: TERN_LAUNCH(tern_k0, dim3(tern_gemv_blocks(4), 1), tern_gemv_warps(4) * 32, stream,
 // CHECK: TERN_CHECK(cudaMemcpyAsync((A + [[STATE:[0-9]+]]), (((const char *)in[1]) + 0), 16,
 // CHECK: TERN_CHECK(cudaMemcpyAsync((A + [[OUT:[0-9]+]]),
 // CHECK: for (int64_t [[T:s[0-9]+]] = ((int64_t)0LL); [[T]] < ((int64_t)3LL); [[T]] += ((int64_t)1LL)) {
