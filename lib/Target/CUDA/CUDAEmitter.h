@@ -261,6 +261,18 @@ private:
   };
   DenseMap<Operation *, QuantPlan> quantPlans; // first member -> plan
   LogicalResult readQuantPlans(Block &block);
+  /// Quantization groups run by a GEMV launch (launch id -> first member),
+  /// and those already emitted there.
+  DenseMap<int64_t, Operation *> quantInLaunch;
+  DenseSet<Operation *> quantEmitted;
+  struct QuantSetup {
+    std::string src, srcType; ///< the row source (expression, type)
+    int64_t K = 0, rows = 0, kp = 0;
+  };
+  /// Emits the host code filling TernQuantGroup `var` (outputs allocated)
+  /// and returns the group's row source.
+  FailureOr<QuantSetup> emitQuantSetup(QuantPlan plan, ActQuantOp first, StringRef var);
+  static int quantEPT(int64_t K, int64_t threads);
   FailureOr<std::string> emitChainSource(QuantPlan plan, int64_t K);
   LogicalResult emitQuantGroup(ActQuantOp first);
   LogicalResult emitRMSNorm(RMSNormOp op);

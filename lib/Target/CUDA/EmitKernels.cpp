@@ -54,6 +54,8 @@ LogicalResult Emitter::readQuantPlans(Block &block) {
   // What each group computes on the fly must have no other reader.
   for (auto &[gid, first] : firsts) {
     QuantPlan &plan = quantPlans[first];
+    if (auto l = first->getAttrOfType<IntegerAttr>(cuda::kQuantInLaunch))
+      quantInLaunch[l.getInt()] = first;
     DenseSet<Operation *> inGroup;
     for (auto [q, norm] : llvm::zip(plan.members, plan.norms)) {
       inGroup.insert(q);
@@ -98,6 +100,8 @@ LogicalResult Emitter::emitQuantGroup(ActQuantOp first) {
   QuantPlan plan;
   if (it != quantPlans.end()) {
     plan = it->second;
+    if (quantEmitted.contains(first))
+      return success(); // run in the last block of the GEMV launch producing its rows
   } else if (first->hasAttr(cuda::kQuantGroup)) {
     return success(); // a later member of a group emitted earlier
   } else {
@@ -105,20 +109,45 @@ LogicalResult Emitter::emitQuantGroup(ActQuantOp first) {
     plan.members.push_back(first);
     plan.norms.push_back(nullptr);
   }
-  auto inType = cast<RankedTensorType>(plan.base.getType());
-  int64_t K = inType.getShape().back(), rows = inType.getNumElements() / std::max<int64_t>(K, 1);
-  int64_t kp = 32 * rowBlocks(K);
-  std::string what = plan.pre ? "rmsnorm + " : plan.chain ? "element-wise + " : "";
-  line("{ // fused " + what + "rmsnorm + act_quant: " + std::to_string(plan.members.size()) +
-       " output(s), " + std::to_string(rows) + " row(s) of " + std::to_string(K));
+  line("{");
   ++indent;
+  FailureOr<QuantSetup> q = emitQuantSetup(plan, first, "g");
+  if (failed(q))
+    return failure();
+  // Rows up to 8192 stay in registers (EPT elements per thread).
+  int64_t threads = q->K >= 1024 ? 1024 : std::max<int64_t>(32, (q->K + 31) / 32 * 32);
+  line("tern_quant_rows_kernel<" + std::to_string(quantEPT(q->K, threads)) + "><<<" +
+       std::to_string(q->rows) + ", " + std::to_string(threads) + ", 0, stream>>>(" + q->src +
+       ", " + std::to_string(q->K) + ", " + std::to_string(q->kp) + ", g);");
+  countLaunch();
+  --indent;
+  line("}");
+  return success();
+}
+
+int Emitter::quantEPT(int64_t K, int64_t threads) {
+  int64_t need = (K + threads - 1) / threads;
+  return need <= 1 ? 1 : need <= 2 ? 2 : need <= 4 ? 4 : need <= 8 ? 8 : need <= 16 ? 16 : need <= 32 ? 32 : 0;
+}
+
+FailureOr<Emitter::QuantSetup> Emitter::emitQuantSetup(QuantPlan plan, ActQuantOp first,
+                                                      StringRef var) {
+  QuantSetup setup;
+  auto inType = cast<RankedTensorType>(plan.base.getType());
+  setup.K = inType.getShape().back();
+  setup.rows = inType.getNumElements() / std::max<int64_t>(setup.K, 1);
+  setup.kp = 32 * rowBlocks(setup.K);
+  int64_t K = setup.K, rows = setup.rows, kp = setup.kp;
+  std::string what = plan.pre ? "rmsnorm + " : plan.chain ? "element-wise + " : "";
+  line("// fused " + what + "rmsnorm + act_quant: " + std::to_string(plan.members.size()) +
+       " output(s), " + std::to_string(rows) + " row(s) of " + std::to_string(K));
   // The source the kernel reads.
-  std::string src;
   if (plan.chain) {
     FailureOr<std::string> s = emitChainSource(plan, K);
     if (failed(s))
       return failure();
-    src = *s;
+    setup.src = *s;
+    setup.srcType = setup.src.substr(0, setup.src.find('{'));
   } else {
     Value x = plan.pre ? plan.pre.getInput() : plan.base;
     FailureOr<Buffer> xb = bufferOf(first, x);
@@ -135,10 +164,12 @@ LogicalResult Emitter::emitQuantGroup(ActQuantOp first) {
       }
       args += ", " + w + ", " + floatLiteral(plan.pre.getEps().convertToFloat(), true) + ", 1";
     }
-    src = "tern_row_source(" + args + ")";
+    setup.src = "tern_row_source(" + args + ")";
+    setup.srcType = "TernRowSource";
   }
-  line("TernQuantGroup g = {};");
-  line("g.count = " + std::to_string(plan.members.size()) + ";");
+  std::string g = var.str();
+  line("TernQuantGroup " + g + " = {};");
+  line(g + ".count = " + std::to_string(plan.members.size()) + ";");
   for (auto [i, q] : llvm::enumerate(plan.members)) {
     RMSNormOp norm = plan.norms[i];
     std::string normPtr = "nullptr";
@@ -162,7 +193,7 @@ LogicalResult Emitter::emitQuantGroup(ActQuantOp first) {
     if (!onlyFeedsTMatmul(q.getOutput()))
       natPtr = allocateFor(q.getOutput()).ptr("int8_t", false);
     Buffer sx = allocateFor(q.getScale());
-    std::string idx = "g.out[" + std::to_string(i) + "].";
+    std::string idx = g + ".out[" + std::to_string(i) + "].";
     line(idx + "norm = " + normPtr + "; " + idx + "xq = " + xqPtr + "; " + idx +
          "xq_natural = " + natPtr + ";");
     line(idx + "xsum = " + sumPtr + ";");
@@ -170,17 +201,7 @@ LogicalResult Emitter::emitQuantGroup(ActQuantOp first) {
          floatLiteral(norm ? norm.getEps().convertToFloat() : 0.0, true) + "; " + idx + "rms = " +
          (norm ? "1" : "0") + "; " + idx + "bits = " + std::to_string(q.getBits()) + ";");
   }
-  // Rows up to 8192 stay in registers (EPT elements per thread).
-  int64_t threads = K >= 1024 ? 1024 : std::max<int64_t>(32, (K + 31) / 32 * 32);
-  int64_t need = (K + threads - 1) / threads;
-  int ept = need <= 1 ? 1 : need <= 2 ? 2 : need <= 4 ? 4 : need <= 8 ? 8 : 0;
-  line("tern_quant_rows_kernel<" + std::to_string(ept) + "><<<" + std::to_string(rows) + ", " +
-       std::to_string(threads) + ", 0, stream>>>(" + src + ", " + std::to_string(K) + ", " +
-       std::to_string(kp) + ", g);");
-  countLaunch();
-  --indent;
-  line("}");
-  return success();
+  return setup;
 }
 
 FailureOr<std::string> Emitter::emitChainSource(QuantPlan plan, int64_t K) {
@@ -763,6 +784,34 @@ LogicalResult Emitter::emitGemmGroup(Operation *head) {
   int64_t tasks = 0;
   for (int64_t n : ns)
     tasks += (n + rpw - 1) / rpw;
+  // A quantization group planned into this launch: its last block quantizes
+  // the rows the launch produced (blocks of 8 warps, so that block is wide).
+  std::string quantTail, warps = "tern_gemv_warps(" + std::to_string(tasks) + ")";
+  auto launchAttr = head->getAttrOfType<IntegerAttr>(cuda::kLaunch);
+  auto fused = launchAttr ? quantInLaunch.find(launchAttr.getInt()) : quantInLaunch.end();
+  bool scoped = false;
+  if (fused != quantInLaunch.end() && !quantEmitted.contains(fused->second)) {
+    ActQuantOp first = cast<ActQuantOp>(fused->second);
+    line("{");
+    ++indent;
+    scoped = true;
+    FailureOr<QuantSetup> q = emitQuantSetup(quantPlans[first], first, "qg");
+    if (failed(q))
+      return failure();
+    quantEmitted.insert(first);
+    Buffer counter = allocate(4);
+    std::string src = params.add(q->srcType, q->src);
+    std::string grp = params.add("TernQuantGroup", "qg");
+    std::string cnt = params.add("unsigned *", counter.ptr("unsigned", false));
+    warps = "TERN_WARPS_PER_BLOCK";
+    quantTail = "  // the quantization of the rows this launch wrote, by the block that finishes last\n"
+                "  if (tern_last_block(" + cnt + ")) {\n"
+                "    __shared__ float tern_scratch[32];\n"
+                "    for (int64_t row = 0; row < " + std::to_string(q->rows) + "; ++row)\n"
+                "      tern_quant_row<" + std::to_string(quantEPT(q->K, 32 * 8)) + ">(" + src +
+                ", row, " + std::to_string(q->K) + ", " + std::to_string(q->kp) + ", " + grp +
+                ", tern_scratch);\n  }\n";
+  }
   std::string k;
   llvm::raw_string_ostream ks(k);
   ks << "// " << name << ": " << numMM << " ternary GEMV/GEMM(s) in " << segments.size()
@@ -787,14 +836,18 @@ LogicalResult Emitter::emitGemmGroup(Operation *head) {
       ks << "  task -= " << (ns[i - 1] + rpw - 1) / rpw << ";\n";
     ks << "  if (task < " << segTasks << ") {\n" << code << "    continue;\n  }\n";
   }
-  ks << "  }\n}\n\n";
+  ks << "  }\n" << quantTail << "}\n\n";
   name = internKernel(k);
   std::string t = std::to_string(tasks);
-  line(name + "<<<dim3(tern_gemv_blocks(" + t + "), " + std::to_string((M + mt - 1) / mt) +
-       "), tern_gemv_warps(" + t + ") * 32, 0, stream>>>(" + llvm::join(params.args, ", ") +
-       "); // " + std::to_string(numMM) + " tmatmul(s) in " + std::to_string(segments.size()) +
-       " group(s)");
+  line(name + "<<<dim3(tern_gemv_blocks(" + t + ", " + warps + "), " +
+       std::to_string((M + mt - 1) / mt) + "), " + warps + " * 32, 0, stream>>>(" +
+       llvm::join(params.args, ", ") + "); // " + std::to_string(numMM) + " tmatmul(s) in " +
+       std::to_string(segments.size()) + " group(s)" + (quantTail.empty() ? "" : " + quantization"));
   countLaunch();
+  if (scoped) {
+    --indent;
+    line("}");
+  }
   return success();
 }
 

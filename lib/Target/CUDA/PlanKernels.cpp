@@ -15,6 +15,8 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/IR/Dominance.h"
 
+#include <map>
+
 namespace mlir::tern {
 #define GEN_PASS_DEF_TERNCUDAPLANKERNELS
 #include "tern/Target/CUDA/Passes.h.inc"
@@ -74,6 +76,95 @@ struct Planner {
     planGemmGroups(block);
     planQuantGroups(block);
     planLaunches(block);
+    planQuantInLaunches(block);
+  }
+
+  /// Values a quantization group's launch reads.
+  SmallVector<Value> groupSources(ArrayRef<ActQuantOp> members, int64_t gid) {
+    SmallVector<Value> srcs;
+    auto marked = [&](Operation *op, StringRef attr) {
+      auto a = op ? op->getAttrOfType<IntegerAttr>(attr) : IntegerAttr();
+      return a && a.getInt() == gid;
+    };
+    Value base;
+    for (ActQuantOp q : members) {
+      RMSNormOp norm = q.getInput().getDefiningOp<RMSNormOp>();
+      if (norm && marked(norm, cuda::kQuantNorm)) {
+        base = norm.getInput();
+        if (norm.getWeight())
+          srcs.push_back(norm.getWeight());
+      } else {
+        base = q.getInput();
+      }
+    }
+    Operation *producer = base.getDefiningOp();
+    if (marked(producer, cuda::kQuantPre)) {
+      auto pre = cast<RMSNormOp>(producer);
+      srcs.push_back(pre.getInput());
+      if (pre.getWeight())
+        srcs.push_back(pre.getWeight());
+    } else if (marked(producer, cuda::kQuantChain)) {
+      auto chain = cast<linalg::GenericOp>(producer);
+      for (Value v : chain->getOperands()) {
+        auto norm = v.getDefiningOp<RMSNormOp>();
+        if (norm && marked(norm, cuda::kQuantChainNorm)) {
+          srcs.push_back(norm.getInput());
+          if (norm.getWeight())
+            srcs.push_back(norm.getWeight());
+        } else {
+          srcs.push_back(v);
+        }
+      }
+    } else {
+      srcs.push_back(base);
+    }
+    return srcs;
+  }
+
+  /// A quantization group of at most 4 token rows whose inputs are all
+  /// ready when a GEMV launch ends, and some of them produced by it, runs in
+  /// that launch's last block: one launch less, and the rows are quantized
+  /// as soon as they exist.
+  void planQuantInLaunches(Block &block) {
+    DenseMap<int64_t, Operation *> heads;
+    DenseMap<Value, int64_t> producedBy;
+    for (Operation &op : block) {
+      auto launch = op.getAttrOfType<IntegerAttr>(cuda::kLaunch);
+      if (!launch)
+        continue;
+      heads.try_emplace(launch.getInt(), &op);
+      for (Value r : op.getResults())
+        producedBy[r] = launch.getInt();
+    }
+    DenseSet<int64_t> taken;
+    std::map<int64_t, SmallVector<ActQuantOp>> groups;
+    for (Operation &op : block)
+      if (auto q = dyn_cast<ActQuantOp>(op))
+        if (auto g = q->getAttrOfType<IntegerAttr>(cuda::kQuantGroup))
+          groups[g.getInt()].push_back(q);
+    for (auto &[gid, members] : groups) {
+      auto type = cast<RankedTensorType>(members.front().getInput().getType());
+      int64_t rows = type.getNumElements() / std::max<int64_t>(type.getShape().back(), 1);
+      if (rows > 4)
+        continue;
+      SmallVector<Value> srcs = groupSources(members, gid);
+      std::optional<int64_t> launch;
+      for (Value v : srcs)
+        if (auto it = producedBy.find(v); it != producedBy.end())
+          launch = launch ? std::max(*launch, it->second) : it->second;
+      if (!launch || taken.contains(*launch))
+        continue;
+      Operation *head = heads[*launch];
+      bool ready = llvm::all_of(srcs, [&](Value v) {
+        auto it = producedBy.find(v);
+        return (it != producedBy.end() && it->second == *launch) || dom.properlyDominates(v, head);
+      });
+      if (!ready)
+        continue;
+      taken.insert(*launch);
+      for (ActQuantOp q : members)
+        q->setAttr(cuda::kQuantInLaunch, id(*launch));
+    }
   }
 
   void planGemmGroups(Block &block) {
@@ -202,7 +293,8 @@ struct PlanKernelsPass : impl::TernCUDAPlanKernelsBase<PlanKernelsPass> {
     fn->removeAttr(cuda::kPlanned);
     fn.walk([](Operation *op) {
       for (StringRef name : {cuda::kGemmInputs, cuda::kLaunch, cuda::kQuantGroup, cuda::kQuantNorm,
-                             cuda::kQuantPre, cuda::kQuantChain, cuda::kQuantChainNorm})
+                             cuda::kQuantPre, cuda::kQuantChain, cuda::kQuantChainNorm,
+                             cuda::kQuantInLaunch})
         op->removeAttr(name);
     });
     if (fn.isExternal())

@@ -12,9 +12,9 @@
 // CHECK: // weights: {{[0-9]+}} bytes; device arena: {{[0-9]+}} bytes; 2 launch(es) outside loops
 // CHECK: #ifdef TERN_CUDA_EMULATION
 // CHECK-NEXT: #include "tern_cuda_emulation.h"
-// CHECK: template <int EPT, class Src>
-// CHECK-NEXT: __global__ void __launch_bounds__(TERN_QUANT_THREADS)
+// CHECK: __global__ void __launch_bounds__(TERN_QUANT_THREADS)
 // CHECK-NEXT: tern_quant_rows_kernel(Src src, int64_t K, int64_t kp, TernQuantGroup g) {
+// CHECK: __device__ __forceinline__ bool tern_last_block(unsigned *counter) {
 // CHECK: #define TERN_LAUNCH(kernel, grid, block, stream, ...) do { kernel<<<grid, block, 0, stream>>>(__VA_ARGS__); cudaError_t tern_le = cudaGetLastError();
 // CHECK-SAME: tern_failed_at = "kernel " #kernel; return tern_le;
 // CHECK: .incbin
@@ -33,11 +33,11 @@
 // CHECK: const float [[R:v[0-9]+]] = ([[F]] / [[D]]);
 // CHECK: [[Y]][(int64_t)0 + d0 * 3 + n * 1] = [[R]];
 // CHECK-LABEL: static cudaError_t tern_forward(
-// CHECK: { // fused rmsnorm + act_quant: 1 output(s), 2 row(s) of 4
+// CHECK: // fused rmsnorm + act_quant: 1 output(s), 2 row(s) of 4
 // CHECK: g.out[0].xsum = ((int32_t *)(A + {{[0-9]+}}));
 // CHECK: g.out[0].rms = 1; g.out[0].bits = 8;
 // CHECK: TERN_LAUNCH(tern_quant_rows_kernel<1>, 2, 32, stream, tern_row_source(((const float *)(((const char *)in[0]) + 0)), 4), 4, 64, g);
-// CHECK: TERN_LAUNCH(tern_k0, dim3(tern_gemv_blocks(2), 1), tern_gemv_warps(2) * 32, stream, {{.*}}, 0x1p+1f, {{.*}}); // 1 tmatmul(s) in 1 group(s)
+// CHECK: TERN_LAUNCH(tern_k0, dim3(tern_gemv_blocks(2, tern_gemv_warps(2)), 1), tern_gemv_warps(2) * 32, stream, {{.*}}, 0x1p+1f, {{.*}}); // 1 tmatmul(s) in 1 group(s)
 // CHECK: cudaMemcpyAsync(out[0],
 // CHECK: static const int64_t input_shape0[] = {2, 4};
 // CHECK: {"x", 0, 2, input_shape0},

@@ -7,7 +7,9 @@
 // computes all three norms on the fly; f and i fuse into one epilogue (a GEMV
 // group over inputs 0 and 2), g is its own group, launched with f/i (its
 // operands are ready there); the gating generic feeding o's quantization and
-// the RMSNorm read only by it are computed inside that quantization.
+// the RMSNorm read only by it are computed inside that quantization, which
+// runs in the last block of the f/i/g launch (its inputs are ready there).
+// The first group reads a function argument: no launch produces it.
 
 #id = affine_map<(d0, d1) -> (d0, d1)>
 #row = affine_map<(d0, d1) -> (d0, 0)>
@@ -22,7 +24,7 @@
 // CHECK: %[[G:.*]] = linalg.generic {{.*}} attrs =  {tern.cuda.gemm_inputs = array<i64: 0>, tern.cuda.launch = 0 : i64}
 // CHECK: %[[GN:.*]] = tern.rmsnorm %[[G]] {tern.cuda.quant_chain_norm = 1 : i64}
 // CHECK: %[[GATE:.*]] = linalg.generic {{.*}} ins(%[[GN]], %[[FI]] : {{.*}} attrs =  {tern.cuda.quant_chain = 1 : i64}
-// CHECK: tern.act_quant %[[GATE]] {tern.cuda.quant_group = 1 : i64}
+// CHECK: tern.act_quant %[[GATE]] {tern.cuda.quant_group = 1 : i64, tern.cuda.quant_in_launch = 0 : i64}
 // CHECK: linalg.generic {{.*}} attrs =  {tern.cuda.gemm_inputs = array<i64: 0>, tern.cuda.launch = 1 : i64}
 func.func @block(%x: tensor<1x4xf32>, %h: tensor<1x4xf32>) -> (tensor<1x4xf32>, tensor<1x4xf32>) {
   %wn = arith.constant dense<1.5> : tensor<4xf32>
@@ -80,7 +82,8 @@ func.func @block(%x: tensor<1x4xf32>, %h: tensor<1x4xf32>) -> (tensor<1x4xf32>, 
 // inside the quantization (it is launched and stored); an RMSNorm read twice
 // is not a member's own norm; a tmatmul with two readers is not fused; a
 // group whose input is produced by an earlier group in the same block
-// cannot share its launch (a new launch id).
+// cannot share its launch (a new launch id); the quantization of that input
+// runs in the last block of the launch producing it.
 
 #id = affine_map<(d0, d1) -> (d0, d1)>
 #row = affine_map<(d0, d1) -> (d0, 0)>
@@ -90,7 +93,7 @@ func.func @block(%x: tensor<1x4xf32>, %h: tensor<1x4xf32>) -> (tensor<1x4xf32>, 
 // CHECK: tern.act_quant %[[PRE]] {tern.cuda.quant_group = 0 : i64}
 // CHECK: %[[A:.*]] = tern.tmatmul
 // CHECK-NEXT: %[[Y:.*]] = linalg.generic {{.*}} attrs =  {tern.cuda.gemm_inputs = array<i64: 0>, tern.cuda.launch = 0 : i64}
-// CHECK: tern.act_quant %[[Y]] {tern.cuda.quant_group = 1 : i64}
+// CHECK: tern.act_quant %[[Y]] {tern.cuda.quant_group = 1 : i64, tern.cuda.quant_in_launch = 0 : i64}
 // CHECK: %[[B:.*]] = tern.tmatmul
 // CHECK: linalg.generic
 // CHECK-NOT: tern.cuda.gemm_inputs

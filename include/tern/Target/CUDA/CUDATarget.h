@@ -50,6 +50,9 @@ constexpr llvm::StringLiteral kQuantNorm = "tern.cuda.quant_norm";
 constexpr llvm::StringLiteral kQuantPre = "tern.cuda.quant_pre";
 constexpr llvm::StringLiteral kQuantChain = "tern.cuda.quant_chain";
 constexpr llvm::StringLiteral kQuantChainNorm = "tern.cuda.quant_chain_norm";
+/// I64 on the members of a quantization group that runs in the last block
+/// of that GEMV launch instead of a launch of its own.
+constexpr llvm::StringLiteral kQuantInLaunch = "tern.cuda.quant_in_launch";
 } // namespace cuda
 
 /// Registers `tern-cuda-prepare` and the CUDA passes.

@@ -50,6 +50,14 @@ def TernCUDAPlanKernels : Pass<"tern-cuda-plan-kernels", "::mlir::func::FuncOp">
       group (`tern.cuda.quant_chain`) with an RMSNorm read only by that
       generic (`tern.cuda.quant_chain_norm`).
 
+    * **Quantization in the producer.** A quantization group of at most 4
+      token rows whose inputs are all ready when a GEMV launch ends, some of
+      them produced by that launch (the residual sum, the gate and state
+      the MLGRU's o projection quantizes, SiLU(gate) * up), runs in that
+      launch's last block (the block that finishes last, found with a
+      counter, quantizes the rows all blocks wrote): its members get
+      `tern.cuda.quant_in_launch = N`, the launch's id. One per launch.
+
     The function gets `tern.cuda.planned`. Earlier plans are dropped first,
     so the pass may run again. Ops without plan attributes are emitted on
     their own (correct, unfused).

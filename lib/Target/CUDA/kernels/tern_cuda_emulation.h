@@ -199,6 +199,12 @@ template <typename T> T __shfl_xor_sync(unsigned, T v, int laneMask) {
 
 template <typename T> T __ldg(const T *p) { return *p; }
 template <typename T> T __ldcs(const T *p) { return *p; }
+inline unsigned atomicAdd(unsigned *p, unsigned v) {
+  unsigned old = *p;
+  *p = old + v;
+  return old;
+}
+inline void __threadfence() {}
 inline int atomicSub(int *p, int v) {
   int old = *p;
   *p = old - v;
@@ -298,6 +304,10 @@ inline cudaError_t cudaMemcpy(void *d, const void *s, size_t n, cudaMemcpyKind) 
 inline cudaError_t cudaMemcpyAsync(void *d, const void *s, size_t n, cudaMemcpyKind,
                                    cudaStream_t = nullptr) {
   tern_emu::enqueue([=]() { std::memmove(d, s, n); });
+  return cudaSuccess;
+}
+inline cudaError_t cudaMemset(void *d, int v, size_t n) {
+  std::memset(d, v, n);
   return cudaSuccess;
 }
 inline cudaError_t cudaMemsetAsync(void *d, int v, size_t n, cudaStream_t = nullptr) {

@@ -210,9 +210,8 @@ inline int tern_gemv_warps(int64_t tasks) {
     w /= 2;
   return w;
 }
-inline unsigned tern_gemv_blocks(int64_t tasks) {
+inline unsigned tern_gemv_blocks(int64_t tasks, int w) {
   const int64_t sms = tern_sm_count > 0 ? tern_sm_count : 1;
-  const int w = tern_gemv_warps(tasks);
   int64_t blocks = (tasks + w - 1) / w, wave = sms * (64 / w);
   return (unsigned)(blocks < wave ? blocks : wave);
 }
@@ -342,11 +341,12 @@ struct TernRowSource {
 /// into registers and every pass works there (decode rows: K <= 8192);
 /// EPT = 0: any K, every pass reads the source again.
 #define TERN_QUANT_THREADS 1024
+/// One row by the whole block (any multiple of 32 threads): the body of
+/// tern_quant_rows_kernel, and of a GEMV kernel whose last block quantizes
+/// the rows it produced (see tern_last_block).
 template <int EPT, class Src>
-__global__ void __launch_bounds__(TERN_QUANT_THREADS)
-tern_quant_rows_kernel(Src src, int64_t K, int64_t kp, TernQuantGroup g) {
-  __shared__ float scratch[32];
-  const int64_t row = blockIdx.x;
+__device__ __forceinline__ void tern_quant_row(const Src &src, int64_t row, int64_t K, int64_t kp,
+                                               const TernQuantGroup &g, float *scratch) {
   const int64_t tid = threadIdx.x, nt = blockDim.x;
   float r = 1.f;
   if (src.norm_in) {
@@ -420,6 +420,32 @@ tern_quant_rows_kernel(Src src, int64_t K, int64_t kp, TernQuantGroup g) {
         o.xsum[row] = -sum;
     }
   }
+}
+
+template <int EPT, class Src>
+__global__ void __launch_bounds__(TERN_QUANT_THREADS)
+tern_quant_rows_kernel(Src src, int64_t K, int64_t kp, TernQuantGroup g) {
+  __shared__ float scratch[32];
+  tern_quant_row<EPT>(src, (int64_t)blockIdx.x, K, kp, g, scratch);
+}
+
+/// True in the last block of the grid to finish (every block calls it after
+/// its stores): the block that may then read what all blocks wrote. The
+/// counter is zero before the launch and zero again after it (graph replay).
+__device__ __forceinline__ bool tern_last_block(unsigned *counter) {
+  __shared__ int last;
+  __syncthreads();
+  if (threadIdx.x == 0) {
+    __threadfence(); // this block's stores are visible before it is counted
+    const unsigned total = gridDim.x * gridDim.y * gridDim.z;
+    last = atomicAdd(counter, 1u) == total - 1;
+    if (last)
+      *counter = 0;
+  }
+  __syncthreads();
+  if (last)
+    __threadfence();
+  return last;
 }
 
 /// The common case: quantize rows of x (optionally pre-normalized).

@@ -134,6 +134,10 @@ static int tern_init_locked(char *error, size_t error_size) {
     what = "cudaStreamCreate";
   else if ((e = cudaMalloc((void **)&tern_state.arena, tern_device_bytes > 0 ? tern_device_bytes : 1)) != cudaSuccess)
     what = "allocating the activation arena";
+  // Zeroed once: the counters of launches whose last block quantizes
+  // (tern_last_block) start at zero and are reset by that block.
+  else if ((e = cudaMemset(tern_state.arena, 0, tern_device_bytes > 0 ? tern_device_bytes : 1)) != cudaSuccess)
+    what = "clearing the activation arena";
   else if ((e = cudaMalloc((void **)&tern_state.weights, tern_weights_bytes > 0 ? tern_weights_bytes : 1)) != cudaSuccess)
     what = "allocating device memory for the weights";
   else if ((e = tern_upload_weights(tern_state.weights)) != cudaSuccess)
