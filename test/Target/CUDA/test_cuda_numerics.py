@@ -347,3 +347,29 @@ def test_tmatmul_on_int8_input(tmp_path, mac):
             "  return %y : tensor<3x20xi32>\n}\n")
     model, _ = compile_cuda(tmp_path, text, mac=mac)
     np.testing.assert_array_equal(model(x)[0], R.tmatmul(x, wt))
+
+
+@pytest.mark.skipif(not EMULATION, reason="failure injection is part of the CPU emulation")
+def test_errors_name_the_failure_and_init_frees_on_failure(tmp_path, monkeypatch):
+    """The error paths of the launcher, with failures injected by the emulation: a failed
+    allocation in init is reported and frees what init had created (the next run initializes
+    again); a failed launch is reported with the kernel's name; later runs are correct."""
+    text, inputs, expected = M.bitlinear_model(np.random.default_rng(4), (2,), 64, 16, ternary=True)
+    model, _ = compile_cuda(tmp_path, text)
+    lib = model._lib
+    lib.tern_emu_live_allocations.restype = ctypes.c_long
+    err = ctypes.create_string_buffer(512)
+    monkeypatch.setenv("TERN_EMU_FAIL_MALLOC", "2")  # the arena succeeds, the weights fail
+    assert lib.tern_model_init(err, len(err)) != 0
+    assert "allocating device memory for the weights: emulated: out of memory" in err.value.decode()
+    assert lib.tern_emu_live_allocations() == 0
+    monkeypatch.delenv("TERN_EMU_FAIL_MALLOC")
+    monkeypatch.setenv("TERN_EMU_FAIL_LAUNCH", "2")  # quantization, then the GEMV: it fails
+    with pytest.raises(api.TernError, match=r"launching the model's kernels: kernel tern_k0 "
+                                            r"failed: emulated: launch failure"):
+        model(*inputs)
+    monkeypatch.delenv("TERN_EMU_FAIL_LAUNCH")
+    assert_close(model(*inputs)[0], expected[0])
+    assert lib.tern_emu_live_allocations() == 2  # arena and weights
+    lib.tern_model_release()
+    assert lib.tern_emu_live_allocations() == 0
