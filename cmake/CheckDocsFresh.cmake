@@ -1,5 +1,5 @@
 # Fails when a committed docs/ page differs from the one generated from ODS.
-foreach(page TernDialect.md TernPasses.md TernConversionPasses.md TernHLSPasses.md)
+foreach(page TernDialect.md TernPasses.md TernConversionPasses.md TernHLSPasses.md TernCUDAPasses.md)
   execute_process(COMMAND ${CMAKE_COMMAND} -E compare_files
                   ${GENERATED}/${page} ${COMMITTED}/${page} RESULT_VARIABLE differs)
   if(differs)

@@ -39,7 +39,7 @@ FailureOr<CUDAMac> parseCUDAMac(StringRef name) {
 
 void packTernaryForCUDA(ArrayRef<uint8_t> packed, int64_t rows, int64_t cols,
                         std::vector<char> &out, CUDAMac mac) {
-  int64_t kb = (cols + 31) / 32;
+  int64_t kb = cuda_detail::rowBlocks(cols);
   size_t start = out.size();
   out.resize(start + rows * kb * 8 + rows * 4, 0);
   auto *masks = reinterpret_cast<uint32_t *>(out.data() + start);
@@ -87,72 +87,57 @@ bool isElementwiseGeneric(linalg::GenericOp g) {
                       [](AffineMap m) { return m.isProjectedPermutation(/*allowZeroInResults=*/true); });
 }
 
-void Emitter::analyze(Block &block) {
-  for (Operation &op : block) {
+LogicalResult Emitter::readPlan(Block &block) {
+  for (Operation &op : block)
     for (Region &r : op.getRegions())
       for (Block &b : r)
-        if (!isa<linalg::GenericOp>(op))
-          analyze(b);
+        if (!isa<linalg::GenericOp>(op) && failed(readPlan(b)))
+          return failure();
+  if (failed(readGemmPlans(block)))
+    return failure();
+  return readQuantPlans(block);
+}
+
+LogicalResult Emitter::readGemmPlans(Block &block) {
+  DenseMap<int64_t, Operation *> heads;
+  for (Operation &op : block) {
     auto g = dyn_cast<linalg::GenericOp>(op);
+    auto inputs = op.getAttrOfType<DenseI64ArrayAttr>(cuda::kGemmInputs);
+    if (!inputs)
+      continue;
+    auto bad = [&](const Twine &why) {
+      return op.emitError("CUDA backend: invalid launch plan (") << cuda::kGemmInputs << "): " << why;
+    };
     if (!g || !isElementwiseGeneric(g))
-      continue;
-    auto outType = dyn_cast<RankedTensorType>(g.getResult(0).getType());
-    if (!outType)
-      continue;
+      return bad("not on an element-wise linalg.generic");
     SmallVector<TMatmulOp> mms;
-    SmallVector<int64_t> ranges = g.getStaticLoopRanges();
-    for (OpOperand *in : g.getDpsInputOperands()) {
+    for (int64_t i : inputs.asArrayRef()) {
+      if (i < 0 || i >= g.getNumDpsInputs())
+        return bad("input index out of range");
+      OpOperand *in = g.getDpsInputOperand(i);
       auto mm = in->get().getDefiningOp<TMatmulOp>();
       if (!mm || !mm->hasOneUse() || mm->getBlock() != &block ||
           !g.getMatchingIndexingMap(in).isIdentity() ||
-          ArrayRef<int64_t>(ranges) != mm.getResult().getType().getShape() ||
+          ArrayRef<int64_t>(g.getStaticLoopRanges()) != mm.getResult().getType().getShape() ||
           llvm::is_contained(mms, mm))
-        continue;
+        return bad("input " + Twine(i) + " is not a tmatmul result used only here");
       mms.push_back(mm);
     }
     if (mms.empty())
-      continue;
+      return bad("no inputs");
     gemmGroups[g] = mms;
     for (TMatmulOp mm : mms)
       absorbed.insert(mm);
-  }
-  planQuantGroups(block);
-  planGemmMerges(block);
-}
-
-void Emitter::planGemmMerges(Block &block) {
-  auto rows = [](Operation *g) {
-    auto t = cast<RankedTensorType>(g->getResult(0).getType());
-    return t.getNumElements() / std::max<int64_t>(t.getShape().back(), 1);
-  };
-  Operation *head = nullptr;
-  for (Operation &op : block) {
-    if (!gemmGroups.count(&op))
+    auto launch = op.getAttrOfType<IntegerAttr>(cuda::kLaunch);
+    if (!launch)
       continue;
-    // Ready at `head`: defined before it, or quantized by a group launched
-    // before it.
-    auto readyAt = [&](Value v) {
-      if (dom.properlyDominates(v, head))
-        return true;
-      auto q = v.getDefiningOp<ActQuantOp>();
-      auto first = q ? quantFirst.find(q) : quantFirst.end();
-      return first != quantFirst.end() && first->second->isBeforeInBlock(head) &&
-             first->second->getBlock() == head->getBlock();
-    };
-    bool ready = head && rows(head) == rows(&op) && mergedGemms[head].size() < 3 &&
-                 llvm::all_of(op.getOperands(), [&](Value v) {
-                   auto mm = v.getDefiningOp<TMatmulOp>();
-                   if (mm && llvm::is_contained(gemmGroups[&op], mm))
-                     return llvm::all_of(mm->getOperands(), readyAt);
-                   return readyAt(v);
-                 });
-    if (ready) {
-      mergedGemms[head].push_back(&op);
+    auto [it, isNew] = heads.try_emplace(launch.getInt(), &op);
+    if (!isNew) {
+      mergedGemms[it->second].push_back(&op);
       mergedAway.insert(&op);
-    } else {
-      head = &op;
     }
   }
+  return success();
 }
 
 // ----------------------------------------------------------------------------
@@ -226,7 +211,7 @@ LogicalResult Emitter::emitTernConstant(ConstantOp op) {
   w.offset = addToBlob(packed.data(), packed.size());
   w.rows = rows;
   w.cols = cols;
-  w.kb = (cols + 31) / 32;
+  w.kb = rowBlocks(cols);
   w.scale = attr.getScaleValue();
   weights[op.getResult()] = w;
   return success();
@@ -381,9 +366,18 @@ std::string Emitter::assemble(int64_t weightsBytes) {
   os << "#ifdef TERN_CUDA_EMULATION\n#include \"tern_cuda_emulation.h\" // tests: run on the CPU\n"
      << "#endif\n";
   os << kTernCUDAKernels << "\n";
-  os << "#ifndef TERN_LAUNCH\n"
-     << "#define TERN_LAUNCH(kernel, grid, block, stream, ...) "
-        "kernel<<<grid, block, 0, stream>>>(__VA_ARGS__)\n#endif\n";
+  // Every launch and runtime call is checked where it happens; a failure
+  // names the kernel or call (tern_failed_at) in the launcher's message.
+  // TERN_CUDA_SYNC=1 (no graphs then) also waits after each launch, so an
+  // asynchronous fault is reported with the kernel that raised it.
+  os << "static const char *tern_failed_at = \"\";\nstatic int tern_sync_each = 0;\n"
+     << "#ifndef TERN_LAUNCH\n"
+     << "#define TERN_LAUNCH(kernel, grid, block, stream, ...) do { "
+        "kernel<<<grid, block, 0, stream>>>(__VA_ARGS__); "
+        "cudaError_t tern_le = cudaGetLastError(); "
+        "if (tern_le == cudaSuccess && tern_sync_each) tern_le = cudaStreamSynchronize(stream); "
+        "if (tern_le != cudaSuccess) { tern_failed_at = \"kernel \" #kernel; return tern_le; } "
+        "} while (0)\n#endif\n";
   os << R"TERN(#include <algorithm>
 #include <mutex>
 #include <stdio.h>
@@ -419,10 +413,13 @@ template <typename T> __host__ __device__ __forceinline__ T tern_mod(T a, T b) {
   return r < 0 ? r + b : r;
 }
 
-#define TERN_CHECK(call) do { cudaError_t tern_e = (call); if (tern_e != cudaSuccess) return tern_e; } while (0)
+#define TERN_CHECK(call) do { cudaError_t tern_e = (call); if (tern_e != cudaSuccess) { tern_failed_at = #call; return tern_e; } } while (0)
 
 // ---- weights: packed at compile time, uploaded once ----
-#ifndef __CUDA_ARCH__
+// (-DTERN_RANDOM_WEIGHTS: no weights file; the device fills the weight
+// memory with hashed bytes, for timing large models whose weights would not
+// travel: the outputs are deterministic but meaningless.)
+#if !defined(__CUDA_ARCH__) && !defined(TERN_RANDOM_WEIGHTS)
 )TERN";
   if (weightsBytes > 0) {
     os << "#ifndef TERN_WEIGHTS_FILE\n";
@@ -435,19 +432,44 @@ template <typename T> __host__ __device__ __forceinline__ T tern_mod(T a, T b) {
           ".hidden tern_weights_blob\\ntern_weights_blob:\\n.incbin \\\"\" TERN_WEIGHTS_FILE "
           "\"\\\"\\n.previous\\n\");\n"
        << "#endif\n"
-       << "extern \"C\" __attribute__((visibility(\"hidden\"))) const char tern_weights_blob[];\n";
+       << "#ifndef TERN_RANDOM_WEIGHTS\n"
+       << "extern \"C\" __attribute__((visibility(\"hidden\"))) const char tern_weights_blob[];\n"
+       << "#endif\n";
   } else {
     os << "#endif\nstatic const char tern_weights_blob[1] = {0};\n";
   }
   os
      << "static const int64_t tern_weights_bytes = " << weightsBytes << ";\n"
+     << R"TERN(#ifdef TERN_RANDOM_WEIGHTS
+__global__ void tern_random_words_kernel(uint32_t *p, int64_t n) {
+  for (int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; i < n;
+       i += (int64_t)gridDim.x * blockDim.x) {
+    uint32_t x = (uint32_t)i * 2654435761u + 0x9e3779b9u;
+    x ^= x >> 16; x *= 0x85ebca6bu; x ^= x >> 13; x *= 0xc2b2ae35u; x ^= x >> 16;
+    p[i] = x;
+  }
+}
+static cudaError_t tern_upload_weights(char *dst) {
+  tern_random_words_kernel<<<1024, 256>>>((uint32_t *)dst, tern_weights_bytes / 4);
+  cudaError_t e = cudaGetLastError();
+  return e != cudaSuccess ? e : cudaDeviceSynchronize();
+}
+#else
+static cudaError_t tern_upload_weights(char *dst) {
+  if (tern_weights_bytes == 0)
+    return cudaSuccess;
+  return cudaMemcpy(dst, tern_weights_blob, tern_weights_bytes, cudaMemcpyHostToDevice);
+}
+#endif
+)TERN"
      << "// activation arena: " << arena << " bytes (then input/output staging)\n\n";
   os << "// ---- kernels generated for this model ----\n" << kernels;
   os << "// ---- the model: launches in order on one stream ----\n"
      << "static cudaError_t tern_forward(char *A, const char *W, const void *const *in, "
         "void *const *out, cudaStream_t stream) {\n"
      << "  (void)A; (void)W; (void)in; (void)out;\n"
-     << host << "  return cudaGetLastError();\n}\n\n";
+     << "  (void)cudaGetLastError(); // an earlier, unrelated error is not this model's\n"
+     << host << "  return cudaSuccess; // every launch was checked\n}\n\n";
   emitInfoTable(os, "input", sig.inputs);
   emitInfoTable(os, "output", sig.outputs);
   os << "static const int64_t input_bytes[] = {";
@@ -487,8 +509,7 @@ FailureOr<CUDAModelSource> Emitter::run() {
     b.input = static_cast<int>(i);
     bufs[arg] = b;
   }
-  analyze(body);
-  if (failed(emitBlock(body)))
+  if (failed(readPlan(body)) || failed(emitBlock(body)))
     return failure();
   auto ret = cast<func::ReturnOp>(body.getTerminator());
   for (auto [i, v] : llvm::enumerate(ret.getOperands())) {

@@ -106,6 +106,11 @@ struct Buffer {
   }
 };
 
+/// 32-weight blocks per row of a packed ternary matrix or of quantized
+/// activations: ceil(K/32) rounded up to even (TERN_ROW_BLOCKS in the
+/// kernel library; a 128-bit load fetches two blocks).
+inline int64_t rowBlocks(int64_t K) { return (K + 63) / 64 * 2; }
+
 /// A packed ternary weight in the blob.
 struct PackedWeight {
   int64_t offset = 0;  ///< uint2 masks [rows][kb], then int32 negcount[rows]
@@ -248,15 +253,26 @@ private:
   LogicalResult emitTernConstant(ConstantOp op);
   struct QuantPlan {
     SmallVector<ActQuantOp> members;
+    SmallVector<RMSNormOp> norms; ///< per member: the RMSNorm it applies, or null
     Value base;                 ///< the group's input (before member RMSNorms)
     RMSNormOp pre;              ///< absorbed pre-norm producing `base`
     linalg::GenericOp chain;    ///< absorbed element-wise generic producing `base`
     RMSNormOp chainNorm;        ///< absorbed RMSNorm read by `chain`
   };
   DenseMap<Operation *, QuantPlan> quantPlans; // first member -> plan
-  DenseSet<Operation *> grouped;
-  DenseMap<Operation *, Operation *> quantFirst; // member -> first member of its group
-  void planQuantGroups(Block &block);
+  LogicalResult readQuantPlans(Block &block);
+  /// Quantization groups run by a GEMV launch (launch id -> first member),
+  /// and those already emitted there.
+  DenseMap<int64_t, Operation *> quantInLaunch;
+  DenseSet<Operation *> quantEmitted;
+  struct QuantSetup {
+    std::string src, srcType; ///< the row source (expression, type)
+    int64_t K = 0, rows = 0, kp = 0;
+  };
+  /// Emits the host code filling TernQuantGroup `var` (outputs allocated)
+  /// and returns the group's row source.
+  FailureOr<QuantSetup> emitQuantSetup(QuantPlan plan, ActQuantOp first, StringRef var);
+  static int quantEPT(int64_t K, int64_t threads);
   FailureOr<std::string> emitChainSource(QuantPlan plan, int64_t K);
   LogicalResult emitQuantGroup(ActQuantOp first);
   LogicalResult emitRMSNorm(RMSNormOp op);
@@ -273,7 +289,8 @@ private:
                        ArrayRef<int64_t> shape, ArrayRef<int64_t> srcStrides,
                        ArrayRef<int64_t> dstStrides);
 
-  void analyze(Block &block);
+  /// Reads the launch plan of `tern-cuda-plan-kernels` (see Passes.td).
+  LogicalResult readPlan(Block &block);
 
   // ---- generated kernels ----
   struct KernelParams {
@@ -294,7 +311,7 @@ private:
   /// ready at the earlier one): head -> the others.
   DenseMap<Operation *, SmallVector<Operation *>> mergedGemms;
   DenseSet<Operation *> mergedAway;
-  void planGemmMerges(Block &block);
+  LogicalResult readGemmPlans(Block &block);
   /// Emits the body of a linalg region as C statements into `os`. `argExpr`
   /// gives the expression of each block argument, `dimExpr` of each loop
   /// dimension; the yielded expressions are returned.

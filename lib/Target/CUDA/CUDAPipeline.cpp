@@ -11,7 +11,7 @@ namespace mlir::tern {
 void buildCUDAPreparePipeline(OpPassManager &pm) {
   pm.addPass(createTernFoldWeightQuant());
   pm.addPass(createCanonicalizerPass());
-  pm.addPass(createCUDASplitGLUPass());
+  pm.addPass(createTernCUDASplitGLU());
   pm.addPass(createTernDecompose());
   pm.addPass(createCSEPass());
   pm.addPass(createLinalgGeneralizeNamedOpsPass());
@@ -20,10 +20,11 @@ void buildCUDAPreparePipeline(OpPassManager &pm) {
   pm.addPass(createLinalgElementwiseOpFusionPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
+  pm.addNestedPass<func::FuncOp>(createTernCUDAPlanKernels());
 }
 
 void registerCUDAPipelines() {
-  static bool passes = (registerPass([] { return createCUDASplitGLUPass(); }), true);
+  static bool passes = (registerTernCUDAPasses(), true);
   (void)passes;
   PassPipelineRegistration<>("tern-cuda-prepare",
                              "Tern CUDA backend: tern ops to the kernel-level form the CUDA "

@@ -14,18 +14,6 @@ namespace mlir::tern::cuda_detail {
 // Fused RMSNorm + act_quant
 // ----------------------------------------------------------------------------
 
-/// The RMSNorm an act_quant absorbs: its input's producer when used only there.
-RMSNormOp absorbedNorm(ActQuantOp q) {
-  auto norm = q.getInput().getDefiningOp<RMSNormOp>();
-  if (norm && norm->hasOneUse() && norm->getBlock() == q->getBlock())
-    return norm;
-  return nullptr;
-}
-Value quantBase(ActQuantOp q) {
-  RMSNormOp norm = absorbedNorm(q);
-  return norm ? norm.getInput() : q.getInput();
-}
-
 bool onlyFeedsTMatmul(Value xq) {
   return llvm::all_of(xq.getUsers(), [&](Operation *u) {
     auto mm = dyn_cast<TMatmulOp>(u);
@@ -33,90 +21,133 @@ bool onlyFeedsTMatmul(Value xq) {
   });
 }
 
-/// Users of `v` are all members of the group (or the RMSNorm they absorb).
-static bool onlyFeedsGroup(Value v, ArrayRef<ActQuantOp> members) {
-  return llvm::all_of(v.getUsers(), [&](Operation *u) {
-    for (ActQuantOp q : members)
-      if (u == q.getOperation() || u == absorbedNorm(q).getOperation())
-        return true;
-    return false;
-  });
+/// The op defining `v` when it carries `attr` = `group`.
+template <typename OpTy>
+static OpTy markedProducer(Value v, StringRef attr, int64_t group) {
+  auto op = v.getDefiningOp<OpTy>();
+  auto a = op ? op->template getAttrOfType<IntegerAttr>(attr) : IntegerAttr();
+  return a && a.getInt() == group ? op : OpTy();
 }
 
-void Emitter::planQuantGroups(Block &block) {
+LogicalResult Emitter::readQuantPlans(Block &block) {
+  std::map<int64_t, ActQuantOp> firsts;
   for (Operation &op : block) {
-    auto first = dyn_cast<ActQuantOp>(op);
-    if (!first || grouped.contains(first))
+    auto q = dyn_cast<ActQuantOp>(op);
+    auto gid = q ? q->getAttrOfType<IntegerAttr>(cuda::kQuantGroup) : IntegerAttr();
+    if (!gid)
       continue;
-    QuantPlan plan;
-    plan.base = quantBase(first);
-    plan.members.push_back(first);
-    grouped.insert(first);
-    for (Operation *next = first->getNextNode(); next && plan.members.size() < 4;
-         next = next->getNextNode()) {
-      auto q = dyn_cast<ActQuantOp>(next);
-      if (!q || grouped.contains(q) || quantBase(q) != plan.base)
-        continue;
-      RMSNormOp norm = absorbedNorm(q);
-      if (norm && norm.getWeight() && !dom.properlyDominates(norm.getWeight(), first))
-        continue;
-      plan.members.push_back(q);
-      grouped.insert(q);
+    int64_t group = gid.getInt();
+    RMSNormOp norm = markedProducer<RMSNormOp>(q.getInput(), cuda::kQuantNorm, group);
+    Value base = norm ? norm.getInput() : q.getInput();
+    auto [it, isNew] = firsts.try_emplace(group, q);
+    QuantPlan &plan = quantPlans[it->second];
+    if (isNew) {
+      plan.base = base;
+    } else if (plan.base != base || plan.members.size() >= 4) {
+      return q.emitError("CUDA backend: invalid launch plan (")
+             << cuda::kQuantGroup << " " << group
+             << "): members must read the same input, at most 4 of them";
     }
-    for (ActQuantOp q : plan.members)
-      if (RMSNormOp norm = absorbedNorm(q))
-        absorbed.insert(norm);
-    // A pre-norm read only by the group is computed in the kernel.
-    if (auto pre = plan.base.getDefiningOp<RMSNormOp>();
-        pre && pre->getBlock() == &block && onlyFeedsGroup(pre.getResult(), plan.members)) {
-      plan.pre = pre;
-      absorbed.insert(pre);
-    } else if (auto g = plan.base.getDefiningOp<linalg::GenericOp>();
-               g && g->getBlock() == &block && g->getNumResults() == 1 &&
-               !gemmGroups.count(g) && isElementwiseGeneric(g) &&
-               cast<RankedTensorType>(g.getResult(0).getType()).getElementType().isF32() &&
-               g.getMatchingIndexingMap(g.getDpsInitOperand(0)).isIdentity() &&
-               onlyFeedsGroup(g.getResult(0), plan.members)) {
-      // So is the element-wise math producing the group's input, and an
-      // RMSNorm read only by that math (MLGRU: RMSNorm(g) * w * SiLU(h)).
-      plan.chain = g;
-      absorbed.insert(g);
-      for (OpOperand *in : g.getDpsInputOperands()) {
-        auto norm = in->get().getDefiningOp<RMSNormOp>();
-        if (norm && norm->getBlock() == &block && norm->hasOneUse() &&
-            g.getMatchingIndexingMap(in).isIdentity() &&
-            norm.getResult().getType() == g.getResult(0).getType()) {
-          plan.chainNorm = norm;
-          absorbed.insert(norm);
-          break;
-        }
-      }
-    }
-    for (ActQuantOp q : plan.members)
-      quantFirst[q] = first;
-    quantPlans[first] = plan;
+    plan.members.push_back(q);
+    plan.norms.push_back(norm);
   }
+  // What each group computes on the fly must have no other reader.
+  for (auto &[gid, first] : firsts) {
+    QuantPlan &plan = quantPlans[first];
+    if (auto l = first->getAttrOfType<IntegerAttr>(cuda::kQuantInLaunch))
+      quantInLaunch[l.getInt()] = first;
+    DenseSet<Operation *> inGroup;
+    for (auto [q, norm] : llvm::zip(plan.members, plan.norms)) {
+      inGroup.insert(q);
+      if (norm)
+        inGroup.insert(norm);
+    }
+    plan.pre = markedProducer<RMSNormOp>(plan.base, cuda::kQuantPre, gid);
+    if (!plan.pre) {
+      plan.chain = markedProducer<linalg::GenericOp>(plan.base, cuda::kQuantChain, gid);
+      if (plan.chain && (plan.chain->getNumResults() != 1 || !isElementwiseGeneric(plan.chain) ||
+                         !plan.chain.getMatchingIndexingMap(plan.chain.getDpsInitOperand(0)).isIdentity()))
+        return plan.chain.emitError("CUDA backend: invalid launch plan (")
+               << cuda::kQuantChain << "): not a one-result element-wise generic";
+      if (plan.chain)
+        for (OpOperand *in : plan.chain.getDpsInputOperands())
+          if (RMSNormOp n = markedProducer<RMSNormOp>(in->get(), cuda::kQuantChainNorm, gid);
+              n && plan.chain.getMatchingIndexingMap(in).isIdentity() &&
+              n.getResult().getType() == plan.chain.getResult(0).getType()) {
+            plan.chainNorm = n;
+            break;
+          }
+    }
+    SmallVector<Operation *> fused(plan.norms.begin(), plan.norms.end());
+    fused.append({plan.pre, plan.chain, plan.chainNorm});
+    for (Operation *op : fused) {
+      if (!op)
+        continue;
+      bool onlyGroup = llvm::all_of(op->getUsers(), [&](Operation *u) { return inGroup.contains(u); });
+      if (!onlyGroup || op->getBlock() != &block)
+        return op->emitError("CUDA backend: invalid launch plan: this op is computed inside "
+                             "quantization group ")
+               << gid << " but has readers outside it";
+      inGroup.insert(op);
+      absorbed.insert(op);
+    }
+  }
+  return success();
 }
 
 LogicalResult Emitter::emitQuantGroup(ActQuantOp first) {
   auto it = quantPlans.find(first);
-  if (it == quantPlans.end())
+  QuantPlan plan;
+  if (it != quantPlans.end()) {
+    plan = it->second;
+    if (quantEmitted.contains(first))
+      return success(); // run in the last block of the GEMV launch producing its rows
+  } else if (first->hasAttr(cuda::kQuantGroup)) {
     return success(); // a later member of a group emitted earlier
-  QuantPlan plan = it->second;
-  auto inType = cast<RankedTensorType>(plan.base.getType());
-  int64_t K = inType.getShape().back(), rows = inType.getNumElements() / std::max<int64_t>(K, 1);
-  int64_t kb = (K + 31) / 32, kp = 32 * kb;
-  std::string what = plan.pre ? "rmsnorm + " : plan.chain ? "element-wise + " : "";
-  line("{ // fused " + what + "rmsnorm + act_quant: " + std::to_string(plan.members.size()) +
-       " output(s), " + std::to_string(rows) + " row(s) of " + std::to_string(K));
+  } else {
+    plan.base = first.getInput(); // unplanned: a launch of its own
+    plan.members.push_back(first);
+    plan.norms.push_back(nullptr);
+  }
+  line("{");
   ++indent;
+  FailureOr<QuantSetup> q = emitQuantSetup(plan, first, "g");
+  if (failed(q))
+    return failure();
+  // Rows up to 8192 stay in registers (EPT elements per thread).
+  int64_t threads = q->K >= 1024 ? 1024 : std::max<int64_t>(32, (q->K + 31) / 32 * 32);
+  line("tern_quant_rows_kernel<" + std::to_string(quantEPT(q->K, threads)) + "><<<" +
+       std::to_string(q->rows) + ", " + std::to_string(threads) + ", 0, stream>>>(" + q->src +
+       ", " + std::to_string(q->K) + ", " + std::to_string(q->kp) + ", g);");
+  countLaunch();
+  --indent;
+  line("}");
+  return success();
+}
+
+int Emitter::quantEPT(int64_t K, int64_t threads) {
+  int64_t need = (K + threads - 1) / threads;
+  return need <= 1 ? 1 : need <= 2 ? 2 : need <= 4 ? 4 : need <= 8 ? 8 : need <= 16 ? 16 : need <= 32 ? 32 : 0;
+}
+
+FailureOr<Emitter::QuantSetup> Emitter::emitQuantSetup(QuantPlan plan, ActQuantOp first,
+                                                      StringRef var) {
+  QuantSetup setup;
+  auto inType = cast<RankedTensorType>(plan.base.getType());
+  setup.K = inType.getShape().back();
+  setup.rows = inType.getNumElements() / std::max<int64_t>(setup.K, 1);
+  setup.kp = 32 * rowBlocks(setup.K);
+  int64_t K = setup.K, rows = setup.rows, kp = setup.kp;
+  std::string what = plan.pre ? "rmsnorm + " : plan.chain ? "element-wise + " : "";
+  line("// fused " + what + "rmsnorm + act_quant: " + std::to_string(plan.members.size()) +
+       " output(s), " + std::to_string(rows) + " row(s) of " + std::to_string(K));
   // The source the kernel reads.
-  std::string src;
   if (plan.chain) {
     FailureOr<std::string> s = emitChainSource(plan, K);
     if (failed(s))
       return failure();
-    src = *s;
+    setup.src = *s;
+    setup.srcType = setup.src.substr(0, setup.src.find('{'));
   } else {
     Value x = plan.pre ? plan.pre.getInput() : plan.base;
     FailureOr<Buffer> xb = bufferOf(first, x);
@@ -133,12 +164,14 @@ LogicalResult Emitter::emitQuantGroup(ActQuantOp first) {
       }
       args += ", " + w + ", " + floatLiteral(plan.pre.getEps().convertToFloat(), true) + ", 1";
     }
-    src = "tern_row_source(" + args + ")";
+    setup.src = "tern_row_source(" + args + ")";
+    setup.srcType = "TernRowSource";
   }
-  line("TernQuantGroup g = {};");
-  line("g.count = " + std::to_string(plan.members.size()) + ";");
+  std::string g = var.str();
+  line("TernQuantGroup " + g + " = {};");
+  line(g + ".count = " + std::to_string(plan.members.size()) + ";");
   for (auto [i, q] : llvm::enumerate(plan.members)) {
-    RMSNormOp norm = absorbedNorm(q);
+    RMSNormOp norm = plan.norms[i];
     std::string normPtr = "nullptr";
     if (norm && norm.getWeight()) {
       FailureOr<Buffer> w = bufferOf(q, norm.getWeight());
@@ -160,7 +193,7 @@ LogicalResult Emitter::emitQuantGroup(ActQuantOp first) {
     if (!onlyFeedsTMatmul(q.getOutput()))
       natPtr = allocateFor(q.getOutput()).ptr("int8_t", false);
     Buffer sx = allocateFor(q.getScale());
-    std::string idx = "g.out[" + std::to_string(i) + "].";
+    std::string idx = g + ".out[" + std::to_string(i) + "].";
     line(idx + "norm = " + normPtr + "; " + idx + "xq = " + xqPtr + "; " + idx +
          "xq_natural = " + natPtr + ";");
     line(idx + "xsum = " + sumPtr + ";");
@@ -168,17 +201,7 @@ LogicalResult Emitter::emitQuantGroup(ActQuantOp first) {
          floatLiteral(norm ? norm.getEps().convertToFloat() : 0.0, true) + "; " + idx + "rms = " +
          (norm ? "1" : "0") + "; " + idx + "bits = " + std::to_string(q.getBits()) + ";");
   }
-  // Rows up to 8192 stay in registers (EPT elements per thread).
-  int64_t threads = K >= 1024 ? 1024 : std::max<int64_t>(32, (K + 31) / 32 * 32);
-  int64_t need = (K + threads - 1) / threads;
-  int ept = need <= 1 ? 1 : need <= 2 ? 2 : need <= 4 ? 4 : need <= 8 ? 8 : 0;
-  line("tern_quant_rows_kernel<" + std::to_string(ept) + "><<<" + std::to_string(rows) + ", " +
-       std::to_string(threads) + ", 0, stream>>>(" + src + ", " + std::to_string(K) + ", " +
-       std::to_string(kp) + ", g);");
-  countLaunch();
-  --indent;
-  line("}");
-  return success();
+  return setup;
 }
 
 FailureOr<std::string> Emitter::emitChainSource(QuantPlan plan, int64_t K) {
@@ -303,7 +326,7 @@ FailureOr<Buffer> Emitter::interleavedInput(Operation *user, Value xq) {
     return failure();
   auto type = cast<RankedTensorType>(xq.getType());
   int64_t K = type.getShape().back(), rows = type.getNumElements() / std::max<int64_t>(K, 1);
-  int64_t kp = 32 * ((K + 31) / 32);
+  int64_t kp = 32 * rowBlocks(K);
   Buffer il = allocate(rows * kp);
   std::string sumPtr = "nullptr";
   if (dp4a()) {
@@ -595,7 +618,7 @@ LogicalResult Emitter::emitGemmSegment(Operation *genericOp, ArrayRef<TMatmulOp>
   SmallVector<int64_t> shape(firstMM.getResult().getType().getShape());
   N = shape.back();
   M = product(shape) / std::max<int64_t>(N, 1);
-  struct MMInfo { std::string x, w, nc; int64_t kb, rowWords; };
+  struct MMInfo { std::string x, w, nc; int64_t kb; };
   SmallVector<MMInfo> infos;
   for (TMatmulOp mm : mms) {
     auto wit = weights.find(mm.getWeight());
@@ -612,7 +635,7 @@ LogicalResult Emitter::emitGemmSegment(Operation *genericOp, ArrayRef<TMatmulOp>
     nb.offset = w.offset + w.rows * w.kb * 8;
     MMInfo info;
     info.x = params.add("const int8_t *__restrict__", x->ptr("int8_t", true));
-    info.w = params.add("const uint2 *__restrict__", wb.ptr("uint2", true));
+    info.w = params.add("const uint4 *__restrict__", wb.ptr("uint4", true));
     if (dp4a())
       info.nc = params.add("const int32_t *__restrict__",
                            rowSums.lookup(mm.getInput()).ptr("int32_t", true));
@@ -694,27 +717,35 @@ LogicalResult Emitter::emitGemmSegment(Operation *genericOp, ArrayRef<TMatmulOp>
   for (const std::string &s : outStores)
     os << ind << s << "\n";
 
+  // The warp computes rows n0 .. n0+R-1 (`rows` of them valid) for tokens
+  // m0 .. m0+MT-1; after the warp reduction lane r*MT + t holds (n0+r, m0+t)
+  // and runs the epilogue for it.
   llvm::raw_string_ostream ks(code);
   ks << "    // " << mms.size() << " tmatmul(s) [" << M << " x " << N << "]"
-     << (generic ? " + element-wise epilogue" : ", int32 result") << "\n";
+     << (generic ? " + element-wise epilogue" : ", int32 result") << "\n"
+     << "    const int64_t n0 = task * R;\n"
+     << "    const int rows = (int)min((int64_t)R, (int64_t)" << N << " - n0);\n";
   for (auto [i, info] : llvm::enumerate(infos)) {
     int64_t kp = 32 * info.kb;
     // The accumulator starts at the correction of the MAC: the row's count of
     // -1 weights (select) or -sum(x) of the token (dp4a).
-    std::string start = dp4a() ? info.nc + "[m0 + t]" : info.nc + "[n]";
-    ks << "    int a" << i << "[MT];\n"
-       << "#pragma unroll\n    for (int t = 0; t < MT; ++t) a" << i << "[t] = lane == 0 && t < mcount ? "
-       << start << " : 0;\n"
-       << "    tern_row_dot<MT, " << (dp4a() ? "TERN_MAC_DP4A" : "TERN_MAC_SELECT") << ">("
-       << info.w << " + n * " << info.kb << ", " << info.x
-       << " + m0 * " << kp << ", " << kp << ", mcount, " << info.kb << ", lane, a" << i << ");\n"
-       << "    tern_warp_sum<MT>(a" << i << ");\n";
+    std::string start = dp4a() ? info.nc + "[m0 + t]" : info.nc + "[n0 + r]";
+    ks << "    int a" << i << "[R][MT];\n"
+       << "#pragma unroll\n    for (int r = 0; r < R; ++r)\n"
+       << "#pragma unroll\n      for (int t = 0; t < MT; ++t) a" << i
+       << "[r][t] = lane == 0 && t < mcount && r < rows ? " << start << " : 0;\n"
+       << "    tern_rows_dot<MT, R, " << info.kb << ", "
+       << (dp4a() ? "TERN_MAC_DP4A" : "TERN_MAC_SELECT") << ">(" << info.w << " + n0 * "
+       << info.kb / 2 << ", rows, " << info.x << " + m0 * " << kp << ", " << kp
+       << ", mcount, lane, a" << i << ");\n"
+       << "    tern_warp_sum<R, MT>(a" << i << ");\n";
   }
-  ks << "#pragma unroll\n    for (int t = 0; t < MT; ++t) {\n"
-     << "      if (lane == t && t < mcount) {\n"
-     << "        const int64_t m = m0 + t;\n";
+  ks << "#pragma unroll\n    for (int r = 0; r < R; ++r)\n"
+     << "#pragma unroll\n    for (int t = 0; t < MT; ++t) {\n"
+     << "      if (lane == r * MT + t && t < mcount && r < rows) {\n"
+     << "        const int64_t n = n0 + r, m = m0 + t;\n";
   for (size_t i = 0; i < infos.size(); ++i)
-    ks << "        const int32_t acc" << i << " = a" << i << "[t];\n";
+    ks << "        const int32_t acc" << i << " = a" << i << "[r][t];\n";
   ks << body << "      }\n    }\n";
   return success();
 }
@@ -746,31 +777,77 @@ LogicalResult Emitter::emitGemmGroup(Operation *head) {
     totalN += n;
     numMM += mms.size();
   }
+  // MT token rows per warp, R weight rows per warp sharing each activation
+  // load (R * MT accumulators per MAC, at most 8 per lane).
   int mt = M <= 1 ? 1 : M <= 2 ? 2 : M <= 4 ? 4 : 8;
+  int rpw = mt == 1 ? 4 : mt == 2 ? 2 : 1;
+  int64_t tasks = 0;
+  for (int64_t n : ns)
+    tasks += (n + rpw - 1) / rpw;
+  // A quantization group planned into this launch: its last block quantizes
+  // the rows the launch produced (blocks of 8 warps, so that block is wide).
+  std::string quantTail, warps = "tern_gemv_warps(" + std::to_string(tasks) + ")";
+  auto launchAttr = head->getAttrOfType<IntegerAttr>(cuda::kLaunch);
+  auto fused = launchAttr ? quantInLaunch.find(launchAttr.getInt()) : quantInLaunch.end();
+  bool scoped = false;
+  if (fused != quantInLaunch.end() && !quantEmitted.contains(fused->second)) {
+    ActQuantOp first = cast<ActQuantOp>(fused->second);
+    line("{");
+    ++indent;
+    scoped = true;
+    FailureOr<QuantSetup> q = emitQuantSetup(quantPlans[first], first, "qg");
+    if (failed(q))
+      return failure();
+    quantEmitted.insert(first);
+    Buffer counter = allocate(4);
+    std::string src = params.add(q->srcType, q->src);
+    std::string grp = params.add("TernQuantGroup", "qg");
+    std::string cnt = params.add("unsigned *", counter.ptr("unsigned", false));
+    warps = "TERN_WARPS_PER_BLOCK";
+    quantTail = "  // the quantization of the rows this launch wrote, by the block that finishes last\n"
+                "  if (tern_last_block(" + cnt + ")) {\n"
+                "    __shared__ float tern_scratch[32];\n"
+                "    for (int64_t row = 0; row < " + std::to_string(q->rows) + "; ++row)\n"
+                "      tern_quant_row<" + std::to_string(quantEPT(q->K, 32 * 8)) + ">(" + src +
+                ", row, " + std::to_string(q->K) + ", " + std::to_string(q->kp) + ", " + grp +
+                ", tern_scratch);\n  }\n";
+  }
   std::string k;
   llvm::raw_string_ostream ks(k);
   ks << "// " << name << ": " << numMM << " ternary GEMV/GEMM(s) in " << segments.size()
      << " group(s), " << M << " row(s), " << totalN << " output column(s)\n";
-  ks << "template <int MT>\n__global__ void __launch_bounds__(TERN_WARPS_PER_BLOCK * 32)\n"
+  // A minimum of 2 blocks per SM lets ptxas keep every weight load of a
+  // chunk in flight (without it, it delays loads to save registers).
+  ks << "__global__ void __launch_bounds__(TERN_WARPS_PER_BLOCK * 32, 2)\n"
      << name << "(" << llvm::join(params.decls, ", ") << ") {\n"
+     << "  constexpr int MT = " << mt << ", R = " << rpw << ";\n"
      << "  const int lane = threadIdx.x & 31;\n"
-     << "  int64_t n = (int64_t)blockIdx.x * TERN_WARPS_PER_BLOCK + (threadIdx.x >> 5);\n"
      << "  const int64_t m0 = (int64_t)blockIdx.y * MT;\n"
      << (M % mt == 0 ? std::string("  const int mcount = MT; // whole tiles\n")
                      : "  const int mcount = (int)min((int64_t)MT, (int64_t)" +
-                           std::to_string(M) + " - m0);\n");
+                           std::to_string(M) + " - m0);\n")
+     << "  const int64_t warps = (int64_t)blockDim.x >> 5;\n"
+     << "  for (int64_t first = (int64_t)blockIdx.x * warps + (threadIdx.x >> 5); first < "
+     << tasks << "; first += (int64_t)gridDim.x * warps) {\n"
+     << "  int64_t task = first;\n";
   for (auto [i, code] : llvm::enumerate(codes)) {
+    int64_t segTasks = (ns[i] + rpw - 1) / rpw;
     if (i)
-      ks << "  n -= " << ns[i - 1] << ";\n";
-    ks << "  if (n < " << ns[i] << ") {\n" << code << "    return;\n  }\n";
+      ks << "  task -= " << (ns[i - 1] + rpw - 1) / rpw << ";\n";
+    ks << "  if (task < " << segTasks << ") {\n" << code << "    continue;\n  }\n";
   }
-  ks << "}\n\n";
+  ks << "  }\n" << quantTail << "}\n\n";
   name = internKernel(k);
-  line(name + "<" + std::to_string(mt) + "><<<dim3(" + std::to_string((totalN + 7) / 8) + ", " +
-       std::to_string((M + mt - 1) / mt) + "), TERN_WARPS_PER_BLOCK * 32, 0, stream>>>(" +
+  std::string t = std::to_string(tasks);
+  line(name + "<<<dim3(tern_gemv_blocks(" + t + ", " + warps + "), " +
+       std::to_string((M + mt - 1) / mt) + "), " + warps + " * 32, 0, stream>>>(" +
        llvm::join(params.args, ", ") + "); // " + std::to_string(numMM) + " tmatmul(s) in " +
-       std::to_string(segments.size()) + " group(s)");
+       std::to_string(segments.size()) + " group(s)" + (quantTail.empty() ? "" : " + quantization"));
   countLaunch();
+  if (scoped) {
+    --indent;
+    line("}");
+  }
   return success();
 }
 

@@ -21,6 +21,9 @@
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace mlir::tern {
+#define GEN_PASS_DEF_TERNCUDASPLITGLU
+#include "tern/Target/CUDA/Passes.h.inc"
+
 namespace {
 
 struct SplitGLU : OpRewritePattern<GLUOp> {
@@ -63,17 +66,7 @@ struct SplitGLU : OpRewritePattern<GLUOp> {
   }
 };
 
-struct SplitGLUPass : PassWrapper<SplitGLUPass, OperationPass<>> {
-  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(SplitGLUPass)
-  StringRef getArgument() const override { return "tern-cuda-split-glu"; }
-  StringRef getDescription() const override {
-    return "Split a GLU with constant weights into gate and up BitLinears (CUDA backend: one "
-           "fused GEMV for both)";
-  }
-  void getDependentDialects(DialectRegistry &registry) const override {
-    registry.insert<TernDialect, arith::ArithDialect, linalg::LinalgDialect,
-                    tensor::TensorDialect>();
-  }
+struct SplitGLUPass : impl::TernCUDASplitGLUBase<SplitGLUPass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     patterns.add<SplitGLU>(&getContext());
@@ -83,7 +76,5 @@ struct SplitGLUPass : PassWrapper<SplitGLUPass, OperationPass<>> {
 };
 
 } // namespace
-
-std::unique_ptr<Pass> createCUDASplitGLUPass() { return std::make_unique<SplitGLUPass>(); }
 
 } // namespace mlir::tern

@@ -9,16 +9,16 @@
 // into its quantization.
 
 // CHECK-LABEL: static cudaError_t tern_forward(
-// CHECK: { // fused rmsnorm + act_quant: 1 output(s), 3 row(s) of 4
+// CHECK: // fused rmsnorm + act_quant: 1 output(s), 3 row(s) of 4
 // CHECK: g.out[0].rms = 0;
-// CHECK: TERN_LAUNCH(tern_k0<4>, dim3(1, 1), TERN_WARPS_PER_BLOCK * 32, stream,
+// CHECK: TERN_LAUNCH(tern_k0, dim3(tern_gemv_blocks(4, tern_gemv_warps(4)), 1), tern_gemv_warps(4) * 32, stream,
 // CHECK: TERN_CHECK(cudaMemcpyAsync((A + [[STATE:[0-9]+]]), (((const char *)in[1]) + 0), 16,
 // CHECK: TERN_CHECK(cudaMemcpyAsync((A + [[OUT:[0-9]+]]),
 // CHECK: for (int64_t [[T:s[0-9]+]] = ((int64_t)0LL); [[T]] < ((int64_t)3LL); [[T]] += ((int64_t)1LL)) {
 // CHECK-NEXT: TERN_LAUNCH(tern_k3, {{.*}}, stream, ((const float *)(A + {{[0-9]+}} + ((([[T]]) * 4) * 4))), ((const float *)(A + [[STATE]])), {{.*}}((float *)(A + [[OUT]] + ((([[T]]) * 4) * 4)))); // linalg.generic
 // CHECK-NEXT: TERN_CHECK(cudaMemcpyAsync((A + [[STATE]]), (A + [[OUT]] + ((([[T]]) * 4) * 4)), 16,
 // CHECK-NEXT: }
-// CHECK: { // fused element-wise + rmsnorm + act_quant: 1 output(s), 3 row(s) of 4
+// CHECK: // fused element-wise + rmsnorm + act_quant: 1 output(s), 3 row(s) of 4
 // CHECK: (A + [[OUT]])
 // CHECK: // 1 tmatmul(s) in 1 group(s)
 // CHECK: cudaMemcpyAsync(out[0],

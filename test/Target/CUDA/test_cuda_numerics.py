@@ -29,7 +29,12 @@ from tern import api  # noqa: E402
 from tern import mlir_models as M  # noqa: E402
 
 
-EMULATION = os.environ.get("TERN_CUDA_EMULATION") == "1"
+# TERN_CUDA_KIT=DIR (device_kit.py sets it): under emulation, every model a test compiles is
+# also written to DIR/<case>/ for the device kit: its emitted source and weights, the inputs of
+# its first run and the emulation's outputs of that run (which the test then checks against the
+# numpy reference), so a GPU can rerun exactly this case without the compiler.
+KIT = os.environ.get("TERN_CUDA_KIT")
+EMULATION = os.environ.get("TERN_CUDA_EMULATION") == "1" or bool(KIT)
 KERNELS = os.path.join(HERE, "..", "..", "..", "lib", "Target", "CUDA", "kernels")
 needs_gpu = pytest.mark.skipif(EMULATION, reason="needs the CUDA runtime (not emulated)")
 
@@ -53,11 +58,57 @@ def build_cuda(tmp_path, src, name="model", mac="auto", extra=()):
                                "-DTERN_CUDA_EMULATION", f"-I{KERNELS}", str(cu), "-o", str(so)],
                               capture_output=True, text=True)
         assert proc.returncode == 0, proc.stderr
-        return api.CompiledModel(str(so))
+        model = api.CompiledModel(str(so))
+        return KitRecorder(model, cu, name) if KIT else model
     proc = subprocess.run([ternc(), "compile", str(src), "--target=cuda", f"--cuda-mac={mac}",
                            "-o", str(so), "--quiet", *extra], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     return api.CompiledModel(str(so))
+
+
+class KitRecorder:
+    """A compiled model that writes its first run into the device kit (see KIT)."""
+
+    def __init__(self, model, cu, name):
+        self._model, self._cu, self._name, self._done = model, cu, name, False
+
+    def __getattr__(self, attr):
+        return getattr(self._model, attr)
+
+    def __call__(self, *inputs):
+        outs = self._model(*inputs)
+        if not self._done:
+            self._done = True
+            self._write(inputs, outs)
+        return outs
+
+    def _write(self, inputs, outs):
+        import re
+        import shutil
+        test = os.environ.get("PYTEST_CURRENT_TEST", "case").split("::")[-1].split(" ")[0]
+        case = re.sub(r"[^A-Za-z0-9_.-]+", "_", test.removeprefix("test_")).strip("_")
+        if self._name != "model":
+            case += "-" + self._name
+        out = os.path.join(KIT, case)
+        n = 2
+        while os.path.exists(out):
+            out = os.path.join(KIT, f"{case}-{n}")
+            n += 1
+        os.makedirs(out)
+        shutil.copy(self._cu, os.path.join(out, "model.cu"))
+        weights = os.path.splitext(str(self._cu))[0] + ".weights"
+        if os.path.exists(weights):
+            shutil.copy(weights, os.path.join(out, "model.weights"))
+        else:
+            open(os.path.join(out, "model.weights"), "wb").close()
+        for i, a in enumerate(inputs):
+            with open(os.path.join(out, f"in{i}.bin"), "wb") as f:
+                f.write(np.ascontiguousarray(a).tobytes())
+        for j, o in enumerate(outs):
+            with open(os.path.join(out, f"ref{j}.bin"), "wb") as f:
+                f.write(np.ascontiguousarray(o).tobytes())
+        with open(os.path.join(out, "case.txt"), "w") as f:
+            f.write(f"tolerance 5e-3 1e-3\nreference emulation\ntest {test}\n")
 
 
 def assert_close(got, want, atol_rel=2e-3, median_rel=1e-5):
@@ -296,3 +347,29 @@ def test_tmatmul_on_int8_input(tmp_path, mac):
             "  return %y : tensor<3x20xi32>\n}\n")
     model, _ = compile_cuda(tmp_path, text, mac=mac)
     np.testing.assert_array_equal(model(x)[0], R.tmatmul(x, wt))
+
+
+@pytest.mark.skipif(not EMULATION, reason="failure injection is part of the CPU emulation")
+def test_errors_name_the_failure_and_init_frees_on_failure(tmp_path, monkeypatch):
+    """The error paths of the launcher, with failures injected by the emulation: a failed
+    allocation in init is reported and frees what init had created (the next run initializes
+    again); a failed launch is reported with the kernel's name; later runs are correct."""
+    text, inputs, expected = M.bitlinear_model(np.random.default_rng(4), (2,), 64, 16, ternary=True)
+    model, _ = compile_cuda(tmp_path, text)
+    lib = model._lib
+    lib.tern_emu_live_allocations.restype = ctypes.c_long
+    err = ctypes.create_string_buffer(512)
+    monkeypatch.setenv("TERN_EMU_FAIL_MALLOC", "2")  # the arena succeeds, the weights fail
+    assert lib.tern_model_init(err, len(err)) != 0
+    assert "allocating device memory for the weights: emulated: out of memory" in err.value.decode()
+    assert lib.tern_emu_live_allocations() == 0
+    monkeypatch.delenv("TERN_EMU_FAIL_MALLOC")
+    monkeypatch.setenv("TERN_EMU_FAIL_LAUNCH", "2")  # quantization, then the GEMV: it fails
+    with pytest.raises(api.TernError, match=r"launching the model's kernels: kernel tern_k0 "
+                                            r"failed: emulated: launch failure"):
+        model(*inputs)
+    monkeypatch.delenv("TERN_EMU_FAIL_LAUNCH")
+    assert_close(model(*inputs)[0], expected[0])
+    assert lib.tern_emu_live_allocations() == 2  # arena and weights
+    lib.tern_model_release()
+    assert lib.tern_emu_live_allocations() == 0

@@ -13,6 +13,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
+#include "mlir/Pass/Pass.h"
 #include "mlir/Pass/PassManager.h"
 
 #include <string>
@@ -25,11 +26,36 @@ namespace mlir::tern {
 /// and linalg.generic, named linalg ops generalized, element-wise generics
 /// fused (so a tmatmul's rescale and the MLGRU gate math form one generic).
 void buildCUDAPreparePipeline(OpPassManager &pm);
-/// `tern-cuda-split-glu`: a GLU with constant weights -> gate and up
-/// BitLinears sharing their input, SiLU(gate) * up, down BitLinear.
-std::unique_ptr<Pass> createCUDASplitGLUPass();
 
-/// Registers `tern-cuda-prepare` and `tern-cuda-split-glu`.
+#define GEN_PASS_DECL
+#include "tern/Target/CUDA/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "tern/Target/CUDA/Passes.h.inc"
+
+// The launch plan `tern-cuda-plan-kernels` records (discardable attributes
+// the emitter reads; see include/tern/Target/CUDA/Passes.td).
+namespace cuda {
+/// UnitAttr on the function: the plan is there.
+constexpr llvm::StringLiteral kPlanned = "tern.cuda.planned";
+/// DenseI64ArrayAttr on an element-wise generic: its inputs that are
+/// tmatmul results computed in its kernel.
+constexpr llvm::StringLiteral kGemmInputs = "tern.cuda.gemm_inputs";
+/// I64 on a GEMV/GEMM group: groups with the same value share a launch.
+constexpr llvm::StringLiteral kLaunch = "tern.cuda.launch";
+/// I64 on an act_quant: its quantization group.
+constexpr llvm::StringLiteral kQuantGroup = "tern.cuda.quant_group";
+/// I64 (the group) on ops the group's launch computes on the fly.
+constexpr llvm::StringLiteral kQuantNorm = "tern.cuda.quant_norm";
+constexpr llvm::StringLiteral kQuantPre = "tern.cuda.quant_pre";
+constexpr llvm::StringLiteral kQuantChain = "tern.cuda.quant_chain";
+constexpr llvm::StringLiteral kQuantChainNorm = "tern.cuda.quant_chain_norm";
+/// I64 on the members of a quantization group that runs in the last block
+/// of that GEMV launch instead of a launch of its own.
+constexpr llvm::StringLiteral kQuantInLaunch = "tern.cuda.quant_in_launch";
+} // namespace cuda
+
+/// Registers `tern-cuda-prepare` and the CUDA passes.
 void registerCUDAPipelines();
 /// Registers `--tern-to-cuda` (prepared module -> CUDA C++) in a translation
 /// driver.
@@ -61,7 +87,7 @@ struct CUDAModelSource {
 
 /// Appends the GPU layout of a [rows, cols] ternary matrix packed like
 /// #tern.ternary (2-bit codes, 4 per byte) to `out`: a uint2 per 32 weights,
-/// row-major ({nonzero, negative} bit masks for Select, interleaved 2-bit
+/// an even number of them per row (zero weights pad), row-major ({nonzero, negative} bit masks for Select, interleaved 2-bit
 /// codes for DP4A), then int32 count of -1 weights per row (see
 /// lib/Target/CUDA/kernels/tern_cuda_kernels.cuh).
 void packTernaryForCUDA(llvm::ArrayRef<uint8_t> packed, int64_t rows, int64_t cols,

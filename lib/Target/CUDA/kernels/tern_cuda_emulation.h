@@ -42,8 +42,10 @@ struct dim3 {
   constexpr dim3(unsigned x_ = 1, unsigned y_ = 1, unsigned z_ = 1) : x(x_), y(y_), z(z_) {}
 };
 struct uint2 { uint32_t x, y; };
+struct uint4 { uint32_t x, y, z, w; };
 struct int4 { int32_t x, y, z, w; };
 inline uint2 make_uint2(uint32_t x, uint32_t y) { return uint2{x, y}; }
+inline uint4 make_uint4(uint32_t x, uint32_t y, uint32_t z, uint32_t w) { return uint4{x, y, z, w}; }
 
 namespace tern_emu {
 
@@ -197,6 +199,12 @@ template <typename T> T __shfl_xor_sync(unsigned, T v, int laneMask) {
 
 template <typename T> T __ldg(const T *p) { return *p; }
 template <typename T> T __ldcs(const T *p) { return *p; }
+inline unsigned atomicAdd(unsigned *p, unsigned v) {
+  unsigned old = *p;
+  *p = old + v;
+  return old;
+}
+inline void __threadfence() {}
 inline int atomicSub(int *p, int v) {
   int old = *p;
   *p = old - v;
@@ -233,10 +241,10 @@ inline uint32_t tern_emulated_prmt(uint32_t a, uint32_t b, uint32_t sel) {
 
 // ---- the runtime API the launcher uses ----
 typedef int cudaError_t;
-enum { cudaSuccess = 0, cudaErrorInvalidValue = 1 };
+enum { cudaSuccess = 0, cudaErrorInvalidValue = 1, cudaErrorMemoryAllocation = 2, cudaErrorLaunchFailure = 3 };
 typedef struct TernEmuStream *cudaStream_t;
 enum cudaMemcpyKind { cudaMemcpyHostToDevice, cudaMemcpyDeviceToHost, cudaMemcpyDeviceToDevice };
-enum cudaDeviceAttr { cudaDevAttrComputeCapabilityMajor };
+enum cudaDeviceAttr { cudaDevAttrComputeCapabilityMajor, cudaDevAttrMultiProcessorCount };
 enum cudaStreamCaptureMode { cudaStreamCaptureModeThreadLocal };
 #define cudaStreamNonBlocking 1
 
@@ -262,16 +270,52 @@ typedef tern_emu::Graph *cudaGraphExec_t;
 namespace tern_emu {
 /// A launch: the arguments are evaluated now (as <<<>>> does, also while
 /// capturing a graph), the kernel runs now or when the graph replays.
+// Failure injection for the tests of the error paths: TERN_EMU_FAIL_LAUNCH=N
+// makes the N-th launch (from 1) fail as a launch error; TERN_EMU_FAIL_MALLOC=N
+// the N-th cudaMalloc. live() counts device allocations not yet freed.
+inline int &pendingError() {
+  static thread_local int e = 0;
+  return e;
+}
+inline bool injected(const char *var, long &count) {
+  const char *v = std::getenv(var);
+  return v && ++count == std::atol(v);
+}
+inline long &live() {
+  static long n = 0;
+  return n;
+}
+inline long &launches() {
+  static long n = 0;
+  return n;
+}
 template <class F, class... Args> void launchKernel(dim3 grid, dim3 block, F f, Args... args) {
+  if (injected("TERN_EMU_FAIL_LAUNCH", launches())) {
+    pendingError() = 3; // cudaErrorLaunchFailure
+    return;
+  }
   enqueue([=]() { run(grid, block, [=]() { f(args...); }); });
 }
 } // namespace tern_emu
+// Checked like the real launch macro of the generated source.
 #define TERN_LAUNCH(kernel, grid, block, stream, ...)                                              \
-  tern_emu::launchKernel(dim3(grid), dim3(block), [](auto... a) { kernel(a...); }, __VA_ARGS__)
+  do {                                                                                             \
+    tern_emu::launchKernel(dim3(grid), dim3(block), [](auto... a) { kernel(a...); }, __VA_ARGS__); \
+    cudaError_t tern_le = cudaGetLastError();                                                      \
+    if (tern_le != cudaSuccess) {                                                                  \
+      tern_failed_at = "kernel " #kernel;                                                          \
+      return tern_le;                                                                              \
+    }                                                                                              \
+  } while (0)
+extern "C" long tern_emu_live_allocations(void) { return tern_emu::live(); }
 
 inline cudaError_t cudaGetDeviceCount(int *n) { return *n = 1, cudaSuccess; }
 inline cudaError_t cudaGetDevice(int *d) { return *d = 0, cudaSuccess; }
-inline cudaError_t cudaDeviceGetAttribute(int *v, cudaDeviceAttr, int) { return *v = 8, cudaSuccess; }
+// Compute capability 8; 3 multiprocessors, so that grids sized to the SM
+// count make the GEMV kernels loop over their rows.
+inline cudaError_t cudaDeviceGetAttribute(int *v, cudaDeviceAttr a, int) {
+  return *v = a == cudaDevAttrMultiProcessorCount ? 3 : 8, cudaSuccess;
+}
 inline cudaError_t cudaStreamCreateWithFlags(cudaStream_t *s, unsigned) {
   *s = reinterpret_cast<cudaStream_t>(new char(0));
   return cudaSuccess;
@@ -281,10 +325,17 @@ inline cudaError_t cudaStreamDestroy(cudaStream_t s) {
   return cudaSuccess;
 }
 inline cudaError_t cudaMalloc(void **p, size_t n) {
+  static long mallocs = 0;
+  if (tern_emu::injected("TERN_EMU_FAIL_MALLOC", mallocs))
+    return *p = nullptr, cudaErrorMemoryAllocation;
   *p = std::aligned_alloc(256, (n + 255) / 256 * 256);
-  return *p ? cudaSuccess : cudaErrorInvalidValue;
+  tern_emu::live() += *p != nullptr;
+  return *p ? cudaSuccess : cudaErrorMemoryAllocation;
 }
-inline cudaError_t cudaFree(void *p) { return std::free(p), cudaSuccess; }
+inline cudaError_t cudaFree(void *p) {
+  tern_emu::live() -= p != nullptr;
+  return std::free(p), cudaSuccess;
+}
 inline cudaError_t cudaMemcpy(void *d, const void *s, size_t n, cudaMemcpyKind) {
   std::memmove(d, s, n);
   return cudaSuccess;
@@ -294,14 +345,26 @@ inline cudaError_t cudaMemcpyAsync(void *d, const void *s, size_t n, cudaMemcpyK
   tern_emu::enqueue([=]() { std::memmove(d, s, n); });
   return cudaSuccess;
 }
+inline cudaError_t cudaMemset(void *d, int v, size_t n) {
+  std::memset(d, v, n);
+  return cudaSuccess;
+}
 inline cudaError_t cudaMemsetAsync(void *d, int v, size_t n, cudaStream_t = nullptr) {
   tern_emu::enqueue([=]() { std::memset(d, v, n); });
   return cudaSuccess;
 }
 inline cudaError_t cudaStreamSynchronize(cudaStream_t) { return cudaSuccess; }
 inline cudaError_t cudaDeviceSynchronize() { return cudaSuccess; }
-inline cudaError_t cudaGetLastError() { return cudaSuccess; }
-inline const char *cudaGetErrorString(cudaError_t) { return "emulated CUDA error"; }
+inline cudaError_t cudaGetLastError() {
+  cudaError_t e = tern_emu::pendingError();
+  tern_emu::pendingError() = 0;
+  return e;
+}
+inline const char *cudaGetErrorString(cudaError_t e) {
+  return e == cudaErrorMemoryAllocation ? "emulated: out of memory"
+         : e == cudaErrorLaunchFailure  ? "emulated: launch failure"
+                                        : "emulated CUDA error";
+}
 inline const char *cudaGetErrorName(cudaError_t) { return "cudaErrorEmulation"; }
 inline cudaError_t cudaStreamBeginCapture(cudaStream_t, cudaStreamCaptureMode) {
   tern_emu::capturing() = new tern_emu::Graph();

@@ -6,14 +6,15 @@
 //
 // Data layouts (chosen by the compiler, which packs the weights):
 //
-// * Ternary weights [N, K]: row n holds KB = ceil(K/32) blocks of 32 weights;
+// * Ternary weights [N, K]: row n holds KB = TERN_ROW_BLOCKS(K) (ceil(K/32)
+//   rounded up to even) blocks of 32 weights;
 //   block b is a uint2 {nz, neg}: bit j of `nz` is set when weight 32b+j is
 //   non-zero, bit j of `neg` when it is -1 (padding weights are 0).
 //   2 bits per weight, like the dialect's packing, but in two bit planes. The
 //   N rows are followed by int32 negcount[N]: the number of -1 weights of
 //   each row.
 // * Quantized activations (the int8 output of act_quant that feeds a tmatmul):
-//   rows of KP = 32*KB bytes, zero-padded; inside each 32-byte block, byte
+//   rows of KP = 32*KB bytes (the same KB), zero-padded; inside each 32-byte block, byte
 //   4s+i holds x[32b + 8i + s] (s = 0..7, i = 0..3). Word s of a block thus
 //   holds the four activations that mask bits s, s+8, s+16, s+24 select.
 //
@@ -119,37 +120,100 @@ __device__ __forceinline__ int64_t tern_interleaved_pos(int64_t k) {
   return 32 * b + 4 * (j & 7) + (j >> 3);
 }
 
-/// Streaming load of weights: read once per token, keep them out of L1.
-__device__ __forceinline__ uint2 tern_load_weights(const uint2 *p) { return __ldcs(p); }
+/// Weight rows have an even number of 32-weight blocks (zero weights pad
+/// them), so one 128-bit load fetches two blocks; activation rows are padded
+/// to the same length (64-byte multiples).
+#define TERN_ROW_BLOCKS(K) ((((K) + 63) / 64) * 2)
 
-/// The warp's dot products of one weight row with MT activation rows
-/// (rows m0.. of xq, `mcount` of them valid). Each lane covers blocks
-/// lane, lane+32, ...; the caller reduces across the warp.
-template <int MT, int MAC = TERN_MAC_SELECT>
-__device__ __forceinline__ void tern_row_dot(const uint2 *__restrict__ wrow,
-                                             const int8_t *__restrict__ xq, int64_t xstride,
-                                             int mcount, int kb, int lane, int (&acc)[MT]) {
-#pragma unroll 4
-  for (int b = lane; b < kb; b += 32) {
-    uint2 w = tern_load_weights(wrow + b);
+/// Streaming 128-bit load of weights: read once per token, kept out of L1.
+__device__ __forceinline__ uint4 tern_load_weights(const uint4 *p) { return __ldcs(p); }
+
+template <int MAC>
+__device__ __forceinline__ int tern_block_mac(uint32_t w0, uint32_t w1, int4 x0, int4 x1, int acc) {
+  return MAC == TERN_MAC_DP4A ? tern_block_dot_codes(make_uint2(w0, w1), x0, x1, acc)
+                              : tern_block_dot(make_uint2(w0, w1), x0, x1, acc);
+}
+
+/// The warp's dot products of R consecutive weight rows (`nrows` of them
+/// valid) with MT activation rows (rows m0.. of xq, `mcount` valid). K is a
+/// compile-time constant (KB blocks of 32, KB even): the loop unrolls fully.
+/// A row is KB/2 128-bit words; lane l takes words l, l+32, ... of every
+/// row. Weight loads are issued in chunks of up to 16 per lane before the
+/// first MAC of the chunk (all of them for K <= 8192 at R = 4), and each
+/// activation load (64 int8) serves all R rows. The caller reduces across
+/// the warp.
+template <int MT, int R, int KB, int MAC>
+__device__ __forceinline__ void tern_rows_dot(const uint4 *__restrict__ w, int nrows,
+                                              const int8_t *__restrict__ xq, int64_t xstride,
+                                              int mcount, int lane, int (&acc)[R][MT]) {
+  static_assert(KB % 2 == 0, "weight rows hold an even number of blocks");
+  constexpr int P = KB / 2;             // 128-bit words per row
+  constexpr int ITERS = (P + 31) / 32;  // per lane
+  constexpr int CHUNK = 16 / R > 0 ? 16 / R : 1;
 #pragma unroll
-    for (int mt = 0; mt < MT; ++mt) {
-      if (mt < mcount) {
-        const int4 *xp = reinterpret_cast<const int4 *>(xq + mt * xstride + 32 * (int64_t)b);
-        acc[mt] = MAC == TERN_MAC_DP4A ? tern_block_dot_codes(w, __ldg(xp), __ldg(xp + 1), acc[mt])
-                                       : tern_block_dot(w, __ldg(xp), __ldg(xp + 1), acc[mt]);
+  for (int c0 = 0; c0 < ITERS; c0 += CHUNK) {
+    uint4 wv[CHUNK][R];
+    // Unconditional loads (a missing row or a lane past the end reads a
+    // valid word it then ignores), so that none waits behind a branch.
+#pragma unroll
+    for (int i = 0; i < CHUNK; ++i) {
+      const int p = min(lane + 32 * (c0 + i), P - 1);
+#pragma unroll
+      for (int r = 0; r < R; ++r)
+        if (c0 + i < ITERS)
+          wv[i][r] = tern_load_weights(w + (int64_t)min(r, nrows - 1) * P + p);
+    }
+#pragma unroll
+    for (int i = 0; i < CHUNK; ++i) {
+      const int p = lane + 32 * (c0 + i);
+      if (c0 + i < ITERS && p < P) {
+#pragma unroll
+        for (int t = 0; t < MT; ++t) {
+          if (t < mcount) {
+            const int4 *xp = reinterpret_cast<const int4 *>(xq + t * xstride + 64 * (int64_t)p);
+            const int4 x0 = __ldg(xp), x1 = __ldg(xp + 1), x2 = __ldg(xp + 2), x3 = __ldg(xp + 3);
+#pragma unroll
+            for (int r = 0; r < R; ++r) {
+              acc[r][t] = tern_block_mac<MAC>(wv[i][r].x, wv[i][r].y, x0, x1, acc[r][t]);
+              acc[r][t] = tern_block_mac<MAC>(wv[i][r].z, wv[i][r].w, x2, x3, acc[r][t]);
+            }
+          }
+        }
       }
     }
   }
 }
 
 #ifndef TERN_CUDA_HOST_EMULATION
-template <int MT> __device__ __forceinline__ void tern_warp_sum(int (&acc)[MT]) {
+template <int R, int MT> __device__ __forceinline__ void tern_warp_sum(int (&acc)[R][MT]) {
 #pragma unroll
-  for (int mt = 0; mt < MT; ++mt)
+  for (int r = 0; r < R; ++r)
 #pragma unroll
-    for (int off = 16; off > 0; off >>= 1)
-      acc[mt] += __shfl_xor_sync(0xffffffffu, acc[mt], off);
+    for (int mt = 0; mt < MT; ++mt)
+#pragma unroll
+      for (int off = 16; off > 0; off >>= 1)
+        acc[r][mt] += __shfl_xor_sync(0xffffffffu, acc[r][mt], off);
+}
+
+/// Multiprocessors of the device (set when the launcher initializes): GEMV
+/// grids are sized to it.
+static int tern_sm_count = 0;
+
+/// A GEMV/GEMM kernel's work is `tasks` warp tasks (R weight rows each).
+/// Blocks of 8 warps when that still gives every SM a block, else smaller
+/// ones; at most one full wave of 64 warps per SM (the kernel loops over the
+/// rest).
+inline int tern_gemv_warps(int64_t tasks) {
+  const int64_t sms = tern_sm_count > 0 ? tern_sm_count : 1;
+  int w = TERN_WARPS_PER_BLOCK;
+  while (w > 1 && (tasks + w - 1) / w < sms)
+    w /= 2;
+  return w;
+}
+inline unsigned tern_gemv_blocks(int64_t tasks, int w) {
+  const int64_t sms = tern_sm_count > 0 ? tern_sm_count : 1;
+  int64_t blocks = (tasks + w - 1) / w, wave = sms * (64 / w);
+  return (unsigned)(blocks < wave ? blocks : wave);
 }
 
 __device__ __forceinline__ float tern_warp_sumf(float v) {
@@ -277,11 +341,12 @@ struct TernRowSource {
 /// into registers and every pass works there (decode rows: K <= 8192);
 /// EPT = 0: any K, every pass reads the source again.
 #define TERN_QUANT_THREADS 1024
+/// One row by the whole block (any multiple of 32 threads): the body of
+/// tern_quant_rows_kernel, and of a GEMV kernel whose last block quantizes
+/// the rows it produced (see tern_last_block).
 template <int EPT, class Src>
-__global__ void __launch_bounds__(TERN_QUANT_THREADS)
-tern_quant_rows_kernel(Src src, int64_t K, int64_t kp, TernQuantGroup g) {
-  __shared__ float scratch[32];
-  const int64_t row = blockIdx.x;
+__device__ __forceinline__ void tern_quant_row(const Src &src, int64_t row, int64_t K, int64_t kp,
+                                               const TernQuantGroup &g, float *scratch) {
   const int64_t tid = threadIdx.x, nt = blockDim.x;
   float r = 1.f;
   if (src.norm_in) {
@@ -355,6 +420,32 @@ tern_quant_rows_kernel(Src src, int64_t K, int64_t kp, TernQuantGroup g) {
         o.xsum[row] = -sum;
     }
   }
+}
+
+template <int EPT, class Src>
+__global__ void __launch_bounds__(TERN_QUANT_THREADS)
+tern_quant_rows_kernel(Src src, int64_t K, int64_t kp, TernQuantGroup g) {
+  __shared__ float scratch[32];
+  tern_quant_row<EPT>(src, (int64_t)blockIdx.x, K, kp, g, scratch);
+}
+
+/// True in the last block of the grid to finish (every block calls it after
+/// its stores): the block that may then read what all blocks wrote. The
+/// counter is zero before the launch and zero again after it (graph replay).
+__device__ __forceinline__ bool tern_last_block(unsigned *counter) {
+  __shared__ int last;
+  __syncthreads();
+  if (threadIdx.x == 0) {
+    __threadfence(); // this block's stores are visible before it is counted
+    const unsigned total = gridDim.x * gridDim.y * gridDim.z;
+    last = atomicAdd(counter, 1u) == total - 1;
+    if (last)
+      *counter = 0;
+  }
+  __syncthreads();
+  if (last)
+    __threadfence();
+  return last;
 }
 
 /// The common case: quantize rows of x (optionally pre-normalized).

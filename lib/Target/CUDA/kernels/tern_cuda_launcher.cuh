@@ -26,7 +26,7 @@ static TernState tern_state;
 
 static int tern_use_graphs(void) {
   const char *e = getenv("TERN_CUDA_GRAPHS");
-  return !(e && e[0] == '0');
+  return !(e && e[0] == '0') && !tern_sync_each;
 }
 
 /// tern_forward through a cached CUDA graph (captured again when the
@@ -75,6 +75,32 @@ static int tern_fail(char *error, size_t error_size, const char *what, cudaError
   return 1;
 }
 
+/// A failure of tern_forward: names the launch or call that failed.
+static int tern_fail_forward(char *error, size_t error_size, const char *what, cudaError_t e) {
+  if (error && error_size)
+    snprintf(error, error_size, "%s: %s failed: %s (%s)", what,
+             tern_failed_at[0] ? tern_failed_at : "a launch", cudaGetErrorString(e),
+             cudaGetErrorName(e));
+  tern_failed_at = "";
+  return 1;
+}
+
+/// Frees what init allocated (also after a partial init).
+static void tern_release_locked(void) {
+  if (tern_state.graph)
+    cudaGraphExecDestroy(tern_state.graph);
+  if (tern_state.arena)
+    cudaFree(tern_state.arena);
+  if (tern_state.weights)
+    cudaFree(tern_state.weights);
+  if (tern_state.stream)
+    cudaStreamDestroy(tern_state.stream);
+  tern_state.graph = nullptr;
+  tern_state.arena = tern_state.weights = nullptr;
+  tern_state.stream = nullptr;
+  tern_state.ready = 0;
+}
+
 /// First use: find a GPU, allocate the arena, upload the weights once.
 static int tern_init_locked(char *error, size_t error_size) {
   if (tern_state.ready)
@@ -91,21 +117,35 @@ static int tern_init_locked(char *error, size_t error_size) {
   if ((e = cudaGetDevice(&device)) != cudaSuccess)
     return tern_fail(error, error_size, "cudaGetDevice", e);
   int major = 0;
-  cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device);
+  if ((e = cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device)) != cudaSuccess)
+    return tern_fail(error, error_size, "cudaDeviceGetAttribute(compute capability)", e);
   if (major < 8) {
     if (error && error_size)
       snprintf(error, error_size, "the CUDA GPU has compute capability %d.x; this model was built for sm_80 and newer", major);
     return 1;
   }
+  if ((e = cudaDeviceGetAttribute(&tern_sm_count, cudaDevAttrMultiProcessorCount, device)) != cudaSuccess)
+    return tern_fail(error, error_size, "cudaDeviceGetAttribute(multiprocessor count)", e);
+  const char *sync = getenv("TERN_CUDA_SYNC");
+  tern_sync_each = sync && sync[0] == '1';
+  // On failure below, what was already created is freed again.
+  const char *what = nullptr;
   if ((e = cudaStreamCreateWithFlags(&tern_state.stream, cudaStreamNonBlocking)) != cudaSuccess)
-    return tern_fail(error, error_size, "cudaStreamCreate", e);
-  if ((e = cudaMalloc((void **)&tern_state.arena, tern_device_bytes > 0 ? tern_device_bytes : 1)) != cudaSuccess)
-    return tern_fail(error, error_size, "allocating the activation arena", e);
-  if ((e = cudaMalloc((void **)&tern_state.weights, tern_weights_bytes > 0 ? tern_weights_bytes : 1)) != cudaSuccess)
-    return tern_fail(error, error_size, "allocating device memory for the weights", e);
-  if (tern_weights_bytes > 0 &&
-      (e = cudaMemcpy(tern_state.weights, tern_weights_blob, tern_weights_bytes, cudaMemcpyHostToDevice)) != cudaSuccess)
-    return tern_fail(error, error_size, "uploading the weights", e);
+    what = "cudaStreamCreate";
+  else if ((e = cudaMalloc((void **)&tern_state.arena, tern_device_bytes > 0 ? tern_device_bytes : 1)) != cudaSuccess)
+    what = "allocating the activation arena";
+  // Zeroed once: the counters of launches whose last block quantizes
+  // (tern_last_block) start at zero and are reset by that block.
+  else if ((e = cudaMemset(tern_state.arena, 0, tern_device_bytes > 0 ? tern_device_bytes : 1)) != cudaSuccess)
+    what = "clearing the activation arena";
+  else if ((e = cudaMalloc((void **)&tern_state.weights, tern_weights_bytes > 0 ? tern_weights_bytes : 1)) != cudaSuccess)
+    what = "allocating device memory for the weights";
+  else if ((e = tern_upload_weights(tern_state.weights)) != cudaSuccess)
+    what = "uploading the weights";
+  if (what) {
+    tern_release_locked();
+    return tern_fail(error, error_size, what, e);
+  }
   tern_state.ready = 1;
   return 0;
 }
@@ -195,7 +235,7 @@ int tern_model_run(const tern_tensor *inputs, int num_inputs, tern_tensor *outpu
   if (e != cudaSuccess)
     return tern_fail(error, error_size, "copying the inputs to the GPU", e);
   if ((e = tern_forward_graph(in, out, s)) != cudaSuccess)
-    return tern_fail(error, error_size, "launching the model's kernels", e);
+    return tern_fail_forward(error, error_size, "launching the model's kernels", e);
   for (int i = 0; i < TERN_NUM_OUTPUTS && e == cudaSuccess; ++i)
     e = cudaMemcpyAsync(outputs[i].data, out[i], output_bytes[i], cudaMemcpyDeviceToHost, s);
   if (e == cudaSuccess)
@@ -223,7 +263,7 @@ int tern_model_run_device(const void *const *inputs, int num_inputs, void *const
   cudaStream_t s = stream ? (cudaStream_t)stream : tern_state.stream;
   cudaError_t e = tern_forward_graph(inputs, outputs, s);
   if (e != cudaSuccess)
-    return tern_fail(error, error_size, "launching the model's kernels", e);
+    return tern_fail_forward(error, error_size, "launching the model's kernels", e);
   return 0;
 }
 
@@ -233,17 +273,7 @@ void *tern_model_stream(void) { return tern_state.stream; }
 /// Frees the device memory and the stream; a later run initializes again.
 void tern_model_release(void) {
   std::lock_guard<std::mutex> lock(tern_state.mutex);
-  if (!tern_state.ready)
-    return;
-  if (tern_state.graph)
-    cudaGraphExecDestroy(tern_state.graph);
-  tern_state.graph = nullptr;
-  cudaFree(tern_state.arena);
-  cudaFree(tern_state.weights);
-  cudaStreamDestroy(tern_state.stream);
-  tern_state.arena = tern_state.weights = nullptr;
-  tern_state.stream = nullptr;
-  tern_state.ready = 0;
+  tern_release_locked();
 }
 
 } // extern "C"

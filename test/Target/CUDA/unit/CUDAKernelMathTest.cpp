@@ -11,17 +11,22 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
 #include <random>
+#include <type_traits>
 #include <vector>
 
 // ---- host versions of the CUDA built-ins the helpers use ----
 #define TERN_CUDA_HOST_EMULATION 1
+using std::min;
 #define __device__
 #define __forceinline__ inline
 #define __restrict__
 struct uint2 { uint32_t x, y; };
+struct uint4 { uint32_t x, y, z, w; };
 struct int4 { int32_t x, y, z, w; };
+static uint2 make_uint2(uint32_t x, uint32_t y) { return uint2{x, y}; }
 
 /// PTX prmt.b32, default mode: result byte i is byte (sel_i & 7) of {b, a}
 /// (a = bytes 0-3), or that byte's sign bit replicated when sel_i & 8.
@@ -57,7 +62,48 @@ struct Case {
 using mlir::tern::CUDAMac;
 class KernelMath : public ::testing::TestWithParam<std::tuple<Case, CUDAMac>> {};
 
-TEST_P(KernelMath, RowDotMatchesPlainDotProduct) {
+/// The warp's R-row x MT-token dot products (tern_rows_dot with K known at
+/// compile time), summed over the 32 lanes, against a plain dot product.
+template <int MT, int R, int KB>
+void checkRowsDot(const Case &c, CUDAMac mac, const std::vector<int8_t> &trits,
+                  const std::vector<int8_t> &x, const std::vector<uint4> &words,
+                  const std::vector<int32_t> &negcount, const int8_t *xq,
+                  const std::vector<int32_t> &xsum) {
+  constexpr int64_t kp = 32 * KB;
+  for (int64_t n0 = 0; n0 < c.rows; n0 += R) {
+    const int rows = static_cast<int>(std::min<int64_t>(R, c.rows - n0));
+    for (int64_t m0 = 0; m0 < c.m; m0 += MT) {
+      const int mcount = static_cast<int>(std::min<int64_t>(MT, c.m - m0));
+      int64_t total[R][MT] = {};
+      for (int lane = 0; lane < 32; ++lane) {
+        int acc[R][MT];
+        for (int r = 0; r < R; ++r)
+          for (int t = 0; t < MT; ++t)
+            acc[r][t] = lane == 0 && t < mcount && r < rows
+                            ? (mac == CUDAMac::DP4A ? xsum[m0 + t] : negcount[n0 + r])
+                            : 0;
+        const uint4 *w = words.data() + n0 * (KB / 2);
+        if (mac == CUDAMac::DP4A)
+          tern_rows_dot<MT, R, KB, TERN_MAC_DP4A>(w, rows, xq + m0 * kp, kp, mcount, lane, acc);
+        else
+          tern_rows_dot<MT, R, KB, TERN_MAC_SELECT>(w, rows, xq + m0 * kp, kp, mcount, lane, acc);
+        for (int r = 0; r < R; ++r)
+          for (int t = 0; t < MT; ++t)
+            total[r][t] += acc[r][t];
+      }
+      for (int r = 0; r < rows; ++r)
+        for (int t = 0; t < mcount; ++t) {
+          int64_t want = 0;
+          for (int64_t k = 0; k < c.cols; ++k)
+            want += trits[(n0 + r) * c.cols + k] * x[(m0 + t) * c.cols + k];
+          ASSERT_EQ(total[r][t], want) << "row " << n0 + r << ", token " << m0 + t << ", MT " << MT
+                                       << ", R " << R;
+        }
+    }
+  }
+}
+
+TEST_P(KernelMath, RowsDotMatchesPlainDotProduct) {
   const Case c = std::get<0>(GetParam());
   const CUDAMac mac = std::get<1>(GetParam());
   std::mt19937 rng(static_cast<unsigned>(c.rows * 131 + c.cols * 7 + c.m));
@@ -68,15 +114,16 @@ TEST_P(KernelMath, RowDotMatchesPlainDotProduct) {
   ASSERT_TRUE(tern::packTrits(trits.data(), c.rows * c.cols, packed.data()));
   std::vector<char> gpu;
   mlir::tern::packTernaryForCUDA(packed, c.rows, c.cols, gpu, mac);
-  const int64_t kb = (c.cols + 31) / 32, kp = 32 * kb;
+  // An even number of 32-weight blocks per row (two per 128-bit load).
+  const int64_t kb = (c.cols + 63) / 64 * 2, kp = 32 * kb;
   ASSERT_EQ(static_cast<int64_t>(gpu.size()), c.rows * kb * 8 + c.rows * 4);
-  std::vector<uint2> masks(c.rows * kb);
-  std::memcpy(masks.data(), gpu.data(), masks.size() * sizeof(uint2));
+  std::vector<uint4> words(c.rows * kb / 2);
+  std::memcpy(words.data(), gpu.data(), words.size() * sizeof(uint4));
   std::vector<int32_t> negcount(c.rows);
   std::memcpy(negcount.data(), gpu.data() + c.rows * kb * 8, c.rows * 4);
 
-  // Activations, with the extremes, written like tern_rmsnorm_quant_kernel
-  // writes them: interleaved, padding zeroed (alignas: the kernels load int4).
+  // Activations, with the extremes, written like tern_quant_rows_kernel
+  // writes them: interleaved, padding zeroed (int4 storage: the kernels load int4).
   std::vector<int8_t> x(c.m * c.cols);
   for (size_t i = 0; i < x.size(); ++i)
     x[i] = i % 17 == 0 ? -128 : i % 13 == 0 ? 127 : static_cast<int8_t>(rng() % 256 - 128);
@@ -92,38 +139,32 @@ TEST_P(KernelMath, RowDotMatchesPlainDotProduct) {
     for (int64_t k = 0; k < c.cols; ++k)
       xsum[m] -= x[m * c.cols + k];
 
-  constexpr int MT = 4;
-  for (int64_t n = 0; n < c.rows; ++n) {
-    for (int64_t m0 = 0; m0 < c.m; m0 += MT) {
-      int mcount = static_cast<int>(std::min<int64_t>(MT, c.m - m0));
-      int total[MT] = {0, 0, 0, 0};
-      for (int lane = 0; lane < 32; ++lane) {
-        int acc[MT];
-        for (int t = 0; t < MT; ++t)
-          acc[t] = lane == 0 && t < mcount ? (mac == CUDAMac::DP4A ? xsum[m0 + t] : negcount[n]) : 0;
-        if (mac == CUDAMac::DP4A)
-          tern_row_dot<MT, TERN_MAC_DP4A>(masks.data() + n * kb, xq + m0 * kp, kp, mcount,
-                                          static_cast<int>(kb), lane, acc);
-        else
-          tern_row_dot<MT, TERN_MAC_SELECT>(masks.data() + n * kb, xq + m0 * kp, kp, mcount,
-                                            static_cast<int>(kb), lane, acc);
-        for (int t = 0; t < MT; ++t)
-          total[t] += acc[t];
-      }
-      for (int t = 0; t < mcount; ++t) {
-        int64_t want = 0;
-        for (int64_t k = 0; k < c.cols; ++k)
-          want += trits[n * c.cols + k] * x[(m0 + t) * c.cols + k];
-        ASSERT_EQ(total[t], want) << "row " << n << ", token " << m0 + t;
-      }
-    }
+  // The (MT, R) pairs the emitter uses, K a template constant as in the
+  // generated kernels.
+  auto run = [&](auto kbTag) {
+    constexpr int KB = decltype(kbTag)::value;
+    checkRowsDot<1, 4, KB>(c, mac, trits, x, words, negcount, xq, xsum);
+    checkRowsDot<2, 2, KB>(c, mac, trits, x, words, negcount, xq, xsum);
+    checkRowsDot<4, 1, KB>(c, mac, trits, x, words, negcount, xq, xsum);
+    checkRowsDot<8, 1, KB>(c, mac, trits, x, words, negcount, xq, xsum);
+  };
+  switch (kb) {
+  case 2: run(std::integral_constant<int, 2>()); break;
+  case 4: run(std::integral_constant<int, 4>()); break;
+  case 36: run(std::integral_constant<int, 36>()); break;
+  case 64: run(std::integral_constant<int, 64>()); break;
+  case 282: run(std::integral_constant<int, 282>()); break;
+  default: FAIL() << "no instantiation for KB = " << kb;
   }
 }
 
+// K = 9000: 141 128-bit words per row, so lanes run 5 iterations in chunks
+// (some lanes idle in the last); K = 2048 is the 1.3B model's d.
 INSTANTIATE_TEST_SUITE_P(Shapes, KernelMath,
                          ::testing::Combine(::testing::Values(Case{5, 37, 1}, Case{20, 32, 3},
                                                               Case{7, 100, 5}, Case{3, 1100, 2},
-                                                              Case{16, 16, 1}),
+                                                              Case{16, 16, 1}, Case{9, 2048, 3},
+                                                              Case{6, 9000, 2}),
                                             ::testing::Values(CUDAMac::Select, CUDAMac::DP4A)));
 
 TEST(KernelMath, OffsetCodePackingPlacesCodesByByteAndPair) {
@@ -139,6 +180,10 @@ TEST(KernelMath, OffsetCodePackingPlacesCodesByByteAndPair) {
   const auto *w = reinterpret_cast<const uint32_t *>(gpu.data());
   EXPECT_EQ(w[0], 0x55555556u); // all codes 1, weight 0 code 2
   EXPECT_EQ(w[1], 0x95555155u); // weight 13 code 0 (bits 10-11), weight 31 code 2 (bits 30-31)
+  // Rows hold an even number of blocks: the padding block is all zeros (code 1).
+  ASSERT_EQ(gpu.size(), 2u * 8 + 4);
+  EXPECT_EQ(w[2], 0x55555555u);
+  EXPECT_EQ(w[3], 0x55555555u);
 }
 
 TEST(KernelMath, SignBytesReplicatesTopBits) {
