@@ -119,6 +119,18 @@ std::vector<::tern::runtime::Array> makeHLSTestInputs(const ModelSignature &sig)
       }
       case TERN_I8: p[i] = static_cast<char>(k); break;
       case TERN_BOOL: p[i] = static_cast<char>(i % 2); break;
+      case TERN_F16: {
+        uint16_t h = i % 2 ? 0x3800 : 0x3C00; // 0.5 or 1.0 in binary16
+        memcpy(p + 2 * i, &h, 2);
+        break;
+      }
+      case TERN_U8:
+      case TERN_I16:
+      case TERN_U16:
+      case TERN_U32:
+      case TERN_U64: // the low bytes of k (little-endian host), like the other integers
+        memcpy(p + ::tern::runtime::dtypeSize(t.dtype) * i, &k, ::tern::runtime::dtypeSize(t.dtype));
+        break;
       }
     }
     arrays.push_back(std::move(a));
