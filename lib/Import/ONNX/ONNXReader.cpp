@@ -944,9 +944,14 @@ LogicalResult Reader::importControlFlow(::onnx::NodeProto &node, StringRef name,
       argTypes[0].push_back(tensorIn(i));
     unsigned numCarried = desc.inputs.size() > 2 ? desc.inputs.size() - 2 : 0;
     std::optional<int64_t> tripCount;
-    if (desc.input(0))
+    std::string tripHint;
+    if (desc.input(0)) {
       tripCount = getScalarInt(desc.input(0));
-    finish = [&, numCarried, tripCount](ArrayRef<SmallVector<Type>> yields) -> LogicalResult {
+      if (!tripCount)
+        tripHint = graphInputHint(desc.input(0));
+    }
+    finish = [&, numCarried, tripCount,
+              tripHint](ArrayRef<SmallVector<Type>> yields) -> LogicalResult {
       ArrayRef<Type> y = yields[0];
       if (y.size() != 1 + numOutputs || numOutputs < numCarried) {
         nodeError(node, name, loc) << "body yields " << y.size() << " values, expected "
@@ -965,7 +970,8 @@ LogicalResult Reader::importControlFlow(::onnx::NodeProto &node, StringRef name,
       for (unsigned i = 1 + numCarried; i < y.size(); ++i) {
         if (!tripCount) {
           nodeError(node, name, loc) << "scan outputs need a constant trip count M "
-                                        "(Tern compiles static shapes only)";
+                                        "(Tern compiles static shapes only)"
+                                     << tripHint;
           return failure();
         }
         auto t = cast<RankedTensorType>(y[i]);

@@ -1,6 +1,9 @@
 //===- ONNXUtils.cpp - helpers shared by the ONNX import stages -----------===//
 #include "ONNXUtils.h"
 
+#include "mlir/Interfaces/FunctionInterfaces.h"
+#include "llvm/ADT/SmallPtrSet.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "llvm/Support/raw_ostream.h"
@@ -226,4 +229,29 @@ std::string onnx_import::typeStr(Type t) {
   llvm::raw_string_ostream os(s);
   os << t;
   return s;
+}
+
+/// When `v` (a shape operand that is not a constant) is computed from a
+/// graph input, says which and how to give it a value; else "".
+std::string onnx_import::graphInputHint(Value v) {
+  SmallVector<Value> work = {v};
+  llvm::SmallPtrSet<Operation *, 16> seen;
+  while (!work.empty() && seen.size() < 256) {
+    Value x = work.pop_back_val();
+    if (auto arg = dyn_cast<BlockArgument>(x)) {
+      Operation *owner = arg.getOwner()->getParentOp();
+      auto fn = dyn_cast_or_null<FunctionOpInterface>(owner);
+      if (!fn || arg.getOwner() != &fn.getFunctionBody().front())
+        continue;
+      auto name = fn.getArgAttrOfType<StringAttr>(arg.getArgNumber(), "tern.name");
+      std::string n = name ? name.str() : "#" + std::to_string(arg.getArgNumber());
+      return "; it comes from graph input '" + n +
+             "': give its value (ternc run --input=@FILE.npy specializes on it, or ternc "
+             "compile --const-input " + n + "=@FILE.npy)";
+    }
+    if (Operation *def = x.getDefiningOp(); def && seen.insert(def).second)
+      for (Value o : def->getOperands())
+        work.push_back(o);
+  }
+  return "";
 }

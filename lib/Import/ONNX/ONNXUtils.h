@@ -69,6 +69,9 @@ std::string getStringAttr(DictionaryAttr attrs, StringRef name, StringRef defaul
 std::optional<SmallVector<int64_t>> getIntsAttr(DictionaryAttr attrs, StringRef name);
 
 std::string shapeStr(ArrayRef<int64_t> shape);
+/// When `v` (an operand that must be a constant) is computed from a graph
+/// input: "; it comes from graph input 'NAME': give its value (...)"; else "".
+std::string graphInputHint(Value v);
 std::string typeStr(Type t);
 
 } // namespace mlir::tern::onnx_import

@@ -266,7 +266,7 @@ static LogicalResult lowerTrilu(ONNXNodeOp op, PatternRewriter &rw) {
   if (Value kv = op.getInput(1)) {
     auto c = getScalarInt(kv);
     if (!c)
-      return op.emitError() << op.describe() << ": k must be a constant";
+      return op.emitError() << op.describe() << ": k must be a constant" << graphInputHint(kv);
     k = *c;
   }
   bool upper = op.getIntAttr("upper", 1) != 0;

@@ -257,7 +257,8 @@ static LogicalResult lowerUnary(ONNXNodeOp op, PatternRewriter &rw) {
     if (!training || (*training && (!ratio || *ratio != 0.0f)))
       return op.emitError() << op.describe()
                             << ": training mode with a nonzero ratio is not supported (a "
-                               "random mask)";
+                               "random mask)"
+                            << graphInputHint(!training ? op.getInput(2) : op.getInput(1));
   }
   Value r = buildElementwise(rw, loc, type, op.getInput(0), [&](OpBuilder &b, Location l, ValueRange a) {
     return unaryBody(op, b, l, a[0]);

@@ -347,7 +347,8 @@ static LogicalResult lowerCumSum(ONNXNodeOp op, PatternRewriter &rw) {
   auto axisOr = getScalarInt(op.getInput(1));
   int64_t axis = axisOr ? *axisOr : 0;
   if (!axisOr || !normalizeAxis(axis, type.getRank()))
-    return op.emitError() << op.describe() << ": axis must be a constant in range";
+    return op.emitError() << op.describe() << ": axis must be a constant in range"
+                          << graphInputHint(op.getInput(1));
   bool exclusive = op.getIntAttr("exclusive", 0), reverse = op.getIntAttr("reverse", 0);
   int64_t n = type.getDimSize(axis);
   // out[..., i, ...] = sum over j of x[..., j, ...] with j < i (or <=, reversed).
