@@ -82,7 +82,8 @@ static cl::opt<std::string> targetFeatures("target-features",
                                            cl::cat(ternCategory));
 static cl::opt<std::string> linker("linker",
                                    cl::desc("C compiler driver that links model libraries (default: "
-                                            "clang-22 for the host, TRIPLE-gcc for other triples)"),
+                                            "clang-22 for the host, TRIPLE-gcc for other triples; "
+                                            "a clang gets --target=TRIPLE)"),
                                    cl::cat(ternCategory));
 static cl::opt<std::string> sysroot("sysroot",
                                     cl::desc("Target sysroot for --linker and qemu-user (default: "

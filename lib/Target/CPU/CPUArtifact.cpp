@@ -560,6 +560,13 @@ LogicalResult linkModelLibrary(Location loc, StringRef objectPath, StringRef wra
   std::string sysroot = "--sysroot=" + options.sysroot;
   if (!options.sysroot.empty())
     args.push_back(sysroot);
+  // clang drives every target: tell it which (gcc cross drivers know theirs).
+  std::string clangTarget;
+  if (target && !isHostCompatible(llvm::Triple(target.getTriple().getValue())) &&
+      llvm::sys::path::filename(compiler).contains("clang")) {
+    clangTarget = "--target=" + target.getTriple().getValue().str();
+    args.push_back(clangTarget);
+  }
   // On the host, OpenMP threads come from LLVM's libomp; the rpath lets the
   // library load without LD_LIBRARY_PATH. Other targets have no libomp of
   // theirs here: their row loops were made serial (see emitCPUCode).

@@ -13,6 +13,15 @@
 // RUN: %python -c "import numpy as np; w = np.load('%t/want.npy'); [np.testing.assert_allclose(np.load('%t/' + f), w, rtol=0, atol=2e-3 * abs(w).max()) for f in ('a.npy', 'b.npy')]; print('aarch64: same')" | FileCheck %s
 // CHECK: aarch64: same
 
+// --linker: clang links for the target too (it gets --target=TRIPLE).
+// RUN: ternc compile %s --target-triple=aarch64-linux-gnu --linker=clang-22 -o %t/c.so
+// RUN: aarch64-linux-gnu-readelf -h %t/c.so | FileCheck %s --check-prefix=CLANG
+// CLANG: Type: DYN (Shared object file)
+// CLANG: Machine: AArch64
+// RUN: qemu-aarch64 -L /usr/aarch64-linux-gnu %tern_bin/aarch64-linux-gnu/tern-run-model %t/c.so --input=@%t/x.npy --output=@%t/c.npy
+// RUN: %python -c "import numpy as np; assert (np.load('%t/c.npy') == np.load('%t/a.npy')).all(); print('clang: same')" | FileCheck %s --check-prefix=CLANGRUN
+// CLANGRUN: clang: same
+
 // Without --output, `ternc run` prints a summary of the outputs read back.
 // RUN: ternc run %s --target-triple=aarch64-linux-gnu --input=@%t/x.npy | FileCheck %s --check-prefix=SUMMARY
 // SUMMARY: output 0: 3x2xfloat32  min
