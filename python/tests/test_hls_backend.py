@@ -126,6 +126,16 @@ def test_bitlinear_csim(tmp_path, ternary, par):
     check_package(tmp_path, text, inputs, expected, *par)
 
 
+@pytest.mark.parametrize("k,simd", [(44, 11), (36, 3)], ids=["lanes44", "lanes12"])
+def test_bitlinear_adder_tree_odd_levels_csim(tmp_path, k, simd):
+    """Adder trees with odd levels (44 -> 22 -> 11 -> 6 -> 3 -> 2 -> 1 lanes; 12 -> 6 -> 3 ..)."""
+    text, inputs, expected = M.bitlinear_model(np.random.default_rng(13), (2,), k, 6,
+                                               ternary=True)
+    pkg = check_package(tmp_path, text, inputs, expected, "--hls-pe=3", f"--hls-simd={simd}")
+    kernel = (pkg / "firmware" / "tern_kernel.cpp").read_text()
+    assert f"tern_i32 buf" in kernel and f"[{4 * simd}];" in kernel
+
+
 def test_axis_token_io_csim(tmp_path):
     """--hls-io=axis: inputs/outputs as AXI4-Stream, weights m_axi; same numerics."""
     text, inputs, expected = M.mlgru_model(np.random.default_rng(4), seq=3)
@@ -213,7 +223,7 @@ def test_tiny_model_package_csim(tiny_packages, option):
     assert re.search(r"logits: 256 values, max \|err\| \S+ \(max \|want\| [1-9]", proc.stdout)
     assert hls_lint.lint_path(str(pkg)) == []
     # The golden is the CPU backend's own output on the same inputs.
-    tokens = np.fromfile(data / "tokens.bin", np.int64).reshape(1, 1)
+    tokens = np.fromfile(data / "tokens.bin", np.int64)  # [1]
     state = np.fromfile(data / "state.bin", np.float32).reshape(3, 1, 256)
     tmp = pkg / "cpu_check"
     tmp.mkdir(exist_ok=True)
@@ -232,6 +242,22 @@ def test_tiny_model_package_csim(tiny_packages, option):
     kernel = (pkg / "firmware" / "tern_kernel.cpp").read_text()
     top = kernel[kernel.index("// Top function"):]
     assert ("#pragma HLS DATAFLOW" in top) == (option in ("dataflow", "axis"))
+    # One m_axi bundle per engine, each on its own HBM pseudo-channel (connectivity.cfg).
+    weights = port_names(pkg, "weight")
+    bundles = {p: b for p, b in re.findall(r"mode=m_axi port=(\w+) offset=slave bundle=(gmem_w\d+)",
+                                          top)}
+    assert set(bundles) == set(weights)
+    sp = dict(re.findall(r"^sp=tern_top_1\.(\w+):(\S+)$", (pkg / "connectivity.cfg").read_text(),
+                         re.M))
+    assert all(sp[w].startswith("HBM[") for w in weights)
+    by_bundle = {}
+    for w, b in bundles.items():
+        by_bundle.setdefault(b, set()).add(sp[w])
+    assert all(len(banks) == 1 for banks in by_bundle.values())  # a bundle sits on one bank
+    if option == "share":  # 4 engines (d x d, 2I x d, d x I, vocab x d) + float weights
+        assert len(by_bundle) >= 4 and len(by_bundle) < len(weights)
+    est = (pkg / "estimate.txt").read_text()
+    assert "tokens/s (bounded)" in est and "gmem_w0" in est and "TerEffic" in est
 
 
 def test_tiny_model_missing_golden_fails(tiny_packages, tmp_path):
@@ -372,7 +398,8 @@ def _ap_fixed_reference(a, b):
             out["div"].append(0)
         else:
             n = x << 16
-            out["div"].append(sat((abs(n) // abs(y)) * (1 if (n >= 0) == (y > 0) else -1)))
+            q = (abs(n) // abs(y)) * (1 if (n >= 0) == (y > 0) else -1)
+            out["div"].append(sat(-q if q == 2**47 else q))  # 48-bit quotient wraps
         out["neg"].append(sat(-x))
         out["floor"].append(sat((x >> 16) << 16))
         out["ceil"].append(sat(-((-x) >> 16) << 16))
@@ -605,7 +632,7 @@ def test_package_files(tmp_path):
                              "--hls-part=xcvu9p-flga2104-2-i", "--hls-clock-mhz=250")
     for f in ["firmware/tern_kernel.cpp", "firmware/tern_kernel.h", "firmware/tern_hls.h",
               "tb/tb_tern.cpp", "weights/w0.bin", "run_hls.tcl", "hls_config.cfg", "Makefile",
-              "README.md", "estimate.txt"]:
+              "README.md", "estimate.txt", "connectivity.cfg"]:
         assert (pkg / f).is_file(), f
     tcl = (pkg / "run_hls.tcl").read_text()
     assert 'set part "xcvu9p-flga2104-2-i"' in tcl and "set period 4.000" in tcl

@@ -147,6 +147,10 @@ FailureOr<std::vector<HLSPort>> getHLSPorts(func::FuncOp top) {
       port.data = top.getArgAttr(i, hls::kWeightData);
       if (auto layout = top.getArgAttrOfType<StringAttr>(i, hls::kWeightLayout))
         port.layout = layout.getValue().str();
+      if (auto bundle = top.getArgAttrOfType<StringAttr>(i, hls::kBundle))
+        port.bundle = bundle.getValue().str();
+      if (auto bank = top.getArgAttrOfType<StringAttr>(i, hls::kBank))
+        port.bank = bank.getValue().str();
     } else if (i < numInputs) {
       port.kind = HLSPort::Input;
       auto n = top.getArgAttrOfType<StringAttr>(i, "tern.name");
@@ -380,8 +384,8 @@ LogicalResult HLSEmitter::emitAxisTop(bool declaration) {
     if (isStream(p))
       os << "  #pragma HLS INTERFACE mode=axis port=" << p.name << "\n";
     else
-      os << "  #pragma HLS INTERFACE mode=m_axi port=" << p.name
-         << " offset=slave bundle=gmem_w depth=" << p.numElements()
+      os << "  #pragma HLS INTERFACE mode=m_axi port=" << p.name << " offset=slave bundle="
+         << (p.bundle.empty() ? "gmem_w" : p.bundle) << " depth=" << p.numElements()
          << " max_read_burst_length=64\n"
          << "  #pragma HLS INTERFACE mode=s_axilite port=" << p.name << " bundle=control\n";
   }
@@ -551,7 +555,8 @@ LogicalResult HLSEmitter::emitFunction(func::FuncOp fn) {
   indentLevel = 1;
   if (isTop && !options.axisIO) {
     for (const HLSPort &port : ports) {
-      const char *bundle = port.kind == HLSPort::Weight ? "gmem_w"
+      std::string bundle = port.kind == HLSPort::Weight
+                               ? (port.bundle.empty() ? "gmem_w" : port.bundle)
                            : port.kind == HLSPort::Input ? "gmem_in"
                                                          : "gmem_out";
       indent() << "#pragma HLS INTERFACE mode=m_axi port=" << port.name
