@@ -99,7 +99,9 @@ def check_package(tmp_path, text, inputs, expected, *flags, rtol=2e-3, median=1e
     assert hls_lint.lint_path(str(pkg)) == []
     kernel = (pkg / "firmware" / "tern_kernel.cpp").read_text()
     top = kernel[kernel.index("// Top function"):]
-    assert ("#pragma HLS DATAFLOW" in top) == ("--hls-dataflow" in flags)
+    # DATAFLOW: the stages with --hls-dataflow, the stream adapters with --hls-io=axis.
+    assert ("#pragma HLS DATAFLOW" in top) == ("--hls-dataflow" in flags or
+                                               "--hls-io=axis" in flags)
     assert "#pragma HLS INTERFACE mode=s_axilite port=return" in kernel
     write_tb_data(pkg, inputs, expected)
     ran = 0
@@ -124,6 +126,16 @@ def test_bitlinear_csim(tmp_path, ternary, par):
     text, inputs, expected = M.bitlinear_model(np.random.default_rng(3), (2, 3), 37, 20,
                                                ternary=ternary)  # K = 37 pads packed rows
     check_package(tmp_path, text, inputs, expected, *par)
+
+
+@pytest.mark.parametrize("k,simd", [(44, 11), (36, 3)], ids=["lanes44", "lanes12"])
+def test_bitlinear_adder_tree_odd_levels_csim(tmp_path, k, simd):
+    """Adder trees with odd levels (44 -> 22 -> 11 -> 6 -> 3 -> 2 -> 1 lanes; 12 -> 6 -> 3 ..)."""
+    text, inputs, expected = M.bitlinear_model(np.random.default_rng(13), (2,), k, 6,
+                                               ternary=True)
+    pkg = check_package(tmp_path, text, inputs, expected, "--hls-pe=3", f"--hls-simd={simd}")
+    kernel = (pkg / "firmware" / "tern_kernel.cpp").read_text()
+    assert f"tern_i32 buf" in kernel and f"[{4 * simd}];" in kernel
 
 
 def test_axis_token_io_csim(tmp_path):
@@ -158,8 +170,11 @@ def test_mlgru_csim(tmp_path, variant, seq):
 
 def test_fixed_point_math(tmp_path):
     text, inputs, expected = M.glu_model(np.random.default_rng(6))
+    # ap_fixed's quotients truncate toward zero: the bias of the chained divisions (RMSNorm,
+    # the activation scale, the rescale, the sigmoid) moves int8 quantization boundaries, so
+    # the median error is ~4.5e-3 of the scale here (2e-3 with round-to-nearest division).
     pkg = check_package(tmp_path, text, inputs, expected, "--hls-math=fixed", rtol=3e-2,
-                        median=3e-3)
+                        median=6e-3)
     assert "#define TERN_HLS_MATH_FIXED 1" in (pkg / "firmware" / "tern_kernel.h").read_text()
 
 
@@ -213,7 +228,7 @@ def test_tiny_model_package_csim(tiny_packages, option):
     assert re.search(r"logits: 256 values, max \|err\| \S+ \(max \|want\| [1-9]", proc.stdout)
     assert hls_lint.lint_path(str(pkg)) == []
     # The golden is the CPU backend's own output on the same inputs.
-    tokens = np.fromfile(data / "tokens.bin", np.int64).reshape(1, 1)
+    tokens = np.fromfile(data / "tokens.bin", np.int64)  # [1]
     state = np.fromfile(data / "state.bin", np.float32).reshape(3, 1, 256)
     tmp = pkg / "cpu_check"
     tmp.mkdir(exist_ok=True)
@@ -232,6 +247,22 @@ def test_tiny_model_package_csim(tiny_packages, option):
     kernel = (pkg / "firmware" / "tern_kernel.cpp").read_text()
     top = kernel[kernel.index("// Top function"):]
     assert ("#pragma HLS DATAFLOW" in top) == (option in ("dataflow", "axis"))
+    # One m_axi bundle per engine, each on its own HBM pseudo-channel (connectivity.cfg).
+    weights = port_names(pkg, "weight")
+    bundles = {p: b for p, b in re.findall(r"mode=m_axi port=(\w+) offset=slave bundle=(gmem_w\d+)",
+                                          top)}
+    assert set(bundles) == set(weights)
+    sp = dict(re.findall(r"^sp=tern_top_1\.(\w+):(\S+)$", (pkg / "connectivity.cfg").read_text(),
+                         re.M))
+    assert all(sp[w].startswith("HBM[") for w in weights)
+    by_bundle = {}
+    for w, b in bundles.items():
+        by_bundle.setdefault(b, set()).add(sp[w])
+    assert all(len(banks) == 1 for banks in by_bundle.values())  # a bundle sits on one bank
+    if option == "share":  # 4 engines (d x d, 2I x d, d x I, vocab x d) + float weights
+        assert len(by_bundle) >= 4 and len(by_bundle) < len(weights)
+    est = (pkg / "estimate.txt").read_text()
+    assert "tokens/s (bounded)" in est and "gmem_w0" in est and "TerEffic" in est
 
 
 def test_tiny_model_missing_golden_fails(tiny_packages, tmp_path):
@@ -372,7 +403,8 @@ def _ap_fixed_reference(a, b):
             out["div"].append(0)
         else:
             n = x << 16
-            out["div"].append(sat((abs(n) // abs(y)) * (1 if (n >= 0) == (y > 0) else -1)))
+            q = (abs(n) // abs(y)) * (1 if (n >= 0) == (y > 0) else -1)
+            out["div"].append(sat(-q if q == 2**47 else q))  # 48-bit quotient wraps
         out["neg"].append(sat(-x))
         out["floor"].append(sat((x >> 16) << 16))
         out["ceil"].append(sat(-((-x) >> 16) << 16))
@@ -605,7 +637,7 @@ def test_package_files(tmp_path):
                              "--hls-part=xcvu9p-flga2104-2-i", "--hls-clock-mhz=250")
     for f in ["firmware/tern_kernel.cpp", "firmware/tern_kernel.h", "firmware/tern_hls.h",
               "tb/tb_tern.cpp", "weights/w0.bin", "run_hls.tcl", "hls_config.cfg", "Makefile",
-              "README.md", "estimate.txt"]:
+              "README.md", "estimate.txt", "connectivity.cfg"]:
         assert (pkg / f).is_file(), f
     tcl = (pkg / "run_hls.tcl").read_text()
     assert 'set part "xcvu9p-flga2104-2-i"' in tcl and "set period 4.000" in tcl
@@ -698,8 +730,9 @@ def test_lint_finds_multiply_in_ternary_stage(tmp_path):
     text, _, _ = M.bitlinear_model(np.random.default_rng(2), (1,), 16, 8, ternary=True)
     _, pkg = compile_package(tmp_path, text)
     kernel = (pkg / "firmware" / "tern_kernel.cpp").read_text()
-    mutated = re.sub(r"\(\(tern_u32\)(r\d+) \+ \(tern_u32\)(v\d+)\)", r"(\1 * \2)", kernel,
-                     count=1)
+    stage = kernel.index("// Stage: ternary_matmul")
+    mutated = kernel[:stage] + re.sub(r"\(\(tern_u32\)(v\d+) \+ \(tern_u32\)(v\d+)\)",
+                                      r"(\1 * \2)", kernel[stage:], count=1)
     assert mutated != kernel
     assert any("multiplication" in p for p in hls_lint.lint_kernel(mutated))
 

@@ -147,6 +147,10 @@ FailureOr<std::vector<HLSPort>> getHLSPorts(func::FuncOp top) {
       port.data = top.getArgAttr(i, hls::kWeightData);
       if (auto layout = top.getArgAttrOfType<StringAttr>(i, hls::kWeightLayout))
         port.layout = layout.getValue().str();
+      if (auto bundle = top.getArgAttrOfType<StringAttr>(i, hls::kBundle))
+        port.bundle = bundle.getValue().str();
+      if (auto bank = top.getArgAttrOfType<StringAttr>(i, hls::kBank))
+        port.bank = bank.getValue().str();
     } else if (i < numInputs) {
       port.kind = HLSPort::Input;
       auto n = top.getArgAttrOfType<StringAttr>(i, "tern.name");
@@ -261,6 +265,30 @@ private:
   LogicalResult emitBinary(Operation *op, StringRef opSymbol, bool isUnsigned = false,
                            bool wrap = false);
   LogicalResult emitAssign(Operation *op, const std::string &expr);
+
+  // The visitor: one emitX per op (emitOp dispatches).
+  LogicalResult emitUnaryCall(Operation *op, StringRef fn);
+  LogicalResult emitBinaryCall(Operation *op, StringRef fn);
+  LogicalResult emitIntCast(Operation *op, bool srcUnsigned);
+  LogicalResult emitReturn(func::ReturnOp op);
+  LogicalResult emitCall(func::CallOp op);
+  LogicalResult emitAffineFor(affine::AffineForOp op);
+  LogicalResult emitScfFor(scf::ForOp op);
+  LogicalResult emitIf(scf::IfOp op);
+  LogicalResult emitAffineApply(affine::AffineApplyOp op);
+  LogicalResult emitAffineMinMax(Operation *op);
+  LogicalResult emitAffineLoad(affine::AffineLoadOp op);
+  LogicalResult emitAffineStore(affine::AffineStoreOp op);
+  LogicalResult emitLoad(memref::LoadOp op);
+  LogicalResult emitStore(memref::StoreOp op);
+  LogicalResult emitAlloc(Operation *op);
+  LogicalResult emitGetGlobal(memref::GetGlobalOp op);
+  LogicalResult emitIntMinMax(Operation *op);
+  LogicalResult emitCmpI(arith::CmpIOp op);
+  LogicalResult emitCmpF(arith::CmpFOp op);
+  LogicalResult emitSelect(arith::SelectOp op);
+  LogicalResult emitIToFP(Operation *op, bool isUnsigned);
+  LogicalResult emitFPToI(Operation *op);
 };
 
 LogicalResult HLSEmitter::emitModule() {
@@ -380,8 +408,8 @@ LogicalResult HLSEmitter::emitAxisTop(bool declaration) {
     if (isStream(p))
       os << "  #pragma HLS INTERFACE mode=axis port=" << p.name << "\n";
     else
-      os << "  #pragma HLS INTERFACE mode=m_axi port=" << p.name
-         << " offset=slave bundle=gmem_w depth=" << p.numElements()
+      os << "  #pragma HLS INTERFACE mode=m_axi port=" << p.name << " offset=slave bundle="
+         << (p.bundle.empty() ? "gmem_w" : p.bundle) << " depth=" << p.numElements()
          << " max_read_burst_length=64\n"
          << "  #pragma HLS INTERFACE mode=s_axilite port=" << p.name << " bundle=control\n";
   }
@@ -551,7 +579,8 @@ LogicalResult HLSEmitter::emitFunction(func::FuncOp fn) {
   indentLevel = 1;
   if (isTop && !options.axisIO) {
     for (const HLSPort &port : ports) {
-      const char *bundle = port.kind == HLSPort::Weight ? "gmem_w"
+      std::string bundle = port.kind == HLSPort::Weight
+                               ? (port.bundle.empty() ? "gmem_w" : port.bundle)
                            : port.kind == HLSPort::Input ? "gmem_in"
                                                          : "gmem_out";
       indent() << "#pragma HLS INTERFACE mode=m_axi port=" << port.name
@@ -822,215 +851,344 @@ static bool isMultiply(Operation *op) {
              math::FmaOp, math::FPowIOp, math::IPowIOp>(op);
 }
 
+//===--- the visitor: one emitX per op -----------------------------------------===//
+
+LogicalResult HLSEmitter::emitUnaryCall(Operation *op, StringRef fn) {
+  FailureOr<std::string> a = name(op->getOperand(0), op);
+  if (failed(a))
+    return failure();
+  return emitAssign(op, fn.str() + "(" + *a + ")");
+}
+
+LogicalResult HLSEmitter::emitBinaryCall(Operation *op, StringRef fn) {
+  FailureOr<std::string> a = name(op->getOperand(0), op), b = name(op->getOperand(1), op);
+  if (failed(a) || failed(b))
+    return failure();
+  return emitAssign(op, fn.str() + "(" + *a + ", " + *b + ")");
+}
+
+LogicalResult HLSEmitter::emitIntCast(Operation *op, bool srcUnsigned) {
+  FailureOr<std::string> a = name(op->getOperand(0), op);
+  FailureOr<std::string> to = cType(op->getResult(0).getType());
+  if (failed(a) || failed(to))
+    return op->emitOpError("HLS emitter: unsupported cast");
+  Type from = op->getOperand(0).getType();
+  std::string src = *a;
+  if (srcUnsigned && !from.isIndex() && !from.isInteger(1))
+    src = "(" + *cType(from, true) + ")" + src;
+  return emitAssign(op, "(" + *to + ")(" + src + ")");
+}
+
+LogicalResult HLSEmitter::emitReturn(func::ReturnOp ret) {
+  if (ret.getNumOperands())
+    return ret.emitOpError("HLS: functions must return through out-parameters");
+  if (ret->getNextNode() || ret->getParentOp() != ret->getParentOfType<func::FuncOp>())
+    indent() << "return;\n";
+  return success();
+}
+
+LogicalResult HLSEmitter::emitCall(func::CallOp call) {
+  if (call.getNumResults())
+    return call.emitOpError("HLS: calls must return through out-parameters");
+  auto callee = module.lookupSymbol<func::FuncOp>(call.getCallee());
+  indent() << functionName(callee) << "(";
+  for (auto [i, v] : llvm::enumerate(call.getOperands())) {
+    FailureOr<std::string> n = name(v, call);
+    if (failed(n))
+      return failure();
+    os << (i ? ", " : "") << *n;
+  }
+  os << ");\n";
+  return success();
+}
+
+LogicalResult HLSEmitter::emitAffineFor(affine::AffineForOp loop) {
+  FailureOr<SmallVector<std::string>> lbs =
+      affineMapResults(loop.getLowerBoundMap(), loop.getLowerBoundOperands(), loop);
+  FailureOr<SmallVector<std::string>> ubs =
+      affineMapResults(loop.getUpperBoundMap(), loop.getUpperBoundOperands(), loop);
+  if (failed(lbs) || failed(ubs))
+    return failure();
+  auto fold = [](ArrayRef<std::string> v, StringRef fn) {
+    std::string s = v[0];
+    for (size_t i = 1; i < v.size(); ++i)
+      s = "(" + s + " " + fn.str() + " " + v[i] + " ? " + s + " : " + v[i] + ")";
+    return s;
+  };
+  std::string iv = bind(loop.getInductionVar(), "i");
+  return emitLoop(loop, iv, fold(*lbs, ">"), fold(*ubs, "<"), std::to_string(loop.getStepAsInt()),
+                  loop.getInits(), loop.getRegionIterArgs(), loop.getResults(), *loop.getBody());
+}
+
+LogicalResult HLSEmitter::emitScfFor(scf::ForOp loop) {
+  FailureOr<std::string> lb = name(loop.getLowerBound(), loop),
+                         ub = name(loop.getUpperBound(), loop), step = name(loop.getStep(), loop);
+  if (failed(lb) || failed(ub) || failed(step))
+    return failure();
+  std::string iv = bind(loop.getInductionVar(), "i");
+  return emitLoop(loop, iv, *lb, *ub, *step, loop.getInitArgs(), loop.getRegionIterArgs(),
+                  loop.getResults(), *loop.getBody());
+}
+
+LogicalResult HLSEmitter::emitIf(scf::IfOp ifOp) {
+  FailureOr<std::string> c = name(ifOp.getCondition(), ifOp);
+  if (failed(c))
+    return failure();
+  SmallVector<std::string> vars;
+  for (Value r : ifOp.getResults()) {
+    FailureOr<std::string> ct = cType(r.getType());
+    if (failed(ct))
+      return ifOp.emitOpError("HLS emitter: unsupported result type");
+    std::string v = bind(r, "r");
+    indent() << *ct << " " << v << ";\n";
+    vars.push_back(v);
+  }
+  auto branch = [&](Region &region) -> LogicalResult {
+    ++indentLevel;
+    Block &b = region.front();
+    for (Operation &inner : b.without_terminator())
+      if (failed(emitOp(&inner)))
+        return failure();
+    for (auto [i, y] : llvm::enumerate(b.getTerminator()->getOperands())) {
+      FailureOr<std::string> n = name(y, b.getTerminator());
+      if (failed(n))
+        return failure();
+      indent() << vars[i] << " = " << *n << ";\n";
+    }
+    --indentLevel;
+    return success();
+  };
+  indent() << "if (" << *c << ") {\n";
+  if (failed(branch(ifOp.getThenRegion())))
+    return failure();
+  if (!ifOp.getElseRegion().empty()) {
+    indent() << "} else {\n";
+    if (failed(branch(ifOp.getElseRegion())))
+      return failure();
+  }
+  indent() << "}\n";
+  return success();
+}
+
+LogicalResult HLSEmitter::emitAffineApply(affine::AffineApplyOp apply) {
+  FailureOr<SmallVector<std::string>> r =
+      affineMapResults(apply.getAffineMap(), apply.getMapOperands(), apply);
+  if (failed(r))
+    return failure();
+  return emitAssign(apply, (*r)[0]);
+}
+
+LogicalResult HLSEmitter::emitAffineMinMax(Operation *mm) {
+  auto map = mm->getAttrOfType<AffineMapAttr>("map").getValue();
+  FailureOr<SmallVector<std::string>> r = affineMapResults(map, mm->getOperands(), mm);
+  if (failed(r))
+    return failure();
+  bool isMin = isa<affine::AffineMinOp>(mm);
+  std::string s = (*r)[0];
+  for (size_t i = 1; i < r->size(); ++i)
+    s = "(" + s + (isMin ? " < " : " > ") + (*r)[i] + " ? " + s + " : " + (*r)[i] + ")";
+  return emitAssign(mm, s);
+}
+
+LogicalResult HLSEmitter::emitAffineLoad(affine::AffineLoadOp load) {
+  FailureOr<SmallVector<std::string>> idx =
+      affineMapResults(load.getAffineMap(), load.getMapOperands(), load);
+  if (failed(idx))
+    return failure();
+  FailureOr<std::string> a = access(load.getMemRef(), *idx, load);
+  if (failed(a))
+    return failure();
+  return emitAssign(load, *a);
+}
+
+LogicalResult HLSEmitter::emitAffineStore(affine::AffineStoreOp store) {
+  FailureOr<SmallVector<std::string>> idx =
+      affineMapResults(store.getAffineMap(), store.getMapOperands(), store);
+  FailureOr<std::string> v = name(store.getValueToStore(), store);
+  if (failed(idx) || failed(v))
+    return failure();
+  FailureOr<std::string> a = access(store.getMemRef(), *idx, store);
+  if (failed(a))
+    return failure();
+  indent() << *a << " = " << *v << ";\n";
+  return success();
+}
+
+LogicalResult HLSEmitter::emitLoad(memref::LoadOp load) {
+  SmallVector<std::string> idx;
+  for (Value i : load.getIndices()) {
+    FailureOr<std::string> n = name(i, load);
+    if (failed(n))
+      return failure();
+    idx.push_back(*n);
+  }
+  FailureOr<std::string> a = access(load.getMemRef(), idx, load);
+  if (failed(a))
+    return failure();
+  return emitAssign(load, *a);
+}
+
+LogicalResult HLSEmitter::emitStore(memref::StoreOp store) {
+  SmallVector<std::string> idx;
+  for (Value i : store.getIndices()) {
+    FailureOr<std::string> n = name(i, store);
+    if (failed(n))
+      return failure();
+    idx.push_back(*n);
+  }
+  FailureOr<std::string> v = name(store.getValueToStore(), store);
+  FailureOr<std::string> a = access(store.getMemRef(), idx, store);
+  if (failed(v) || failed(a))
+    return failure();
+  indent() << *a << " = " << *v << ";\n";
+  return success();
+}
+
+LogicalResult HLSEmitter::emitAlloc(Operation *alloc) {
+  Value v = alloc->getResult(0);
+  std::string n = bind(v, "buf");
+  // Function-level buffers: static in C simulation (host stack), plain
+  // BRAM/URAM arrays in synthesis.
+  indent();
+  if (isa<memref::AllocOp>(alloc))
+    os << "TERN_LOCAL ";
+  if (failed(emitArrayDecl(v, n, false)))
+    return failure();
+  os << ";\n";
+  return emitPartition(n, alloc->getAttrOfType<DenseI64ArrayAttr>(hls::kPartition));
+}
+
+LogicalResult HLSEmitter::emitGetGlobal(memref::GetGlobalOp get) {
+  auto it = globalNames.find(get.getName());
+  if (it == globalNames.end())
+    return get.emitOpError("HLS emitter: unknown global");
+  names[get.getResult()] = it->second;
+  return success();
+}
+
+LogicalResult HLSEmitter::emitIntMinMax(Operation *o) {
+  FailureOr<std::string> a = name(o->getOperand(0), o), b = name(o->getOperand(1), o);
+  if (failed(a) || failed(b))
+    return failure();
+  bool isMax = isa<arith::MaxSIOp, arith::MaxUIOp>(o);
+  bool isU = isa<arith::MaxUIOp, arith::MinUIOp>(o);
+  std::string ua = *a, ub = *b;
+  if (isU) {
+    std::string ut = *cType(o->getResult(0).getType(), true);
+    ua = "(" + ut + ")" + ua;
+    ub = "(" + ut + ")" + ub;
+  }
+  return emitAssign(o, "(" + ua + (isMax ? " > " : " < ") + ub + " ? " + *a + " : " + *b + ")");
+}
+
+LogicalResult HLSEmitter::emitCmpI(arith::CmpIOp cmp) {
+  FailureOr<std::string> a = name(cmp.getLhs(), cmp), b = name(cmp.getRhs(), cmp);
+  if (failed(a) || failed(b))
+    return failure();
+  std::string l = *a, r = *b, sym;
+  bool isU = false;
+  switch (cmp.getPredicate()) {
+  case arith::CmpIPredicate::eq: sym = "=="; break;
+  case arith::CmpIPredicate::ne: sym = "!="; break;
+  case arith::CmpIPredicate::slt: sym = "<"; break;
+  case arith::CmpIPredicate::sle: sym = "<="; break;
+  case arith::CmpIPredicate::sgt: sym = ">"; break;
+  case arith::CmpIPredicate::sge: sym = ">="; break;
+  case arith::CmpIPredicate::ult: sym = "<"; isU = true; break;
+  case arith::CmpIPredicate::ule: sym = "<="; isU = true; break;
+  case arith::CmpIPredicate::ugt: sym = ">"; isU = true; break;
+  case arith::CmpIPredicate::uge: sym = ">="; isU = true; break;
+  }
+  Type t = cmp.getLhs().getType();
+  if (isU && !t.isIndex() && !t.isInteger(1)) {
+    std::string ut = *cType(t, true);
+    l = "(" + ut + ")" + l;
+    r = "(" + ut + ")" + r;
+  }
+  return emitAssign(cmp, l + " " + sym + " " + r);
+}
+
+LogicalResult HLSEmitter::emitCmpF(arith::CmpFOp cmp) {
+  FailureOr<std::string> a = name(cmp.getLhs(), cmp), b = name(cmp.getRhs(), cmp);
+  if (failed(a) || failed(b))
+    return failure();
+  std::string l = *a, r = *b, e;
+  std::string unord = "(tern_isnan(" + l + ") || tern_isnan(" + r + "))";
+  using P = arith::CmpFPredicate;
+  switch (cmp.getPredicate()) {
+  case P::AlwaysFalse: e = "false"; break;
+  case P::AlwaysTrue: e = "true"; break;
+  case P::OEQ: e = l + " == " + r; break;
+  case P::OGT: e = l + " > " + r; break;
+  case P::OGE: e = l + " >= " + r; break;
+  case P::OLT: e = l + " < " + r; break;
+  case P::OLE: e = l + " <= " + r; break;
+  case P::ONE: e = "(" + l + " < " + r + " || " + l + " > " + r + ")"; break;
+  case P::ORD: e = "!" + unord; break;
+  case P::UNO: e = unord; break;
+  case P::UEQ: e = "(" + unord + " || " + l + " == " + r + ")"; break;
+  case P::UGT: e = "!(" + l + " <= " + r + ")"; break;
+  case P::UGE: e = "!(" + l + " < " + r + ")"; break;
+  case P::ULT: e = "!(" + l + " >= " + r + ")"; break;
+  case P::ULE: e = "!(" + l + " > " + r + ")"; break;
+  case P::UNE: e = "!(" + l + " == " + r + ")"; break;
+  }
+  return emitAssign(cmp, e);
+}
+
+LogicalResult HLSEmitter::emitSelect(arith::SelectOp sel) {
+  FailureOr<std::string> c = name(sel.getCondition(), sel), t = name(sel.getTrueValue(), sel),
+                         f = name(sel.getFalseValue(), sel);
+  if (failed(c) || failed(t) || failed(f))
+    return failure();
+  if (!sel.getCondition().getType().isInteger(1))
+    return sel.emitOpError("HLS emitter: vector select is not supported");
+  return emitAssign(sel, *c + " ? " + *t + " : " + *f);
+}
+
+LogicalResult HLSEmitter::emitIToFP(Operation *o, bool isUnsigned) {
+  FailureOr<std::string> a = name(o->getOperand(0), o);
+  if (failed(a))
+    return failure();
+  if (isUnsigned)
+    return emitAssign(o, "tern_itofp((" + *cType(o->getOperand(0).getType(), true) + ")" + *a + ")");
+  return emitAssign(o, "tern_itofp(" + *a + ")");
+}
+
+LogicalResult HLSEmitter::emitFPToI(Operation *o) {
+  FailureOr<std::string> a = name(o->getOperand(0), o);
+  FailureOr<std::string> to = cType(o->getResult(0).getType(), isa<arith::FPToUIOp>(o));
+  if (failed(a) || failed(to))
+    return o->emitOpError("HLS emitter: unsupported conversion");
+  return emitAssign(o, "(" + *cType(o->getResult(0).getType()) + ")tern_fptosi<" + *to + ">(" +
+                           *a + ")");
+}
+
+/// The dispatch: every op the lowering produces has its emitX.
 LogicalResult HLSEmitter::emitOp(Operation *op) {
   if (inTernaryStage && isMultiply(op))
     return op->emitOpError("multiply inside a ternary stage: ternary layers must be "
                            "add/sub/skip only");
-  auto unary = [&](StringRef fn) -> LogicalResult {
-    FailureOr<std::string> a = name(op->getOperand(0), op);
-    if (failed(a))
-      return failure();
-    return emitAssign(op, fn.str() + "(" + *a + ")");
-  };
-  auto binaryFn = [&](StringRef fn) -> LogicalResult {
-    FailureOr<std::string> a = name(op->getOperand(0), op), b = name(op->getOperand(1), op);
-    if (failed(a) || failed(b))
-      return failure();
-    return emitAssign(op, fn.str() + "(" + *a + ", " + *b + ")");
-  };
-  auto cast = [&](bool srcUnsigned) -> LogicalResult {
-    FailureOr<std::string> a = name(op->getOperand(0), op);
-    FailureOr<std::string> to = cType(op->getResult(0).getType());
-    if (failed(a) || failed(to))
-      return op->emitOpError("HLS emitter: unsupported cast");
-    Type from = op->getOperand(0).getType();
-    std::string src = *a;
-    if (srcUnsigned && !from.isIndex() && !from.isInteger(1))
-      src = "(" + *cType(from, true) + ")" + src;
-    return emitAssign(op, "(" + *to + ")(" + src + ")");
-  };
-
+  auto isBool = [](Operation *o) { return o->getResult(0).getType().isInteger(1); };
   return llvm::TypeSwitch<Operation *, LogicalResult>(op)
       // Structure.
-      .Case<func::ReturnOp>([&](func::ReturnOp ret) -> LogicalResult {
-        if (ret.getNumOperands())
-          return ret.emitOpError("HLS: functions must return through out-parameters");
-        if (ret->getNextNode() || ret->getParentOp() != ret->getParentOfType<func::FuncOp>())
-          indent() << "return;\n";
-        return success();
-      })
-      .Case<func::CallOp>([&](func::CallOp call) -> LogicalResult {
-        if (call.getNumResults())
-          return call.emitOpError("HLS: calls must return through out-parameters");
-        auto callee = module.lookupSymbol<func::FuncOp>(call.getCallee());
-        indent() << functionName(callee) << "(";
-        for (auto [i, v] : llvm::enumerate(call.getOperands())) {
-          FailureOr<std::string> n = name(v, call);
-          if (failed(n))
-            return failure();
-          os << (i ? ", " : "") << *n;
-        }
-        os << ");\n";
-        return success();
-      })
-      .Case<affine::AffineForOp>([&](affine::AffineForOp loop) -> LogicalResult {
-        FailureOr<SmallVector<std::string>> lbs =
-            affineMapResults(loop.getLowerBoundMap(), loop.getLowerBoundOperands(), loop);
-        FailureOr<SmallVector<std::string>> ubs =
-            affineMapResults(loop.getUpperBoundMap(), loop.getUpperBoundOperands(), loop);
-        if (failed(lbs) || failed(ubs))
-          return failure();
-        auto fold = [](ArrayRef<std::string> v, StringRef fn) {
-          std::string s = v[0];
-          for (size_t i = 1; i < v.size(); ++i)
-            s = "(" + s + " " + fn.str() + " " + v[i] + " ? " + s + " : " + v[i] + ")";
-          return s;
-        };
-        std::string iv = bind(loop.getInductionVar(), "i");
-        return emitLoop(loop, iv, fold(*lbs, ">"), fold(*ubs, "<"),
-                        std::to_string(loop.getStepAsInt()), loop.getInits(),
-                        loop.getRegionIterArgs(), loop.getResults(), *loop.getBody());
-      })
-      .Case<scf::ForOp>([&](scf::ForOp loop) -> LogicalResult {
-        FailureOr<std::string> lb = name(loop.getLowerBound(), loop),
-                               ub = name(loop.getUpperBound(), loop),
-                               step = name(loop.getStep(), loop);
-        if (failed(lb) || failed(ub) || failed(step))
-          return failure();
-        std::string iv = bind(loop.getInductionVar(), "i");
-        return emitLoop(loop, iv, *lb, *ub, *step, loop.getInitArgs(), loop.getRegionIterArgs(),
-                        loop.getResults(), *loop.getBody());
-      })
-      .Case<scf::IfOp>([&](scf::IfOp ifOp) -> LogicalResult {
-        FailureOr<std::string> c = name(ifOp.getCondition(), ifOp);
-        if (failed(c))
-          return failure();
-        SmallVector<std::string> vars;
-        for (Value r : ifOp.getResults()) {
-          FailureOr<std::string> ct = cType(r.getType());
-          if (failed(ct))
-            return ifOp.emitOpError("HLS emitter: unsupported result type");
-          std::string v = bind(r, "r");
-          indent() << *ct << " " << v << ";\n";
-          vars.push_back(v);
-        }
-        auto branch = [&](Region &region) -> LogicalResult {
-          ++indentLevel;
-          Block &b = region.front();
-          for (Operation &inner : b.without_terminator())
-            if (failed(emitOp(&inner)))
-              return failure();
-          for (auto [i, y] : llvm::enumerate(b.getTerminator()->getOperands())) {
-            FailureOr<std::string> n = name(y, b.getTerminator());
-            if (failed(n))
-              return failure();
-            indent() << vars[i] << " = " << *n << ";\n";
-          }
-          --indentLevel;
-          return success();
-        };
-        indent() << "if (" << *c << ") {\n";
-        if (failed(branch(ifOp.getThenRegion())))
-          return failure();
-        if (!ifOp.getElseRegion().empty()) {
-          indent() << "} else {\n";
-          if (failed(branch(ifOp.getElseRegion())))
-            return failure();
-        }
-        indent() << "}\n";
-        return success();
-      })
-      .Case<affine::AffineApplyOp>([&](affine::AffineApplyOp apply) -> LogicalResult {
-        FailureOr<SmallVector<std::string>> r =
-            affineMapResults(apply.getAffineMap(), apply.getMapOperands(), apply);
-        if (failed(r))
-          return failure();
-        return emitAssign(apply, (*r)[0]);
-      })
-      .Case<affine::AffineMinOp, affine::AffineMaxOp>([&](Operation *mm) -> LogicalResult {
-        auto map = mm->getAttrOfType<AffineMapAttr>("map").getValue();
-        FailureOr<SmallVector<std::string>> r = affineMapResults(map, mm->getOperands(), mm);
-        if (failed(r))
-          return failure();
-        bool isMin = isa<affine::AffineMinOp>(mm);
-        std::string s = (*r)[0];
-        for (size_t i = 1; i < r->size(); ++i)
-          s = "(" + s + (isMin ? " < " : " > ") + (*r)[i] + " ? " + s + " : " + (*r)[i] + ")";
-        return emitAssign(mm, s);
-      })
-      .Case<affine::AffineLoadOp>([&](affine::AffineLoadOp load) -> LogicalResult {
-        FailureOr<SmallVector<std::string>> idx =
-            affineMapResults(load.getAffineMap(), load.getMapOperands(), load);
-        if (failed(idx))
-          return failure();
-        FailureOr<std::string> a = access(load.getMemRef(), *idx, load);
-        if (failed(a))
-          return failure();
-        return emitAssign(load, *a);
-      })
-      .Case<affine::AffineStoreOp>([&](affine::AffineStoreOp store) -> LogicalResult {
-        FailureOr<SmallVector<std::string>> idx =
-            affineMapResults(store.getAffineMap(), store.getMapOperands(), store);
-        FailureOr<std::string> v = name(store.getValueToStore(), store);
-        if (failed(idx) || failed(v))
-          return failure();
-        FailureOr<std::string> a = access(store.getMemRef(), *idx, store);
-        if (failed(a))
-          return failure();
-        indent() << *a << " = " << *v << ";\n";
-        return success();
-      })
-      .Case<memref::LoadOp>([&](memref::LoadOp load) -> LogicalResult {
-        SmallVector<std::string> idx;
-        for (Value i : load.getIndices()) {
-          FailureOr<std::string> n = name(i, load);
-          if (failed(n))
-            return failure();
-          idx.push_back(*n);
-        }
-        FailureOr<std::string> a = access(load.getMemRef(), idx, load);
-        if (failed(a))
-          return failure();
-        return emitAssign(load, *a);
-      })
-      .Case<memref::StoreOp>([&](memref::StoreOp store) -> LogicalResult {
-        SmallVector<std::string> idx;
-        for (Value i : store.getIndices()) {
-          FailureOr<std::string> n = name(i, store);
-          if (failed(n))
-            return failure();
-          idx.push_back(*n);
-        }
-        FailureOr<std::string> v = name(store.getValueToStore(), store);
-        FailureOr<std::string> a = access(store.getMemRef(), idx, store);
-        if (failed(v) || failed(a))
-          return failure();
-        indent() << *a << " = " << *v << ";\n";
-        return success();
-      })
-      .Case<memref::AllocOp, memref::AllocaOp>([&](Operation *alloc) -> LogicalResult {
-        Value v = alloc->getResult(0);
-        std::string n = bind(v, "buf");
-        // Function-level buffers: static in C simulation (host stack), plain
-        // BRAM/URAM arrays in synthesis.
-        indent();
-        if (isa<memref::AllocOp>(alloc))
-          os << "TERN_LOCAL ";
-        if (failed(emitArrayDecl(v, n, false)))
-          return failure();
-        os << ";\n";
-        return emitPartition(n, alloc->getAttrOfType<DenseI64ArrayAttr>(hls::kPartition));
-      })
-      .Case<memref::GetGlobalOp>([&](memref::GetGlobalOp get) -> LogicalResult {
-        auto it = globalNames.find(get.getName());
-        if (it == globalNames.end())
-          return get.emitOpError("HLS emitter: unknown global");
-        names[get.getResult()] = it->second;
-        return success();
-      })
-      .Case<memref::DeallocOp>([&](memref::DeallocOp) { return success(); })
+      .Case<func::ReturnOp>([&](auto o) { return emitReturn(o); })
+      .Case<func::CallOp>([&](auto o) { return emitCall(o); })
+      .Case<affine::AffineForOp>([&](auto o) { return emitAffineFor(o); })
+      .Case<scf::ForOp>([&](auto o) { return emitScfFor(o); })
+      .Case<scf::IfOp>([&](auto o) { return emitIf(o); })
+      .Case<affine::AffineApplyOp>([&](auto o) { return emitAffineApply(o); })
+      .Case<affine::AffineMinOp, affine::AffineMaxOp>([&](Operation *o) { return emitAffineMinMax(o); })
+      // Memory.
+      .Case<affine::AffineLoadOp>([&](auto o) { return emitAffineLoad(o); })
+      .Case<affine::AffineStoreOp>([&](auto o) { return emitAffineStore(o); })
+      .Case<memref::LoadOp>([&](auto o) { return emitLoad(o); })
+      .Case<memref::StoreOp>([&](auto o) { return emitStore(o); })
+      .Case<memref::AllocOp, memref::AllocaOp>([&](Operation *o) { return emitAlloc(o); })
+      .Case<memref::GetGlobalOp>([&](auto o) { return emitGetGlobal(o); })
+      .Case<memref::DeallocOp>([&](Operation *) { return success(); })
       // Arithmetic.
-      .Case<arith::ConstantOp>([&](arith::ConstantOp c) { return emitConstant(c); })
+      .Case<arith::ConstantOp>([&](auto o) { return emitConstant(o); })
       .Case<arith::AddFOp, arith::AddIOp>([&](Operation *o) { return emitBinary(o, "+", false, true); })
       .Case<arith::SubFOp, arith::SubIOp>([&](Operation *o) { return emitBinary(o, "-", false, true); })
       .Case<arith::MulFOp, arith::MulIOp>([&](Operation *o) { return emitBinary(o, "*", false, true); })
@@ -1038,135 +1196,50 @@ LogicalResult HLSEmitter::emitOp(Operation *op) {
       .Case<arith::DivUIOp>([&](Operation *o) { return emitBinary(o, "/", true); })
       .Case<arith::RemSIOp>([&](Operation *o) { return emitBinary(o, "%"); })
       .Case<arith::RemUIOp>([&](Operation *o) { return emitBinary(o, "%", true); })
-      .Case<arith::RemFOp>([&](Operation *) { return binaryFn("tern_fmod"); })
-      .Case<arith::AndIOp>([&](Operation *o) { return emitBinary(o, o->getResult(0).getType().isInteger(1) ? "&&" : "&"); })
-      .Case<arith::OrIOp>([&](Operation *o) { return emitBinary(o, o->getResult(0).getType().isInteger(1) ? "||" : "|"); })
-      .Case<arith::XOrIOp>([&](Operation *o) { return emitBinary(o, o->getResult(0).getType().isInteger(1) ? "!=" : "^"); })
+      .Case<arith::RemFOp>([&](Operation *o) { return emitBinaryCall(o, "tern_fmod"); })
+      .Case<arith::AndIOp>([&](Operation *o) { return emitBinary(o, isBool(o) ? "&&" : "&"); })
+      .Case<arith::OrIOp>([&](Operation *o) { return emitBinary(o, isBool(o) ? "||" : "|"); })
+      .Case<arith::XOrIOp>([&](Operation *o) { return emitBinary(o, isBool(o) ? "!=" : "^"); })
       .Case<arith::ShLIOp>([&](Operation *o) { return emitBinary(o, "<<", true); })
       .Case<arith::ShRUIOp>([&](Operation *o) { return emitBinary(o, ">>", true); })
       .Case<arith::ShRSIOp>([&](Operation *o) { return emitBinary(o, ">>"); })
-      .Case<arith::MaximumFOp>([&](Operation *) { return binaryFn("tern_maximum"); })
-      .Case<arith::MinimumFOp>([&](Operation *) { return binaryFn("tern_minimum"); })
-      .Case<arith::MaxNumFOp>([&](Operation *) { return binaryFn("tern_maxnum"); })
-      .Case<arith::MinNumFOp>([&](Operation *) { return binaryFn("tern_minnum"); })
-      .Case<arith::MaxSIOp, arith::MinSIOp, arith::MaxUIOp, arith::MinUIOp>([&](Operation *o) -> LogicalResult {
-        FailureOr<std::string> a = name(o->getOperand(0), o), b = name(o->getOperand(1), o);
-        if (failed(a) || failed(b))
-          return failure();
-        bool isMax = isa<arith::MaxSIOp, arith::MaxUIOp>(o);
-        bool isU = isa<arith::MaxUIOp, arith::MinUIOp>(o);
-        std::string ua = *a, ub = *b;
-        if (isU) {
-          std::string ut = *cType(o->getResult(0).getType(), true);
-          ua = "(" + ut + ")" + ua;
-          ub = "(" + ut + ")" + ub;
-        }
-        return emitAssign(o, "(" + ua + (isMax ? " > " : " < ") + ub + " ? " + *a + " : " + *b + ")");
-      })
-      .Case<arith::NegFOp>([&](Operation *) { return unary("-"); })
-      .Case<arith::CmpIOp>([&](arith::CmpIOp cmp) -> LogicalResult {
-        FailureOr<std::string> a = name(cmp.getLhs(), cmp), b = name(cmp.getRhs(), cmp);
-        if (failed(a) || failed(b))
-          return failure();
-        std::string l = *a, r = *b, sym;
-        bool isU = false;
-        switch (cmp.getPredicate()) {
-        case arith::CmpIPredicate::eq: sym = "=="; break;
-        case arith::CmpIPredicate::ne: sym = "!="; break;
-        case arith::CmpIPredicate::slt: sym = "<"; break;
-        case arith::CmpIPredicate::sle: sym = "<="; break;
-        case arith::CmpIPredicate::sgt: sym = ">"; break;
-        case arith::CmpIPredicate::sge: sym = ">="; break;
-        case arith::CmpIPredicate::ult: sym = "<"; isU = true; break;
-        case arith::CmpIPredicate::ule: sym = "<="; isU = true; break;
-        case arith::CmpIPredicate::ugt: sym = ">"; isU = true; break;
-        case arith::CmpIPredicate::uge: sym = ">="; isU = true; break;
-        }
-        Type t = cmp.getLhs().getType();
-        if (isU && !t.isIndex() && !t.isInteger(1)) {
-          std::string ut = *cType(t, true);
-          l = "(" + ut + ")" + l;
-          r = "(" + ut + ")" + r;
-        }
-        return emitAssign(cmp, l + " " + sym + " " + r);
-      })
-      .Case<arith::CmpFOp>([&](arith::CmpFOp cmp) -> LogicalResult {
-        FailureOr<std::string> a = name(cmp.getLhs(), cmp), b = name(cmp.getRhs(), cmp);
-        if (failed(a) || failed(b))
-          return failure();
-        std::string l = *a, r = *b, e;
-        std::string unord = "(tern_isnan(" + l + ") || tern_isnan(" + r + "))";
-        using P = arith::CmpFPredicate;
-        switch (cmp.getPredicate()) {
-        case P::AlwaysFalse: e = "false"; break;
-        case P::AlwaysTrue: e = "true"; break;
-        case P::OEQ: e = l + " == " + r; break;
-        case P::OGT: e = l + " > " + r; break;
-        case P::OGE: e = l + " >= " + r; break;
-        case P::OLT: e = l + " < " + r; break;
-        case P::OLE: e = l + " <= " + r; break;
-        case P::ONE: e = "(" + l + " < " + r + " || " + l + " > " + r + ")"; break;
-        case P::ORD: e = "!" + unord; break;
-        case P::UNO: e = unord; break;
-        case P::UEQ: e = "(" + unord + " || " + l + " == " + r + ")"; break;
-        case P::UGT: e = "!(" + l + " <= " + r + ")"; break;
-        case P::UGE: e = "!(" + l + " < " + r + ")"; break;
-        case P::ULT: e = "!(" + l + " >= " + r + ")"; break;
-        case P::ULE: e = "!(" + l + " > " + r + ")"; break;
-        case P::UNE: e = "!(" + l + " == " + r + ")"; break;
-        }
-        return emitAssign(cmp, e);
-      })
-      .Case<arith::SelectOp>([&](arith::SelectOp sel) -> LogicalResult {
-        FailureOr<std::string> c = name(sel.getCondition(), sel), t = name(sel.getTrueValue(), sel),
-                               f = name(sel.getFalseValue(), sel);
-        if (failed(c) || failed(t) || failed(f))
-          return failure();
-        if (!sel.getCondition().getType().isInteger(1))
-          return sel.emitOpError("HLS emitter: vector select is not supported");
-        return emitAssign(sel, *c + " ? " + *t + " : " + *f);
-      })
-      .Case<arith::ExtSIOp, arith::TruncIOp, arith::IndexCastOp>([&](Operation *) { return cast(false); })
-      .Case<arith::ExtUIOp, arith::IndexCastUIOp>([&](Operation *) { return cast(true); })
-      .Case<arith::SIToFPOp>([&](Operation *o) -> LogicalResult {
-        FailureOr<std::string> a = name(o->getOperand(0), o);
-        if (failed(a))
-          return failure();
-        return emitAssign(o, "tern_itofp(" + *a + ")");
-      })
-      .Case<arith::UIToFPOp>([&](Operation *o) -> LogicalResult {
-        FailureOr<std::string> a = name(o->getOperand(0), o);
-        if (failed(a))
-          return failure();
-        return emitAssign(o, "tern_itofp((" + *cType(o->getOperand(0).getType(), true) + ")" + *a + ")");
-      })
-      .Case<arith::FPToSIOp, arith::FPToUIOp>([&](Operation *o) -> LogicalResult {
-        FailureOr<std::string> a = name(o->getOperand(0), o);
-        FailureOr<std::string> to = cType(o->getResult(0).getType(), isa<arith::FPToUIOp>(o));
-        if (failed(a) || failed(to))
-          return o->emitOpError("HLS emitter: unsupported conversion");
-        return emitAssign(o, "(" + *cType(o->getResult(0).getType()) + ")tern_fptosi<" + *to + ">(" + *a + ")");
-      })
-      // Math.
-      .Case<math::ExpOp>([&](Operation *) { return unary("tern_exp"); })
-      .Case<math::Exp2Op>([&](Operation *) { return unary("tern_exp2"); })
-      .Case<math::LogOp>([&](Operation *) { return unary("tern_log"); })
-      .Case<math::Log2Op>([&](Operation *) { return unary("tern_log2"); })
-      .Case<math::SqrtOp>([&](Operation *) { return unary("tern_sqrt"); })
-      .Case<math::RsqrtOp>([&](Operation *) { return unary("tern_rsqrt"); })
-      .Case<math::TanhOp>([&](Operation *) { return unary("tern_tanh"); })
-      .Case<math::FloorOp>([&](Operation *) { return unary("tern_floor"); })
-      .Case<math::CeilOp>([&](Operation *) { return unary("tern_ceil"); })
-      .Case<math::AbsFOp>([&](Operation *) { return unary("tern_abs"); })
-      .Case<math::RoundEvenOp>([&](Operation *) { return unary("tern_roundeven"); })
-      .Case<math::RoundOp>([&](Operation *) { return unary("tern_round"); })
-      .Case<math::ErfOp>([&](Operation *) { return unary("tern_erf"); })
-      .Case<math::PowFOp>([&](Operation *) { return binaryFn("tern_pow"); })
+      .Case<arith::MaximumFOp>([&](Operation *o) { return emitBinaryCall(o, "tern_maximum"); })
+      .Case<arith::MinimumFOp>([&](Operation *o) { return emitBinaryCall(o, "tern_minimum"); })
+      .Case<arith::MaxNumFOp>([&](Operation *o) { return emitBinaryCall(o, "tern_maxnum"); })
+      .Case<arith::MinNumFOp>([&](Operation *o) { return emitBinaryCall(o, "tern_minnum"); })
+      .Case<arith::MaxSIOp, arith::MinSIOp, arith::MaxUIOp, arith::MinUIOp>(
+          [&](Operation *o) { return emitIntMinMax(o); })
+      .Case<arith::NegFOp>([&](Operation *o) { return emitUnaryCall(o, "-"); })
+      .Case<arith::CmpIOp>([&](auto o) { return emitCmpI(o); })
+      .Case<arith::CmpFOp>([&](auto o) { return emitCmpF(o); })
+      .Case<arith::SelectOp>([&](auto o) { return emitSelect(o); })
+      .Case<arith::ExtSIOp, arith::TruncIOp, arith::IndexCastOp>(
+          [&](Operation *o) { return emitIntCast(o, false); })
+      .Case<arith::ExtUIOp, arith::IndexCastUIOp>([&](Operation *o) { return emitIntCast(o, true); })
+      .Case<arith::SIToFPOp>([&](Operation *o) { return emitIToFP(o, false); })
+      .Case<arith::UIToFPOp>([&](Operation *o) { return emitIToFP(o, true); })
+      .Case<arith::FPToSIOp, arith::FPToUIOp>([&](Operation *o) { return emitFPToI(o); })
+      // Math: tern_hls.h functions.
+      .Case<math::ExpOp>([&](Operation *o) { return emitUnaryCall(o, "tern_exp"); })
+      .Case<math::Exp2Op>([&](Operation *o) { return emitUnaryCall(o, "tern_exp2"); })
+      .Case<math::LogOp>([&](Operation *o) { return emitUnaryCall(o, "tern_log"); })
+      .Case<math::Log2Op>([&](Operation *o) { return emitUnaryCall(o, "tern_log2"); })
+      .Case<math::SqrtOp>([&](Operation *o) { return emitUnaryCall(o, "tern_sqrt"); })
+      .Case<math::RsqrtOp>([&](Operation *o) { return emitUnaryCall(o, "tern_rsqrt"); })
+      .Case<math::TanhOp>([&](Operation *o) { return emitUnaryCall(o, "tern_tanh"); })
+      .Case<math::FloorOp>([&](Operation *o) { return emitUnaryCall(o, "tern_floor"); })
+      .Case<math::CeilOp>([&](Operation *o) { return emitUnaryCall(o, "tern_ceil"); })
+      .Case<math::AbsFOp>([&](Operation *o) { return emitUnaryCall(o, "tern_abs"); })
+      .Case<math::RoundEvenOp>([&](Operation *o) { return emitUnaryCall(o, "tern_roundeven"); })
+      .Case<math::RoundOp>([&](Operation *o) { return emitUnaryCall(o, "tern_round"); })
+      .Case<math::ErfOp>([&](Operation *o) { return emitUnaryCall(o, "tern_erf"); })
+      .Case<math::PowFOp>([&](Operation *o) { return emitBinaryCall(o, "tern_pow"); })
       .Default([&](Operation *o) {
         return o->emitOpError("HLS emitter: no C++ translation for this op (run "
                               "tern-hls-to-loops first)");
       });
 }
+
 
 } // namespace
 

@@ -28,6 +28,8 @@
 #include "llvm/Support/Format.h"
 #include "llvm/Support/FormatVariadic.h"
 
+#include "llvm/ADT/StringSet.h"
+
 #include <cmath>
 #include <map>
 
@@ -39,6 +41,9 @@ constexpr int64_t kFloatAddLatency = 4; // fadd/fmax chain in a loop-carried red
 constexpr int64_t kPipelineDepth = 8;   // typical depth of a stage's inner pipeline
 constexpr int64_t kBRAMBits = 18 * 1024;
 constexpr int64_t kLUTRAMLimitBits = 1024; // smaller partitions: LUTRAM / registers
+constexpr int64_t kPortBytesPerCycle = 64;  // one 512-bit AXI beat per cycle per m_axi port
+constexpr double kHBMChannelGBps = 460.0 / 32; // U280/U55C: 32 HBM2 pseudo-channels, 460 GB/s
+constexpr double kDDR4ChannelGBps = 19.2;      // DDR4-2400, 64 bits
 
 struct Cost {
   int64_t lut = 0, dsp = 0;
@@ -154,11 +159,38 @@ struct Estimator {
       int64_t interval = ii.getInt();
       if (hasFloatRecurrence(loop))
         interval = std::max(interval, kFloatAddLatency * (fixed ? 0 : 1) + (fixed ? 1 : 0));
+      // One m_axi port delivers one 512-bit beat per cycle: a pipeline that
+      // reads more weight bytes per iteration cannot keep II=1.
+      int64_t perIter = weightBytesPerIteration(loop) * unroll;
+      interval = std::max(interval, (perIter + kPortBytesPerCycle - 1) / kPortBytesPerCycle);
       return iters * interval + kPipelineDepth;
     }
     if (auto u = loop->getAttrOfType<IntegerAttr>(hls::kUnroll); u && u.getInt() == 0)
       return blockCycles(*loop.getBody());
     return trip * (blockCycles(*loop.getBody()) + 1) + 1;
+  }
+
+  /// Packed weight bytes a ternary stage's pipelined loop reads per
+  /// iteration: loads of a rank-3 i8 argument ([N/P][G][P] codes) times the
+  /// trips of the (fully unrolled) loops around them inside the pipeline.
+  int64_t weightBytesPerIteration(affine::AffineForOp loop) {
+    auto fn = loop->getParentOfType<func::FuncOp>();
+    auto kind = fn ? fn->getAttrOfType<StringAttr>(hls::kStage) : StringAttr();
+    if (!kind || kind.getValue() != "ternary_matmul")
+      return 0;
+    int64_t total = 0;
+    loop.getBody()->walk([&](affine::AffineLoadOp load) {
+      auto arg = dyn_cast<BlockArgument>(load.getMemRef());
+      auto type = cast<MemRefType>(load.getMemRef().getType());
+      if (!arg || type.getRank() != 3 || !type.getElementType().isInteger(8))
+        return;
+      int64_t copies = 1;
+      for (Operation *p = load->getParentOp(); p && p != loop; p = p->getParentOp())
+        if (auto inner = dyn_cast<affine::AffineForOp>(p))
+          copies *= tripCount(inner);
+      total += copies;
+    });
+    return total;
   }
 
   /// Operator instances: replicated by the unrolling inside pipelines.
@@ -327,7 +359,15 @@ std::string estimateHLS(ModuleOp module, const HLSPackageOptions &options) {
     if (auto kind = fn->getAttrOfType<StringAttr>(hls::kStage);
         kind && kind.getValue() == "ternary_matmul")
       ++ternaryEngines;
-  e.logic.lut += 1500 * 3; // three m_axi bundles + AXI4-Lite adapter
+  int64_t numBundles = 2; // gmem_in, gmem_out
+  {
+    llvm::StringSet<> seen;
+    for (BlockArgument a : top.getArguments())
+      if (auto b = top.getArgAttrOfType<StringAttr>(a.getArgNumber(), hls::kBundle))
+        seen.insert(b.getValue());
+    numBundles += std::max<int64_t>(1, seen.size());
+  }
+  e.logic.lut += 1500 * numBundles; // m_axi adapters + AXI4-Lite
   // Memory.
   module.walk([&](Operation *op) {
     if (isa<memref::AllocOp, memref::AllocaOp>(op))
@@ -402,6 +442,46 @@ std::string estimateHLS(ModuleOp module, const HLSPackageOptions &options) {
      << llvm::format("  activations in/out      %lld bytes\n", (long long)actBytes)
      << llvm::format("  DDR bandwidth needed    %.3f GB/s at the estimated rate\n", gbps);
 
+  // Weight ports: bytes per bundle, each limited by one 512-bit beat per
+  // cycle and by its bank's bandwidth (shared by the bundles on that bank).
+  std::map<std::string, std::pair<std::string, int64_t>> bundles; // bundle -> (bank, bytes)
+  std::map<std::string, int64_t> bundlesPerBank;
+  for (BlockArgument a : top.getArguments()) {
+    unsigned i = a.getArgNumber();
+    if (!top.getArgAttr(i, hls::kWeight))
+      continue;
+    auto bundle = top.getArgAttrOfType<StringAttr>(i, hls::kBundle);
+    auto bank = top.getArgAttrOfType<StringAttr>(i, hls::kBank);
+    std::string b = bundle ? bundle.getValue().str() : "gmem_w";
+    auto &entry = bundles[b];
+    if (entry.first.empty())
+      entry.first = bank ? bank.getValue().str() : "DDR[0]";
+    entry.second += bytes.lookup(a);
+  }
+  for (auto &[b, entry] : bundles)
+    ++bundlesPerBank[entry.first];
+  double portGBps = kPortBytesPerCycle * f / 1e9;
+  double weightSeconds = 0;
+  bool shared = top->hasAttr(hls::kShared);
+  os << "\nWeight ports (one m_axi bundle per engine; " << llvm::format("%.1f", portGBps)
+     << " GB/s per port = 64 B x clock; HBM pseudo-channel "
+     << llvm::format("%.3f", kHBMChannelGBps) << " GB/s, DDR4 channel "
+     << llvm::format("%.1f", kDDR4ChannelGBps) << " GB/s):\n";
+  for (auto &[b, entry] : bundles) {
+    double bank = StringRef(entry.first).starts_with("HBM") ? kHBMChannelGBps : kDDR4ChannelGBps;
+    double limit = std::min(portGBps, bank / bundlesPerBank[entry.first]);
+    double t = entry.second / (limit * 1e9);
+    weightSeconds = shared ? weightSeconds + t : std::max(weightSeconds, t);
+    os << llvm::format("  %-10s %-8s %10lld bytes/invocation, <= %.2f GB/s, >= %.3f us\n",
+                       b.c_str(), entry.first.c_str(), (long long)entry.second, limit, t * 1e6);
+  }
+  double boundSeconds = std::max(seconds, weightSeconds);
+  os << llvm::format("  weight-port time        %.3f us per invocation (%s)\n", weightSeconds * 1e6,
+                     shared ? "stages one after the other: sum" : "dataflow: slowest bundle")
+     << llvm::format("  tokens/s (bounded)      %.1f = min(compute %.1f, weight ports %.1f)\n",
+                     tokens / boundSeconds, tokensPerSecond,
+                     weightSeconds > 0 ? tokens / weightSeconds : 0.0);
+
   // Projection to MMfreeLM-1.3B with the same PE/SIMD/clock (decode, batch 1).
   const int64_t d = 2048, L = 24, I = 5632, V = 32000;
   auto ternary = [&](int64_t N, int64_t K) {
@@ -412,7 +492,8 @@ std::string estimateHLS(ModuleOp module, const HLSPackageOptions &options) {
         break;
       }
     int64_t G = (K + 3) / 4;
-    return (N / P) * ((G + simd - 1) / simd + kPipelineDepth);
+    int64_t ii = (P * simd + kPortBytesPerCycle - 1) / kPortBytesPerCycle; // port-limited
+    return (N / P) * (ii * ((G + simd - 1) / simd) + kPipelineDepth);
   };
   // Per block: 4 MLGRU projections d x d, gate/up 2I x d, down d x I; the
   // element-wise work of our lowering: ~20 passes over d and 4 over I at
@@ -447,7 +528,13 @@ std::string estimateHLS(ModuleOp module, const HLSPackageOptions &options) {
                      (long long)(6 * L + 1),
                      (ternaryEngines ? e.ternaryLUT / ternaryEngines : 0) * (6.0 * L + 1) / 1e6,
                      (ternaryEngines ? e.ternaryLUT / ternaryEngines : 0) * 4.0 / 1e6)
+     << llvm::format("  share mode, one engine reading at a time through one bundle: <= %.1f GB/s "
+                     "(HBM pseudo-channel) -> %.1f tokens/s; striping each engine over several "
+                     "channels is needed beyond that\n",
+                     std::min(portGBps, kHBMChannelGBps),
+                     std::min(projTokS, std::min(portGBps, kHBMChannelGBps) * 1e9 / projBytes))
      << "  paper (Zhu et al. 2024, FPGA): 23.8 tokens/s for 1.3B at 13 W\n"
+     << "  TerEffic (2.7B, HBM, 1.6-bit weights): 727 tokens/s at 46 W\n"
      << llvm::format("  ratio to the paper      %.2fx (DDR4 channel) / %.2fx (HBM2)\n",
                      std::min(projTokS, ddr4 * 1e9 / projBytes) / 23.8,
                      std::min(projTokS, hbm * 1e9 / projBytes) / 23.8)

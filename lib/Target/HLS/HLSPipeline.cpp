@@ -53,6 +53,8 @@ void buildHLSToLoopsPipeline(OpPassManager &pm, const HLSPipelineOptions &option
     pm.addPass(createTernHLSSplitFanout());
   pm.addPass(createTernHLSDirectives(TernHLSDirectivesOptions{options.simd, 4}));
   pm.addPass(createTernHLSNameConstants());
+  pm.addPass(createTernHLSPlanWeightPorts(
+      TernHLSPlanWeightPortsOptions{options.weightMemory, options.weightBanks}));
 }
 
 void registerHLSPipelines() {

@@ -84,7 +84,7 @@ func.func @main(%x: tensor<1x8xf32> {tern.name = "x"}) -> (tensor<1x4xf32> {tern
 // CHECK-LABEL: // Top function
 // CHECK: void tern_top(const tern_real x[1][8], const tern_i8 w0[2][2][2], tern_real y[1][4]) {
 // CHECK-NEXT: #pragma HLS INTERFACE mode=m_axi port=x offset=slave bundle=gmem_in depth=8
-// CHECK-NEXT: #pragma HLS INTERFACE mode=m_axi port=w0 offset=slave bundle=gmem_w depth=8
+// CHECK-NEXT: #pragma HLS INTERFACE mode=m_axi port=w0 offset=slave bundle=gmem_w0 depth=8
 // CHECK-NEXT: #pragma HLS INTERFACE mode=m_axi port=y offset=slave bundle=gmem_out depth=4
 // CHECK-NEXT: #pragma HLS INTERFACE mode=s_axilite port=x bundle=control
 // CHECK-NEXT: #pragma HLS INTERFACE mode=s_axilite port=w0 bundle=control
@@ -114,7 +114,7 @@ func.func @main(%x: tensor<1x8xf32> {tern.name = "x"}) -> (tensor<1x4xf32> {tern
 // AXIS: s.write(buf[i0][i1]);
 // AXIS-LABEL: void tern_top(tern_stream<tern_real> &x, const tern_i8 w0[4][2][1], tern_stream<tern_real> &y) {
 // AXIS-NEXT: #pragma HLS INTERFACE mode=axis port=x
-// AXIS-NEXT: #pragma HLS INTERFACE mode=m_axi port=w0 offset=slave bundle=gmem_w depth=8
+// AXIS-NEXT: #pragma HLS INTERFACE mode=m_axi port=w0 offset=slave bundle=gmem_w0 depth=8
 // AXIS-NEXT: #pragma HLS INTERFACE mode=s_axilite port=w0 bundle=control
 // AXIS-NEXT: #pragma HLS INTERFACE mode=axis port=y
 // AXIS-NEXT: #pragma HLS INTERFACE mode=s_axilite port=return bundle=control

@@ -50,6 +50,10 @@ constexpr llvm::StringLiteral kWeight = "tern.hls.weight";
 constexpr llvm::StringLiteral kWeightData = "tern.hls.weight_data";
 /// StringAttr on a weight argument: how its bytes are laid out.
 constexpr llvm::StringLiteral kWeightLayout = "tern.hls.weight_layout";
+/// StringAttr on a weight argument: its m_axi bundle / its memory bank
+/// (tern-hls-plan-weight-ports).
+constexpr llvm::StringLiteral kBundle = "tern.hls.bundle";
+constexpr llvm::StringLiteral kBank = "tern.hls.bank";
 /// StringAttr on a stage function: what it computes.
 constexpr llvm::StringLiteral kStage = "tern.hls.stage";
 /// UnitAttr on a function whose body is a dataflow region.
@@ -84,6 +88,12 @@ struct HLSPipelineOptions : public PassPipelineOptions<HLSPipelineOptions> {
   Option<bool> macTree{*this, "mac-tree",
                        llvm::cl::desc("Ternary MAC as an adder tree per PE (false: a chain)"),
                        llvm::cl::init(true)};
+  Option<std::string> weightMemory{*this, "weight-memory",
+                                   llvm::cl::desc("Where weights live: hbm or ddr"),
+                                   llvm::cl::init("hbm")};
+  Option<int64_t> weightBanks{*this, "weight-banks",
+                              llvm::cl::desc("Memory banks for the weight bundles"),
+                              llvm::cl::init(32)};
   Option<std::string> top{*this, "top", llvm::cl::desc("Name of the top function"),
                           llvm::cl::init("tern_top")};
 };
@@ -123,6 +133,8 @@ struct HLSPort {
     return n;
   }
   std::string layout;        ///< weights: layout description
+  std::string bundle;        ///< weights: m_axi bundle (empty: gmem_w)
+  std::string bank;          ///< weights: memory bank for connectivity.cfg
   Attribute data;            ///< weights: the ElementsAttr
 };
 
@@ -158,6 +170,8 @@ struct HLSPackageOptions {
   std::string part = "xcu280-fsvh2892-2L-e";
   double clockMHz = 300.0;
   std::string modelName = "model";
+  /// The v++ platform of connectivity.cfg and the bank bandwidths.
+  std::string platform = "u280";
 };
 
 /// Writes the package (firmware/, weights/, tb/, tb_data/, run_hls.tcl,

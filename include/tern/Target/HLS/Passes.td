@@ -160,6 +160,26 @@ def TernHLSNameConstants : Pass<"tern-hls-name-constants", "::mlir::ModuleOp"> {
   }];
 }
 
+def TernHLSPlanWeightPorts : Pass<"tern-hls-plan-weight-ports", "::mlir::ModuleOp"> {
+  let summary = "Give weight ports m_axi bundles (one per engine) and memory banks";
+  let description = [{
+    Weight ports of the top that are read by the same stage function (one
+    engine, reused across layers with share mode) share an m_axi bundle:
+    they are never read at the same time. Every engine gets its own bundle
+    `gmem_w<k>` (k in order of first use), so engines do not contend for one
+    AXI master, and bundle k gets bank `HBM[k mod banks]` or
+    `DDR[k mod banks]`. The choices are `tern.hls.bundle` and
+    `tern.hls.bank` attributes on the top's arguments; the emitter prints the
+    bundles, the package writes the banks into `connectivity.cfg` (`sp=`),
+    and the estimate applies each bank's bandwidth.
+  }];
+  let options = [
+    Option<"memory", "memory", "std::string", "\"hbm\"", "Where weights live: hbm or ddr">,
+    Option<"banks", "banks", "int64_t", "32",
+           "Banks to spread the bundles over (U280/U55C: 32 HBM pseudo-channels; U280: 2 DDR4)">,
+  ];
+}
+
 def TernHLSDirectives : Pass<"tern-hls-directives", "::mlir::ModuleOp"> {
   let summary = "Choose PIPELINE, UNROLL and ARRAY_PARTITION directives";
   let description = [{

@@ -158,7 +158,8 @@ template <typename T> static inline float tern_itofp(T v) { return static_cast<f
 //   a + b, a - b, -a   exact, then saturate;
 //   a * b              exact 64-bit product, round half to even to 2^-16, saturate;
 //   a / b              (a << 16) / b truncated toward zero (ap_fixed's
-//                      integer division), saturate; b == 0 saturates (C sim).
+//                      48-bit integer division: -32768 / -2^-16 wraps to
+//                      -32768), saturate; b == 0 saturates (C sim).
 // Each emitted statement assigns one operation to a tern_real variable, so
 // ap_fixed's wide intermediate types never leak into the next operation.
 
@@ -211,7 +212,10 @@ public:
   friend tern_real operator/(tern_real a, tern_real b) {
     if (b.raw_ == 0)
       return fromRaw(a.raw_ >= 0 ? kMax : kMin);
-    return fromRaw(static_cast<int64_t>(a.raw_) * kOne / b.raw_); // truncates toward zero
+    // Truncates toward zero. ap_fixed divides in 48 bits: the one quotient
+    // that does not fit, -2^47 / -1, wraps to -2^47 (then saturates to min).
+    int64_t q = static_cast<int64_t>(a.raw_) * kOne / b.raw_;
+    return fromRaw(q == (int64_t(1) << 47) ? -q : q);
   }
   tern_real &operator+=(tern_real o) { return *this = *this + o; }
   tern_real &operator-=(tern_real o) { return *this = *this - o; }
