@@ -725,6 +725,9 @@ LogicalResult Emitter::emitGemmSegment(Operation *genericOp, ArrayRef<TMatmulOp>
      << (generic ? " + element-wise epilogue" : ", int32 result") << "\n"
      << "    const int64_t n0 = task * R;\n"
      << "    const int rows = (int)min((int64_t)R, (int64_t)" << N << " - n0);\n";
+  for (const MMInfo &info : ArrayRef<MMInfo>(infos).drop_front())
+    ks << "    tern_rows_prefetch<R, " << info.kb << ">(" << info.w << " + n0 * " << info.kb / 2
+       << ", rows, lane);\n";
   for (auto [i, info] : llvm::enumerate(infos)) {
     int64_t kp = 32 * info.kb;
     // The accumulator starts at the correction of the MAC: the row's count of
@@ -804,11 +807,15 @@ LogicalResult Emitter::emitGemmGroup(Operation *head) {
     std::string grp = params.add("TernQuantGroup", "qg");
     std::string cnt = params.add("unsigned *", counter.ptr("unsigned", false));
     warps = "TERN_WARPS_PER_BLOCK";
+    // At most 16 row elements per thread in registers on top of the GEMV's
+    // (32 made the 1.3B gate/up kernel spill); longer rows are re-read from L2.
+    int ept = quantEPT(q->K, 32 * 8);
+    ept = ept > 16 ? 0 : ept;
     quantTail = "  // the quantization of the rows this launch wrote, by the block that finishes last\n"
                 "  if (tern_last_block(" + cnt + ")) {\n"
                 "    __shared__ float tern_scratch[32];\n"
                 "    for (int64_t row = 0; row < " + std::to_string(q->rows) + "; ++row)\n"
-                "      tern_quant_row<" + std::to_string(quantEPT(q->K, 32 * 8)) + ">(" + src +
+                "      tern_quant_row<" + std::to_string(ept) + ">(" + src +
                 ", row, " + std::to_string(q->K) + ", " + std::to_string(q->kp) + ", " + grp +
                 ", tern_scratch);\n  }\n";
   }

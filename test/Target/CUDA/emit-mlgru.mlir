@@ -20,6 +20,7 @@
 // CHECK: first < 4; first +=
 // CHECK: if (task < 2) {
 // CHECK-NEXT: // 2 tmatmul(s) [1 x 8] + element-wise epilogue
+// CHECK: tern_rows_prefetch<R, 2>(
 // CHECK: tern_rows_dot<MT, R, 2, TERN_MAC_DP4A>(
 // CHECK: tern_rows_dot<MT, R, 2, TERN_MAC_DP4A>(
 // CHECK: const int32_t acc0 = a0[r][t];

@@ -134,6 +134,24 @@ __device__ __forceinline__ int tern_block_mac(uint32_t w0, uint32_t w1, int4 x0,
                               : tern_block_dot(make_uint2(w0, w1), x0, x1, acc);
 }
 
+/// Puts the R weight rows a later tern_rows_dot of the same warp reads
+/// into L2 now (the second tmatmul of a group: f then i, gate then up), so
+/// their DRAM reads overlap the first one's instead of following it.
+template <int R, int KB>
+__device__ __forceinline__ void tern_rows_prefetch(const uint4 *w, int nrows, int lane) {
+#if !defined(TERN_CUDA_HOST_EMULATION) && !defined(TERN_CUDA_EMULATION)
+  constexpr int P = KB / 2, ITERS = (P + 31) / 32;
+#pragma unroll
+  for (int i = 0; i < ITERS; ++i)
+#pragma unroll
+    for (int r = 0; r < R; ++r)
+      asm volatile("prefetch.global.L2 [%0];" ::"l"(w + (int64_t)min(r, nrows - 1) * P +
+                                                    min(lane + 32 * i, P - 1)));
+#else
+  (void)w, (void)nrows, (void)lane;
+#endif
+}
+
 /// The warp's dot products of R consecutive weight rows (`nrows` of them
 /// valid) with MT activation rows (rows m0.. of xq, `mcount` valid). K is a
 /// compile-time constant (KB blocks of 32, KB even): the loop unrolls fully.

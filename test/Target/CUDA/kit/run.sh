@@ -76,14 +76,20 @@ if [ $build_only -eq 1 ]; then
 fi
 
 # ---- numerics: every case, outputs against the reference, determinism, graphs on/off ----
-for d in cases/*/; do
-  d="${d%/}"
-  [ -e "$d/model.so" ] || continue
-  line="$(timeout 120 build/tern_kit_check "$d" 2>>build/logs/check.err)"
+# (4 processes at a time share the GPU; each case is small)
+check_one() {
+  local d="$1" line rc
+  line="$(timeout 120 build/tern_kit_check "$d" 2>>"build/logs/check_$(basename "$d").err")"
   rc=$?
   [ -n "$line" ] || line="{\"case\": \"$(basename "$d")\", \"ok\": false, \"why\": \"exit status $rc\"}"
-  if [ $rc -eq 0 ]; then record OK "$line"; else record FAIL "$line"; fi
-done
+  echo "$line"
+}
+export -f check_one
+for d in cases/*/; do [ -e "$d/model.so" ] && echo "${d%/}"; done |
+  xargs -P "${TERN_KIT_CHECK_JOBS:-4}" -L 1 bash -c 'check_one "$0"' > build/check.jsonl
+while read -r line; do
+  case "$line" in *'"ok": true'*) record OK "$line" ;; *) record FAIL "$line" ;; esac
+done < build/check.jsonl
 
 # ---- compute-sanitizer on a few cases (racecheck and memcheck) ----
 sanitizer="$(command -v compute-sanitizer || echo /usr/local/cuda/bin/compute-sanitizer)"
@@ -92,7 +98,7 @@ if [ "${TERN_KIT_SANITIZE:-1}" = 1 ]; then
     [ -e "cases/$d/model.so" ] || continue
     for tool in memcheck racecheck; do
       log="build/logs/sanitize_${tool}_$d.log"
-      timeout 300 "$sanitizer" --tool "$tool" --error-exitcode 99 build/tern_kit_check "cases/$d" > "$log" 2>&1
+      timeout 120 "$sanitizer" --tool "$tool" --error-exitcode 99 build/tern_kit_check "cases/$d" > "$log" 2>&1
       rc=$?
       summary="$(grep -m1 -E 'ERROR SUMMARY|RACECHECK SUMMARY' "$log" | tr -d '=\"' | sed 's/^ *//')"
       line="{\"sanitize\": \"$tool\", \"case\": \"$d\", \"ok\": $([ $rc -eq 0 ] && echo true || echo false), \"summary\": \"$summary\"}"
