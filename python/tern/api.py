@@ -49,8 +49,14 @@ class TensorSpec:
 
 
 def find_ternc() -> str:
-    """``$TERN_BUILD_DIR/bin/ternc``, else the repository's ``build/bin/ternc``, else PATH."""
+    """``$TERN_TERNC``, else ``$TERN_BUILD_DIR/bin/ternc``, else the repository's
+    ``build/bin/ternc``, else ``ternc`` on PATH (an installed Tern)."""
     here = os.path.dirname(os.path.abspath(__file__))
+    if os.environ.get("TERN_TERNC"):
+        named = os.environ["TERN_TERNC"]
+        if not os.access(named, os.X_OK):
+            raise TernError(f"TERN_TERNC={named} is not an executable")
+        return os.path.abspath(named)
     candidates = []
     if os.environ.get("TERN_BUILD_DIR"):
         candidates.append(os.path.join(os.environ["TERN_BUILD_DIR"], "bin", "ternc"))
@@ -60,7 +66,8 @@ def find_ternc() -> str:
             return os.path.abspath(c)
     found = shutil.which("ternc")
     if not found:
-        raise TernError("ternc not found: build Tern (scripts/build.sh) or set TERN_BUILD_DIR")
+        raise TernError("ternc not found: install Tern (its bin/ on PATH), build it "
+                        "(scripts/build.sh), or set TERN_TERNC to the executable")
     return found
 
 

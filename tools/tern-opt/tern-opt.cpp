@@ -6,6 +6,7 @@
 #include "tern/Target/HLS/HLSTarget.h"
 #include "ONNX/ONNXOps.h"
 #include "tern/Import/ONNX/ImportONNX.h"
+#include "tern/Tools/Version.h"
 
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
@@ -13,6 +14,8 @@
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
 
 int main(int argc, char **argv) {
+  if (::tern::handleVersionFlag(argc, argv, "tern-opt"))
+    return 0;
   mlir::DialectRegistry registry;
   mlir::registerAllDialects(registry);
   mlir::registerAllExtensions(registry);
