@@ -12,6 +12,7 @@
 #include "tern/Target/CPU/CPUTarget.h"
 #include "tern/Target/CUDA/CUDATarget.h"
 #include "tern/Target/HLS/HLSTarget.h"
+#include "tern/Tools/Options.h"
 #include "tern/Tools/Version.h"
 #ifdef TERN_HAVE_ONNX_IMPORT
 #include "tern/Import/ONNX/ImportONNX.h"
@@ -49,7 +50,7 @@ static cl::OptionCategory ternCategory("ternc options");
 static cl::opt<std::string> modelPath(cl::Positional, cl::desc("<model.onnx | model.onnxtxt | model.mlir>"),
                                       cl::Required, cl::cat(ternCategory));
 enum class TargetKind { CPU, CUDA, HLS, HLSCSim };
-static cl::opt<TargetKind> target(
+static cl::opt<TargetKind, false, ::tern::ChoiceParser<TargetKind>> target(
     "target", cl::desc("Backend"), cl::init(TargetKind::CPU),
     cl::values(clEnumValN(TargetKind::CPU, "cpu", "a shared library for this CPU (default)"),
                clEnumValN(TargetKind::CUDA, "cuda", "CUDA C++ built by nvcc into a shared library"),
