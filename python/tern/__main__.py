@@ -12,7 +12,6 @@ tokenizer.json: exported, compiled and cached on the first run), a compiled ``.s
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from typing import Optional, Sequence
 

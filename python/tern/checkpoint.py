@@ -20,7 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from typing import Callable, List, Optional
+from typing import List, Optional
 
 from .api import CompiledModel, TernError, find_ternc
 

@@ -17,7 +17,6 @@ Tokenizer ``"bytes"``: token id = one byte of UTF-8 text (the bundled model's vo
 
 from __future__ import annotations
 
-import codecs
 import os
 from typing import Callable, Iterable, List, Optional, Sequence, Union
 
@@ -264,8 +263,8 @@ def generate(model, prompt: Union[str, Sequence[int]], max_new_tokens: int = 100
     if tok is None and text_mode:
         if vocab is not None and vocab != 256:
             raise ValueError(f"a text prompt needs a tokenizer: this model has {vocab} "
-                             f"logits, not the 256 bytes of the byte tokenizer (pass "
-                             f"tokenizer=, a checkpoint directory, or token ids)")
+                             f"logits, it is not a byte-level model (vocab 256); pass "
+                             f"tokenizer=, a checkpoint directory, or token ids")
         from .tokenizer import ByteTokenizer
         tok = ByteTokenizer()
     ids = tok.prompt_ids(prompt) if text_mode else [int(t) for t in prompt]

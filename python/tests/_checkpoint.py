@@ -106,3 +106,53 @@ def variant(base: str, root: str, name: str, keep_tokenizer: str) -> str:
     for f in ("config.json", "model.safetensors", keep_tokenizer):
         os.symlink(os.path.join(base, f), os.path.join(d, f))
     return d
+
+
+class TorchStep:
+    """The PyTorch model as a decode-step callable (tern.generate's model interface), so the
+    sampler drives PyTorch and the compiled model alike."""
+
+    def __init__(self, model):
+        import numpy as np
+        from tern.api import TensorSpec
+        cfg = model.config
+        self.model = model
+        self.inputs = [TensorSpec("tokens", np.int64, (1,)),
+                       TensorSpec("state", np.float32, (cfg.num_hidden_layers, 1, cfg.input_dim))]
+        self.outputs = [TensorSpec("logits", np.float32, (1, cfg.vocab_size)), self.inputs[1]]
+
+    def __call__(self, tokens, state):
+        import torch
+        with torch.no_grad():
+            logits, st = self.model.step(torch.from_numpy(tokens), torch.from_numpy(state))
+        return [logits.numpy(), st.numpy()]
+
+
+def released_checkpoint_fixture(tmp_path_factory):
+    """(root, directory with both tokenizers, PyTorch model, expected greedy ids)."""
+    from tern import tokenizer as TK
+    from tern import torch as T
+    root = str(tmp_path_factory.mktemp("ckpt"))
+    base, model, _ = make_checkpoint(root)
+    ids = TK.load_tokenizer(base).prompt_ids(PROMPT)
+    free = T.generate(model, ids, N_NEW)
+    # EOS: a token greedy decoding reaches at step k >= 8 for the first time, so the one
+    # command must stop there (the ids are the same whatever the config says about EOS).
+    k = next((i for i in range(8, len(free)) if free[i] not in free[:i]), None)
+    assert k is not None, f"no fresh token to stop at in {free}"
+    set_eos(base, free[k])
+    assert T.generate(model, ids, N_NEW, stop_ids=[free[k]]) == free[:k + 1]
+    return root, base, model, free[:k]
+
+
+def tern_env_fixture(tmp_path_factory):
+    """Environment of the tools under test: a private cache, this Python for exporting."""
+    import sys
+    from _compiled import ternc_or_skip
+    python_dir = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    e = dict(os.environ)
+    e["TERN_CACHE_DIR"] = str(tmp_path_factory.mktemp("cache"))
+    e["TERN_PYTHON"] = sys.executable
+    e["PYTHONPATH"] = python_dir + os.pathsep + e.get("PYTHONPATH", "")
+    e["TERN_TERNC"] = ternc_or_skip()
+    return e

@@ -27,58 +27,10 @@ from tern import checkpoint as C  # noqa: E402
 from tern import generation as G  # noqa: E402
 from tern import tokenizer as TK  # noqa: E402
 from tern import torch as T  # noqa: E402
-from tern.api import TensorSpec  # noqa: E402
 
-from _checkpoint import (HELD_OUT_RANGE, N_NEW, PROMPT, kjv, make_checkpoint,  # noqa: E402
-                         set_eos, variant)
-from _compiled import ternc_or_skip  # noqa: E402
+from _checkpoint import HELD_OUT_RANGE, N_NEW, PROMPT, TorchStep, kjv, variant  # noqa: E402
 
 PYTHON_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-class TorchStep:
-    """The PyTorch model as a decode-step callable (tern.generate's model interface), so the
-    sampler drives PyTorch and the compiled model alike."""
-
-    def __init__(self, model):
-        cfg = model.config
-        self.model = model
-        self.inputs = [TensorSpec("tokens", np.int64, (1,)),
-                       TensorSpec("state", np.float32, (cfg.num_hidden_layers, 1, cfg.input_dim))]
-        self.outputs = [TensorSpec("logits", np.float32, (1, cfg.vocab_size)), self.inputs[1]]
-
-    @torch.no_grad()
-    def __call__(self, tokens, state):
-        logits, st = self.model.step(torch.from_numpy(tokens), torch.from_numpy(state))
-        return [logits.numpy(), st.numpy()]
-
-
-@pytest.fixture(scope="module")
-def ckpt(tmp_path_factory):
-    """(root, directory with both tokenizers, PyTorch model, expected greedy ids)."""
-    root = str(tmp_path_factory.mktemp("ckpt"))
-    base, model, _ = make_checkpoint(root)
-    tok = TK.load_tokenizer(base)
-    ids = tok.prompt_ids(PROMPT)
-    free = T.generate(model, ids, N_NEW)
-    # EOS: a token greedy decoding reaches at step k >= 8 for the first time, so the one
-    # command must stop there (the ids are the same whatever the config says about EOS).
-    k = next((i for i in range(8, len(free)) if free[i] not in free[:i]), None)
-    assert k is not None, f"no fresh token to stop at in {free}"
-    set_eos(base, free[k])
-    want = free[:k]
-    assert T.generate(model, ids, N_NEW, stop_ids=[free[k]]) == free[:k + 1]
-    return root, base, model, want
-
-
-@pytest.fixture(scope="module")
-def env(tmp_path_factory):
-    e = dict(os.environ)
-    e["TERN_CACHE_DIR"] = str(tmp_path_factory.mktemp("cache"))
-    e["TERN_PYTHON"] = sys.executable
-    e["PYTHONPATH"] = PYTHON_DIR + os.pathsep + e.get("PYTHONPATH", "")
-    e["TERN_TERNC"] = ternc_or_skip()
-    return e
 
 
 def expected_text(directory, tokenizer_file, ids_prompt, new_ids):
@@ -100,10 +52,10 @@ def run(cmd, env, **kw):
     return proc, time.perf_counter() - t0
 
 
-def test_tokenizers_agree(ckpt):
+def test_tokenizers_agree(released_checkpoint):
     """The SentencePiece model and the tokenizer.json made from it tokenize alike (prompt and
     held-out text), through tern.tokenizer's two back ends."""
-    _, base, _, _ = ckpt
+    _, base, _, _ = released_checkpoint
     sp = TK.load_tokenizer(os.path.join(base, "tokenizer.model"))
     hf = TK.load_tokenizer(os.path.join(base, "tokenizer.json"))
     assert (sp.kind, hf.kind) == ("sentencepiece", "tokenizer.json")
@@ -116,59 +68,59 @@ def test_tokenizers_agree(ckpt):
 
 
 @pytest.mark.parametrize("tokenizer", ["tokenizer.model", "tokenizer.json"])
-def test_python_one_command_equals_torch(ckpt, env, tokenizer):
-    root, base, _, want = ckpt
+def test_python_one_command_equals_torch(released_checkpoint, tern_env, tokenizer):
+    root, base, _, want = released_checkpoint
     d = variant(base, root, "only-" + tokenizer.replace(".", "-"), tokenizer)
     proc, cold = run([sys.executable, "-m", "tern", "generate", d, "--prompt", PROMPT,
-                      "-n", str(N_NEW)], env)
+                      "-n", str(N_NEW)], tern_env)
     assert proc.returncode == 0, proc.stderr
     ids = TK.load_tokenizer(d).prompt_ids(PROMPT)
     assert proc.stdout == expected_text(d, tokenizer, ids, want) + "\n"
     assert "tokens/s" in proc.stderr and "stopped at EOS" in proc.stderr
     proc, warm = run([sys.executable, "-m", "tern", "generate", d, "--prompt", PROMPT,
-                      "-n", str(N_NEW), "-q"], env)
+                      "-n", str(N_NEW), "-q"], tern_env)
     assert proc.returncode == 0 and proc.stdout.startswith(PROMPT), proc.stderr
     print(f"python -m tern generate ({tokenizer}): first run {cold:.2f} s, second {warm:.2f} s")
 
 
-def test_ternc_one_command_equals_torch_and_shares_the_cache(ckpt, env):
-    root, base, _, want = ckpt
+def test_ternc_one_command_equals_torch_and_shares_the_cache(released_checkpoint, tern_env):
+    root, base, _, want = released_checkpoint
     d = variant(base, root, "ternc-sp", "tokenizer.model")
-    ternc = env["TERN_TERNC"]
+    ternc = tern_env["TERN_TERNC"]
     cmd = [ternc, "generate", d, "--prompt", PROMPT, "-n", str(N_NEW)]
-    proc, first = run(cmd, env)
+    proc, first = run(cmd, tern_env)
     assert proc.returncode == 0, proc.stderr
     ids = TK.load_tokenizer(d).prompt_ids(PROMPT)
     assert proc.stdout == expected_text(d, "tokenizer.model", ids, want) + "\n"
     assert "tokens/s" in proc.stderr and "stopped at EOS" in proc.stderr
-    proc, second = run(cmd, env)
+    proc, second = run(cmd, tern_env)
     assert proc.returncode == 0 and "compiling" not in proc.stderr, proc.stderr
     # One compiled entry for the checkpoint, whichever tool (Python or ternc) made it.
-    entries = os.listdir(os.path.join(env["TERN_CACHE_DIR"], "checkpoints"))
+    entries = os.listdir(os.path.join(tern_env["TERN_CACHE_DIR"], "checkpoints"))
     assert len(entries) == 1, entries
     print(f"ternc generate CKPT_DIR: first run {first:.2f} s, second {second:.2f} s")
 
 
-def test_ternc_reads_no_tokenizer_json(ckpt, env):
-    root, base, _, _ = ckpt
+def test_ternc_reads_no_tokenizer_json(released_checkpoint, tern_env):
+    root, base, _, _ = released_checkpoint
     d = variant(base, root, "ternc-json", "tokenizer.json")
-    proc, _ = run([env["TERN_TERNC"], "generate", d, "--prompt", PROMPT, "-q"], env)
+    proc, _ = run([tern_env["TERN_TERNC"], "generate", d, "--prompt", PROMPT, "-q"], tern_env)
     assert proc.returncode == 1
     assert "Hugging Face tokenizer" in proc.stderr and "python -m tern generate" in proc.stderr
 
 
-def test_sampling_flags(ckpt, env):
+def test_sampling_flags(released_checkpoint, tern_env):
     """top-k 1 and a vanishing top-p leave only the most likely token: sampling then equals
     greedy decoding, in ternc and in Python; the repetition penalty gives the same tokens in
     ternc, in Python over the compiled model and in Python over PyTorch."""
-    _, base, model, want = ckpt
+    _, base, model, want = released_checkpoint
     cm = C.load(base, progress=False)
-    ternc = env["TERN_TERNC"]
+    ternc = tern_env["TERN_TERNC"]
     greedy = [ternc, "generate", base, "--prompt", PROMPT, "-n", "20", "-q"]
-    g, _ = run(greedy, env)
+    g, _ = run(greedy, tern_env)
     for flags in (["--temperature", "1", "--top-k", "1"],
                   ["--temperature", "2", "--top-p", "1e-9", "--seed", "3"]):
-        proc, _ = run(greedy + flags, env)
+        proc, _ = run(greedy + flags, tern_env)
         assert proc.returncode == 0 and proc.stdout == g.stdout, (flags, proc.stderr)
     ids = cm.tokenizer.prompt_ids(PROMPT)
     assert tern.generate(cm, ids, 20, temperature=2.0, top_p=1e-9, seed=3) == want[:20]
@@ -176,8 +128,8 @@ def test_sampling_flags(ckpt, env):
     # Seeded sampling repeats itself, and differs from greedy.
     sampled = greedy + ["--temperature", "0.9", "--top-k", "50", "--top-p", "0.8",
                         "--repetition-penalty", "1.3", "--seed", "7"]
-    a, _ = run(sampled, env)
-    b, _ = run(sampled, env)
+    a, _ = run(sampled, tern_env)
+    b, _ = run(sampled, tern_env)
     assert a.returncode == 0 and a.stdout == b.stdout != g.stdout, a.stderr
     got = tern.generate(cm, ids, 20, temperature=0.9, top_k=50, top_p=0.8,
                         repetition_penalty=1.3, seed=7)
@@ -188,7 +140,7 @@ def test_sampling_flags(ckpt, env):
     assert pen == tern.generate(TorchStep(model), ids, 30, repetition_penalty=5.0,
                                 stop=[cm.tokenizer.eos_id])
     proc, _ = run([ternc, "generate", base, "--prompt-ids", ",".join(map(str, ids)), "-n", "30",
-                   "--print-ids", "--repetition-penalty", "5", "-q"], env)
+                   "--print-ids", "--repetition-penalty", "5", "-q"], tern_env)
     assert proc.returncode == 0, proc.stderr
     assert [int(x) for x in proc.stdout.split()] == ids + pen
 
@@ -204,8 +156,8 @@ def test_sample_next_top_p_rule():
     assert G.penalize(np.array([2.0, -2.0, 1.0]), [0, 1], 2.0).tolist() == [1.0, -4.0, 1.0]
 
 
-def test_perplexity_equals_torch(ckpt, env, tmp_path):
-    _, base, model, _ = ckpt
+def test_perplexity_equals_torch(released_checkpoint, tern_env, tmp_path):
+    _, base, model, _ = released_checkpoint
     text = held_out_text()
     cm = C.load(base, progress=False)
     stats = {}
@@ -221,21 +173,21 @@ def test_perplexity_equals_torch(ckpt, env, tmp_path):
     assert abs(got - want) <= 1e-3 * want
     f = tmp_path / "held_out.txt"
     f.write_text(text)
-    proc, _ = run([env["TERN_TERNC"], "perplexity", base, "--file", str(f), "-q"], env)
+    proc, _ = run([tern_env["TERN_TERNC"], "perplexity", base, "--file", str(f), "-q"], tern_env)
     assert proc.returncode == 0, proc.stderr
     ternc_ppl = float(proc.stdout.split()[1])
     assert abs(ternc_ppl - got) <= 1e-4 * got, proc.stdout
     proc, _ = run([sys.executable, "-m", "tern", "perplexity", base, "--file", str(f), "-q"],
-                  env)
+                  tern_env)
     assert proc.returncode == 0 and abs(float(proc.stdout.split()[1]) - got) <= 1e-4 * got
 
 
-def test_bundled_model_perplexity(env, tmp_path):
+def test_bundled_model_perplexity(tern_env, tmp_path):
     """The bundled byte-level model on its held-out text (the end of Revelation): a figure,
     and ternc and Python agree."""
     f = tmp_path / "rev22.txt"
     f.write_text(kjv(HELD_OUT_RANGE))
-    proc, _ = run([env["TERN_TERNC"], "perplexity", "--file", str(f), "-q"], env)
+    proc, _ = run([tern_env["TERN_TERNC"], "perplexity", "--file", str(f), "-q"], tern_env)
     assert proc.returncode == 0, proc.stderr
     ppl = float(proc.stdout.split()[1])
     py = tern.perplexity(C.load(G.bundled_model_path(), progress=False), f.read_text())
@@ -244,10 +196,10 @@ def test_bundled_model_perplexity(env, tmp_path):
     assert 1 < ppl < 8  # bytes: the training log says 1.34 nats/byte on its validation text
 
 
-def test_ternc_run_compiled_library(ckpt, env, tmp_path):
+def test_ternc_run_compiled_library(released_checkpoint, tern_env, tmp_path):
     """`ternc run MODEL.so` runs the cached library directly; its outputs equal the ctypes
     call's."""
-    _, base, _, _ = ckpt
+    _, base, _, _ = released_checkpoint
     lib = C.compiled_library(base, progress=False)
     m = tern.CompiledModel(lib)
     tokens = np.array([5], dtype=np.int64)
@@ -255,13 +207,13 @@ def test_ternc_run_compiled_library(ckpt, env, tmp_path):
     np.save(tmp_path / "t.npy", tokens)
     np.save(tmp_path / "s.npy", state)
     rel = os.path.relpath(lib, tmp_path)  # a relative path must work (dlopen would search)
-    proc, _ = run([env["TERN_TERNC"], "run", rel, f"--input=@t.npy", f"--input=@s.npy",
-                   "--output=@l.npy", "--output=@so.npy"], env, cwd=tmp_path)
+    proc, _ = run([tern_env["TERN_TERNC"], "run", rel, "--input=@t.npy", "--input=@s.npy",
+                   "--output=@l.npy", "--output=@so.npy"], tern_env, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     logits, st = m(tokens, state)
     np.testing.assert_array_equal(np.load(tmp_path / "l.npy"), logits)
     np.testing.assert_array_equal(np.load(tmp_path / "so.npy"), st)
-    proc, _ = run([env["TERN_TERNC"], "run", lib, "--input=@t.npy"], env, cwd=tmp_path)
+    proc, _ = run([tern_env["TERN_TERNC"], "run", lib, "--input=@t.npy"], tern_env, cwd=tmp_path)
     assert proc.returncode == 1 and "takes 2 inputs" in proc.stderr
 
 
@@ -274,10 +226,10 @@ def test_ternc_run_compiled_library(ckpt, env, tmp_path):
     (["--repetition-penalty", "0"], "--repetition-penalty must be > 0"),
     (["--temperature", "nan"], "--temperature expects a number"),
     (["--top-k", "-2"], "--top-k expects a count >= 0"),
-    (["/no/such/checkpoint"], "no such model or checkpoint"),
+    (["/no/such/checkpoint"], "no such model file or checkpoint directory"),
 ])
-def test_ternc_generate_rejects(env, args, message):
-    proc, _ = run([env["TERN_TERNC"], "generate", *args], env)
+def test_ternc_generate_rejects(tern_env, args, message):
+    proc, _ = run([tern_env["TERN_TERNC"], "generate", *args], tern_env)
     assert proc.returncode == 1 and message in proc.stderr, proc.stderr
 
 
@@ -287,8 +239,8 @@ def test_ternc_generate_rejects(env, args, message):
     (["--temperature", "1", "--top-p", "0"], "top_p must be in (0, 1]"),
     (["--repetition-penalty", "-1"], "repetition_penalty must be > 0"),
 ])
-def test_python_generate_rejects(env, args, message):
-    proc, _ = run([sys.executable, "-m", "tern", "generate", *args], env)
+def test_python_generate_rejects(tern_env, args, message):
+    proc, _ = run([sys.executable, "-m", "tern", "generate", *args], tern_env)
     assert proc.returncode == 2 and message in proc.stderr, proc.stderr
 
 
@@ -302,16 +254,16 @@ def test_api_rejects_bad_sampling(kw):
         tern.generate(model, [1, 2], 3, **kw)
 
 
-def test_versions_and_typed_options(env):
-    bindir = os.path.dirname(env["TERN_TERNC"])
+def test_versions_and_typed_options(tern_env):
+    bindir = os.path.dirname(tern_env["TERN_TERNC"])
     for tool in ("ternc", "tern-opt", "tern-translate", "tern-bench"):
-        proc, _ = run([os.path.join(bindir, tool), "--version"], env)
+        proc, _ = run([os.path.join(bindir, tool), "--version"], tern_env)
         assert proc.returncode == 0, (tool, proc.stderr)
         out = proc.stdout
         assert out.startswith(f"{tool} (Tern ") and "LLVM 22." in out and "MLIR 22." in out \
             and "ONNX 1." in out, out
-    proc, _ = run([env["TERN_TERNC"], "compile", "--help"], env)
+    proc, _ = run([tern_env["TERN_TERNC"], "compile", "--help"], tern_env)
     for choice in ("=cpu", "=cuda", "=hls", "=hls-csim"):
         assert choice in proc.stdout, proc.stdout
-    proc, _ = run([env["TERN_TERNC"], "compile", "m.onnx", "--target=fpga", "-o", "x"], env)
+    proc, _ = run([tern_env["TERN_TERNC"], "compile", "m.onnx", "--target=fpga", "-o", "x"], tern_env)
     assert proc.returncode == 1 and "fpga" in proc.stderr and "hls-csim" in proc.stderr

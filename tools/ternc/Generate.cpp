@@ -698,7 +698,7 @@ std::string resolveModel(Options &o, StringRef self, ModelInfo &info,
     }
   }
   if (!llvm::sys::fs::exists(o.model)) {
-    error = "no such model or checkpoint: " + o.model;
+    error = "no such model file or checkpoint directory: " + o.model;
     return "";
   }
   std::string cache = o.useCache ? cacheRoot() : "";
