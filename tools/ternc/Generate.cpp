@@ -34,6 +34,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "tern/Runtime/Model.h"
+#include "tern/Tools/Version.h"
 
 #include "llvm/ADT/SmallString.h"
 #include "llvm/ADT/StringExtras.h"
@@ -1025,6 +1026,8 @@ int ternPerplexityMain(int argc, char **argv, const char *argv0) {
 
 int main(int argc, char **argv) {
   StringRef command = argc > 1 ? argv[1] : "";
+  if (command == "--version")
+    return ::tern::printToolVersion(llvm::outs(), "ternc-generate"), 0;
   if (command == "generate")
     return ternGenerateMain(argc - 2, argv + 2, argv[0]);
   if (command == "perplexity")
