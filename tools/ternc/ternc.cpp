@@ -400,7 +400,12 @@ int compileCommand(MLIRContext &ctx) {
   if (emit == "mlir") {
     std::string text;
     llvm::raw_string_ostream os(text);
-    module->print(os);
+    // Imported ONNX nodes carry their names in locations: keep them, so the
+    // printed module parses back with "node 'NAME'" in its diagnostics.
+    OpPrintingFlags flags;
+    if (stopAfter == "imported")
+      flags.enableDebugInfo();
+    module->print(os, flags);
     return failed(writeFile(out, text));
   }
   if (emit == "so") {
