@@ -16,6 +16,7 @@
 #include "tern/InitAllPasses.h"
 #include "tern/Runtime/Model.h"
 #include "tern/Target/CPU/CPUTarget.h"
+#include "tern/Tools/ToolSetup.h"
 #include "tern/Tools/Version.h"
 
 #include "mlir/InitAllDialects.h"
@@ -380,11 +381,9 @@ int main(int argc, char **argv) {
 
   mt::registerAllTernPasses();
   DialectRegistry registry;
-  registerAllDialects(registry);
-  registerAllExtensions(registry);
-  registry.insert<mt::TernDialect>();
+  ::tern::registerToolDialects(registry);
   MLIRContext ctx(registry);
-  ctx.loadAllAvailableDialects();
+  ::tern::loadToolDialects(ctx);
   ctx.disableMultithreading();
 
   double readBW = measureReadBandwidth(threads);

@@ -6,6 +6,7 @@
 #include "tern/Target/HLS/HLSTarget.h"
 #include "ONNX/ONNXOps.h"
 #include "tern/Import/ONNX/ImportONNX.h"
+#include "tern/Tools/ToolSetup.h"
 #include "tern/Tools/Version.h"
 
 #include "mlir/InitAllDialects.h"
@@ -17,10 +18,9 @@ int main(int argc, char **argv) {
   if (::tern::handleVersionFlag(argc, argv, "tern-opt"))
     return 0;
   mlir::DialectRegistry registry;
-  mlir::registerAllDialects(registry);
-  mlir::registerAllExtensions(registry);
+  ::tern::registerToolDialects(registry);
   mlir::registerAllPasses();
-  registry.insert<mlir::tern::TernDialect, mlir::tern::ONNXDialect>();
+  registry.insert<mlir::tern::ONNXDialect>();
   mlir::tern::registerAllTernPasses();
   mlir::tern::registerCPUPipelines();
   mlir::tern::registerCUDAPipelines();

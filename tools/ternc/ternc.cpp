@@ -13,6 +13,7 @@
 #include "tern/Target/CUDA/CUDATarget.h"
 #include "tern/Target/HLS/HLSTarget.h"
 #include "tern/Tools/Options.h"
+#include "tern/Tools/ToolSetup.h"
 #include "tern/Tools/Version.h"
 #ifdef TERN_HAVE_ONNX_IMPORT
 #include "tern/Import/ONNX/ImportONNX.h"
@@ -594,10 +595,8 @@ int main(int argc, char **argv) {
     return 1;
 
   DialectRegistry registry;
-  registerAllDialects(registry);
-  registerAllExtensions(registry);
-  registry.insert<mt::TernDialect>();
+  ::tern::registerToolDialects(registry);
   MLIRContext ctx(registry);
-  ctx.loadAllAvailableDialects();
+  ::tern::loadToolDialects(ctx);
   return command == "compile" ? compileCommand(ctx) : runCommand(ctx);
 }
