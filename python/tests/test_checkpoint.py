@@ -267,3 +267,24 @@ def test_versions_and_typed_options(tern_env):
         assert choice in proc.stdout, proc.stdout
     proc, _ = run([tern_env["TERN_TERNC"], "compile", "m.onnx", "--target=fpga", "-o", "x"], tern_env)
     assert proc.returncode == 1 and "fpga" in proc.stderr and "hls-csim" in proc.stderr
+
+
+@pytest.mark.parametrize("version,message", [
+    ("int tern_model_abi_version(void) { return 99; }", "built for Tern model ABI 99"),
+    ("int tern_model_num_inputs(void) { return 0; }", "no tern_model_abi_version()"),
+])
+def test_library_abi_is_checked(tern_env, tmp_path, version, message):
+    """A library reporting another ABI (or none) is refused by ternc run, ternc generate and
+    tern.CompiledModel before any of its functions is called."""
+    import shutil
+    cc = shutil.which("clang-22") or shutil.which("cc") or pytest.skip("no C compiler")
+    src = tmp_path / "fake.c"
+    src.write_text(version + "\n")
+    lib = tmp_path / "fake.so"
+    subprocess.run([cc, "-shared", "-fPIC", str(src), "-o", str(lib)], check=True)
+    proc, _ = run([tern_env["TERN_TERNC"], "run", str(lib)], tern_env)
+    assert proc.returncode == 1 and message in proc.stderr, proc.stderr
+    proc, _ = run([tern_env["TERN_TERNC"], "generate", str(lib), "--prompt-ids", "1"], tern_env)
+    assert proc.returncode == 1 and message in proc.stderr, proc.stderr
+    with pytest.raises(tern.TernError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        tern.CompiledModel(str(lib))
