@@ -16,7 +16,7 @@ foreach(lib TernTargetCPU TernImportONNX TernONNXDialect TernTargetHLS TernTarge
     install(TARGETS ${lib} LIBRARY DESTINATION lib)
   endif()
 endforeach()
-install(TARGETS tern-opt tern-translate ternc RUNTIME DESTINATION bin)
+install(TARGETS tern-opt tern-translate ternc ternc-generate RUNTIME DESTINATION bin)
 install(TARGETS TernPlugin LIBRARY DESTINATION lib)
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/tern DESTINATION include
   FILES_MATCHING PATTERN "*.h" PATTERN "*.td")
@@ -34,3 +34,31 @@ write_basic_package_version_file(${PROJECT_BINARY_DIR}/TernConfigVersion.cmake
   VERSION ${PROJECT_VERSION} COMPATIBILITY SameMinorVersion)
 install(FILES ${PROJECT_BINARY_DIR}/TernConfig.cmake
   ${PROJECT_BINARY_DIR}/TernConfigVersion.cmake DESTINATION lib/cmake/Tern)
+
+# --- A relocatable install of the tools (issue 17) ----------------------------
+# Tools find their data relative to their own directory, <prefix>/bin:
+#   <prefix>/share/tern/models/tiny-mmfree   the bundled model (ternc generate's default)
+#   <prefix>/share/tern/python/tern          the Python package (ternc generate runs its
+#                                            exporter; `pip install <prefix>/share/tern/python`)
+# The build tree mirrors that layout under build/share/tern, so build/bin/ternc and an
+# installed ternc resolve the same relative paths; no source path is compiled in.
+set(TERN_SHARE_BUILD_DIR ${PROJECT_BINARY_DIR}/share/tern)
+file(MAKE_DIRECTORY ${TERN_SHARE_BUILD_DIR}/models)
+foreach(link models/tiny-mmfree python)
+  if(NOT EXISTS ${TERN_SHARE_BUILD_DIR}/${link})
+    file(CREATE_LINK ${PROJECT_SOURCE_DIR}/${link} ${TERN_SHARE_BUILD_DIR}/${link} SYMBOLIC)
+  endif()
+endforeach()
+install(FILES
+  ${PROJECT_SOURCE_DIR}/models/tiny-mmfree/model.onnx
+  ${PROJECT_SOURCE_DIR}/models/tiny-mmfree/config.json
+  ${PROJECT_SOURCE_DIR}/models/tiny-mmfree/tokenizer.json
+  ${PROJECT_SOURCE_DIR}/models/tiny-mmfree/TRAINING.md
+  DESTINATION share/tern/models/tiny-mmfree)
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/python/tern DESTINATION share/tern/python
+  FILES_MATCHING PATTERN "*.py" PATTERN "*.md" PATTERN "__pycache__" EXCLUDE)
+install(FILES ${PROJECT_SOURCE_DIR}/python/pyproject.toml ${PROJECT_SOURCE_DIR}/python/requirements.txt
+  DESTINATION share/tern/python)
+if(TARGET tern-bench)
+  install(TARGETS tern-bench RUNTIME DESTINATION bin)
+endif()

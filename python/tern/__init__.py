@@ -9,7 +9,10 @@
   loading, reference generation (needs ``torch``; imported on demand).
 * :mod:`tern.export` -- ONNX export of a decode step / a whole sequence, standard or
   ``tern``-domain ops (``python -m tern.export CHECKPOINT -o model.onnx``).
-* :func:`generate` -- text generation with a compiled (or onnxruntime) decode-step model.
+* :func:`generate` / :func:`perplexity` -- text generation and perplexity with a checkpoint
+  directory (compiled and cached by :mod:`tern.checkpoint`), a compiled or onnxruntime
+  decode step; tokenizers in :mod:`tern.tokenizer`.  ``python -m tern generate CKPT_DIR``.
+* :mod:`tern.serve` -- an OpenAI-compatible HTTP server (``python -m tern.serve CKPT_DIR``).
 * :mod:`tern.onnx_expand` -- rewrites Tern's custom-domain ops into standard ONNX, which
   makes models of form 4 runnable by onnxruntime (and fixes what the ops mean).
 """
@@ -18,6 +21,6 @@ __version__ = "0.1.0"
 
 from . import reference  # numpy only: cheap to import
 from .api import CompiledModel, TernError, compile  # noqa: A001 (the API's name)
-from .generation import generate  # numpy only
+from .generation import generate, perplexity  # numpy only
 
-__all__ = ["reference", "compile", "CompiledModel", "TernError", "generate", "__version__"]
+__all__ = ["reference", "compile", "CompiledModel", "TernError", "generate", "perplexity", "__version__"]

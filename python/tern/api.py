@@ -24,6 +24,10 @@ _DTYPES = {0: np.float32, 1: np.float64, 2: np.int64, 3: np.int32, 4: np.int8, 5
 _CODES = {np.dtype(v): k for k, v in _DTYPES.items()}
 
 
+#: The C ABI of compiled models this package calls (include/tern/Runtime/tern_runtime.h).
+MODEL_ABI_VERSION = 1
+
+
 class TernError(RuntimeError):
     """A compile or run error reported by Tern."""
 
@@ -50,8 +54,14 @@ class TensorSpec:
 
 
 def find_ternc() -> str:
-    """``$TERN_BUILD_DIR/bin/ternc``, else the repository's ``build/bin/ternc``, else PATH."""
+    """``$TERN_TERNC``, else ``$TERN_BUILD_DIR/bin/ternc``, else the repository's
+    ``build/bin/ternc``, else ``ternc`` on PATH (an installed Tern)."""
     here = os.path.dirname(os.path.abspath(__file__))
+    if os.environ.get("TERN_TERNC"):
+        named = os.environ["TERN_TERNC"]
+        if not os.access(named, os.X_OK):
+            raise TernError(f"TERN_TERNC={named} is not an executable")
+        return os.path.abspath(named)
     candidates = []
     if os.environ.get("TERN_BUILD_DIR"):
         candidates.append(os.path.join(os.environ["TERN_BUILD_DIR"], "bin", "ternc"))
@@ -61,7 +71,8 @@ def find_ternc() -> str:
             return os.path.abspath(c)
     found = shutil.which("ternc")
     if not found:
-        raise TernError("ternc not found: build Tern (scripts/build.sh) or set TERN_BUILD_DIR")
+        raise TernError("ternc not found: install Tern (its bin/ on PATH), build it "
+                        "(scripts/build.sh), or set TERN_TERNC to the executable")
     return found
 
 
@@ -72,6 +83,14 @@ class CompiledModel:
         self.library = os.path.abspath(library)  # the .so (``ternc generate`` loads it too)
         self._lib = ctypes.CDLL(self.library)
         lib = self._lib
+        # The C ABI the library implements (TERN_MODEL_ABI_VERSION of tern_runtime.h).
+        version = getattr(lib, "tern_model_abi_version", None)
+        if version is None:
+            raise TernError(f"{self.library}: no tern_model_abi_version(): not a Tern model "
+                            f"library, or one built by an older ternc (recompile it)")
+        if version() != MODEL_ABI_VERSION:
+            raise TernError(f"{self.library}: built for Tern model ABI {version()}, this "
+                            f"package reads {MODEL_ABI_VERSION} (recompile it)")
         lib.tern_model_input_info.restype = ctypes.POINTER(_Info)
         lib.tern_model_output_info.restype = ctypes.POINTER(_Info)
         lib.tern_model_run.argtypes = [ctypes.POINTER(_Tensor), ctypes.c_int,

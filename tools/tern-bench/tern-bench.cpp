@@ -16,6 +16,8 @@
 #include "tern/InitAllPasses.h"
 #include "tern/Runtime/Model.h"
 #include "tern/Target/CPU/CPUTarget.h"
+#include "tern/Tools/ToolSetup.h"
+#include "tern/Tools/Version.h"
 
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
@@ -349,6 +351,8 @@ int model(MLIRContext &ctx, const Args &args, int threads, double readBW, bool p
 } // namespace
 
 int main(int argc, char **argv) {
+  if (::tern::handleVersionFlag(argc, argv, "tern-bench"))
+    return 0;
   if (argc < 2 || (std::strcmp(argv[1], "gemv") && std::strcmp(argv[1], "decode") &&
                    std::strcmp(argv[1], "prefill"))) {
     llvm::errs() << "usage: tern-bench gemv --rows R --cols C [--batch B] [--threads T] [--kernel K]\n"
@@ -379,11 +383,9 @@ int main(int argc, char **argv) {
 
   mt::registerAllTernPasses();
   DialectRegistry registry;
-  registerAllDialects(registry);
-  registerAllExtensions(registry);
-  registry.insert<mt::TernDialect>();
+  ::tern::registerToolDialects(registry);
   MLIRContext ctx(registry);
-  ctx.loadAllAvailableDialects();
+  ::tern::loadToolDialects(ctx);
   ctx.disableMultithreading();
 
   double readBW = measureReadBandwidth(threads);

@@ -6,6 +6,8 @@
 #include "tern/Target/HLS/HLSTarget.h"
 #include "ONNX/ONNXOps.h"
 #include "tern/Import/ONNX/ImportONNX.h"
+#include "tern/Tools/ToolSetup.h"
+#include "tern/Tools/Version.h"
 
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
@@ -13,11 +15,12 @@
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
 
 int main(int argc, char **argv) {
+  if (::tern::handleVersionFlag(argc, argv, "tern-opt"))
+    return 0;
   mlir::DialectRegistry registry;
-  mlir::registerAllDialects(registry);
-  mlir::registerAllExtensions(registry);
+  ::tern::registerToolDialects(registry);
   mlir::registerAllPasses();
-  registry.insert<mlir::tern::TernDialect, mlir::tern::ONNXDialect>();
+  registry.insert<mlir::tern::ONNXDialect>();
   mlir::tern::registerAllTernPasses();
   mlir::tern::registerCPUPipelines();
   mlir::tern::registerCUDAPipelines();

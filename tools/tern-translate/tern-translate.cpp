@@ -10,11 +10,14 @@
 #include "tern/Target/HLS/HLSTarget.h"
 #include "tern/Target/CUDA/CUDATarget.h"
 #include "tern/Target/CPU/CPUTarget.h"
+#include "tern/Tools/Version.h"
 
 #include "mlir/InitAllTranslations.h"
 #include "mlir/Tools/mlir-translate/MlirTranslateMain.h"
 
 int main(int argc, char **argv) {
+  if (::tern::handleVersionFlag(argc, argv, "tern-translate"))
+    return 0;
   mlir::registerAllTranslations();
   mlir::tern::registerONNXImportTranslation();
   mlir::tern::registerHLSEmitterTranslation();

@@ -9,10 +9,14 @@
 #include "Tern/TernOps.h"
 #include "tern/InitAllPasses.h"
 #include "tern/Runtime/Model.h"
+#include "tern/Runtime/ModelABI.h"
 #include "tern/Target/CPU/CPUTarget.h"
 #include "tern/Target/CPU/CPUTargetInfo.h"
 #include "tern/Target/CUDA/CUDATarget.h"
 #include "tern/Target/HLS/HLSTarget.h"
+#include "tern/Tools/Options.h"
+#include "tern/Tools/ToolSetup.h"
+#include "tern/Tools/Version.h"
 #ifdef TERN_HAVE_ONNX_IMPORT
 #include "tern/Import/ONNX/ImportONNX.h"
 #endif
@@ -37,9 +41,11 @@
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <cstring>
+#include <unistd.h>
 
 using namespace mlir;
 namespace cl = llvm::cl;
@@ -49,8 +55,15 @@ namespace mt = mlir::tern;
 static cl::OptionCategory ternCategory("ternc options");
 static cl::opt<std::string> modelPath(cl::Positional, cl::desc("<model.onnx | model.onnxtxt | model.mlir>"),
                                       cl::Required, cl::cat(ternCategory));
-static cl::opt<std::string> target("target", cl::desc("Backend: cpu or cuda"), cl::init("cpu"),
-                                   cl::cat(ternCategory));
+enum class TargetKind { CPU, CUDA, HLS, HLSCSim };
+static cl::opt<TargetKind, false, ::tern::ChoiceParser<TargetKind>> target(
+    "target", cl::desc("Backend"), cl::init(TargetKind::CPU),
+    cl::values(clEnumValN(TargetKind::CPU, "cpu", "a shared library for this CPU (default)"),
+               clEnumValN(TargetKind::CUDA, "cuda", "CUDA C++ built by nvcc into a shared library"),
+               clEnumValN(TargetKind::HLS, "hls", "compile: an HLS C++ package (a directory)"),
+               clEnumValN(TargetKind::HLSCSim, "hls-csim",
+                          "run: the HLS package's C simulation, built with --hls-cxx")),
+    cl::cat(ternCategory));
 static cl::opt<std::string> cudaMac(
     "cuda-mac",
     cl::desc("--target=cuda ternary MAC: auto (= dp4a), dp4a (offset codes c=t+1 through the "
@@ -463,12 +476,13 @@ int hlsCommand(MLIRContext &ctx, bool run) {
 }
 
 int compileCommand(MLIRContext &ctx) {
-  if (target == "hls")
+  if (target == TargetKind::HLS)
     return hlsCommand(ctx, false);
-  if (target == "cuda")
+  if (target == TargetKind::CUDA)
     return compileCUDACommand(ctx);
-  if (target != "cpu")
-    return fail("unknown --target '" + target + "' (available: cpu, cuda)");
+  if (target == TargetKind::HLSCSim)
+    return fail("--target=hls-csim runs a model (ternc run); compile writes the package with "
+                "--target=hls");
   if (outputPath.empty() && emit != "mlir" && emit != "llvm" && emit != "asm" && emit != "header" &&
       emit != "wrapper")
     return fail("compile needs -o OUTPUT");
@@ -503,7 +517,12 @@ int compileCommand(MLIRContext &ctx) {
   if (emit == "mlir") {
     std::string text;
     llvm::raw_string_ostream os(text);
-    module->print(os);
+    // Imported ONNX nodes carry their names in locations: keep them, so the
+    // printed module parses back with "node 'NAME'" in its diagnostics.
+    OpPrintingFlags flags;
+    if (stopAfter == "imported")
+      flags.enableDebugInfo();
+    module->print(os, flags);
     return failed(writeFile(out, text));
   }
   if (emit == "so") {
@@ -655,12 +674,14 @@ int runUnderQemu(MLIRContext &ctx, const mt::CPUTargetDesc &cpuTarget, const std
   return 0;
 }
 
+int runLibrary(const std::string &soPath, const std::vector<rt::Array> &in);
+
 int runCommand(MLIRContext &ctx) {
-  if (target == "hls-csim")
+  if (target == TargetKind::HLSCSim)
     return hlsCommand(ctx, true);
-  if (target != "cpu" && target != "cuda")
-    return fail("unknown --target '" + target + "' for run (available: cpu, cuda)");
-  if (target == "cuda") {
+  if (target == TargetKind::HLS)
+    return fail("--target=hls writes a package (ternc compile); run it with --target=hls-csim");
+  if (target == TargetKind::CUDA) {
     std::string why;
     if (mt::countCUDADevices(why) == 0)
       return fail("no CUDA GPU found (" + why + "): `ternc run --target=cuda` needs an NVIDIA "
@@ -681,11 +702,17 @@ int runCommand(MLIRContext &ctx) {
       return fail("--output expects @FILE.npy, got '" + spec + "'");
   std::string targetError;
   FailureOr<mt::CPUTargetDesc> cpuTarget = commandLineTarget(targetError);
-  if (target == "cpu" && failed(cpuTarget))
+  if (target == TargetKind::CPU && failed(cpuTarget))
     return fail(targetError);
-  if (target == "cpu" && !mt::isHostCompatible(llvm::Triple(cpuTarget->triple)))
+  if (target == TargetKind::CPU && !mt::isHostCompatible(llvm::Triple(cpuTarget->triple)))
     return runUnderQemu(ctx, *cpuTarget, in);
 
+  // A compiled library runs as it is: no import, no compile.
+  if (llvm::sys::path::extension(modelPath) == ".so") {
+    SmallString<256> lib(modelPath.getValue());
+    llvm::sys::fs::make_absolute(lib); // dlopen would search the library path for a bare name
+    return runLibrary(std::string(lib), in);
+  }
   Progress progress;
   llvm::SourceMgr sourceMgr;
   SourceMgrDiagnosticHandler handler(sourceMgr, &ctx);
@@ -699,8 +726,8 @@ int runCommand(MLIRContext &ctx) {
   llvm::FileRemover removeSo(soPath);
   SmallString<128> headerPath(soPath);
   llvm::sys::path::replace_extension(headerPath, "h");
-  llvm::FileRemover removeHeader(target == "cuda" ? headerPath.str() : "");
-  if (target == "cuda") {
+  llvm::FileRemover removeHeader(target == TargetKind::CUDA ? headerPath.str() : "");
+  if (target == TargetKind::CUDA) {
     if (failed(buildCUDA(*module, soPath, "so", progress)))
       return 1;
   } else {
@@ -710,15 +737,22 @@ int runCommand(MLIRContext &ctx) {
     if (failed(buildLibrary(*module, sig, soPath, progress)))
       return 1;
   }
+  progress.step("running");
+  return runLibrary(std::string(soPath), in);
+}
+
+/// Loads a compiled model library and runs it on `in` (ternc run).
+int runLibrary(const std::string &soPath, const std::vector<rt::Array> &in) {
   std::string error;
-  std::unique_ptr<rt::Model> model = rt::Model::load(std::string(soPath), error);
+  if (!rt::checkModelABI(soPath, error))
+    return fail(error);
+  std::unique_ptr<rt::Model> model = rt::Model::load(soPath, error);
   if (!model)
     return fail(error);
   if (!outputs.empty() && outputs.size() != model->outputs().size())
     return fail("the model has " + Twine(model->outputs().size()) + " outputs, got " +
                 Twine(outputs.size()) + " --output flags");
   std::vector<rt::Array> out;
-  progress.step("running");
   if (!model->run(in, out, error))
     return fail(error);
   for (size_t i = 0; i < out.size(); ++i) {
@@ -734,23 +768,37 @@ int runCommand(MLIRContext &ctx) {
 
 } // namespace
 
-// `ternc generate`: tools/ternc/Generate.cpp (parses its own arguments).
-int ternGenerateMain(int argc, char **argv, const char *argv0);
+/// `ternc generate` and `ternc perplexity` run ternc-generate beside this
+/// executable (tools/ternc/Generate.cpp; it links SentencePiece, whose private
+/// protobuf copy cannot share a process with the ONNX importer's).
+int execGenerate(char **argv) {
+  std::string self = llvm::sys::fs::getMainExecutable(argv[0], (void *)&execGenerate);
+  SmallString<256> tool(llvm::sys::path::parent_path(self));
+  llvm::sys::path::append(tool, "ternc-generate");
+  std::string path(tool);
+  argv[0] = path.data();
+  execv(path.c_str(), argv);
+  return fail("cannot run " + path + ": " + std::strerror(errno));
+}
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   auto usage = [] {
-    llvm::errs() << "usage: ternc compile MODEL --target=cpu|cuda -o OUT [--emit=...]\n"
-                    "       ternc run MODEL --input=@a.npy ... [--output=@y.npy ...]\n"
-                    "       ternc generate [MODEL] [--prompt TEXT] [-n N] [--temperature T] [--top-k K]\n"
-                    "       ternc {compile|run|generate} --help\n";
+    llvm::errs() << "usage: ternc compile MODEL --target=cpu|cuda|hls -o OUT [--emit=...]\n"
+                    "       ternc run MODEL|MODEL.so --input=@a.npy ... [--output=@y.npy ...]\n"
+                    "       ternc generate [CKPT_DIR|MODEL] [--prompt TEXT] [-n N] [--temperature T]\n"
+                    "                      [--top-k K] [--top-p P] [--repetition-penalty R]\n"
+                    "       ternc perplexity [CKPT_DIR|MODEL] --file TEXT\n"
+                    "       ternc {compile|run|generate|perplexity} --help;  ternc --version\n";
     return 1;
   };
   if (argc < 2)
     return usage();
   StringRef command = argv[1];
-  if (command == "generate")
-    return ternGenerateMain(argc - 2, argv + 2, argv[0]);
+  if (command == "--version" || command == "-version" || command == "version")
+    return ::tern::printToolVersion(llvm::outs(), "ternc"), 0;
+  if (command == "generate" || command == "perplexity")
+    return execGenerate(argv);
   if (command != "compile" && command != "run")
     return usage();
   registerAsmPrinterCLOptions();
@@ -767,11 +815,9 @@ int main(int argc, char **argv) {
     return 1;
 
   DialectRegistry registry;
-  registerAllDialects(registry);
-  registerAllExtensions(registry);
-  registry.insert<mt::TernDialect>();
+  ::tern::registerToolDialects(registry);
   MLIRContext ctx(registry);
-  ctx.loadAllAvailableDialects();
+  ::tern::loadToolDialects(ctx);
   if (reportFusion) // the report names each node; the printed op would only add noise
     ctx.printOpOnDiagnostic(false);
   return command == "compile" ? compileCommand(ctx) : runCommand(ctx);

@@ -4,6 +4,7 @@
  * exports these functions; its generated header repeats these declarations,
  * so a user needs only that header and the library.
  *
+ *   int tern_model_abi_version(void);      (TERN_MODEL_ABI_VERSION below)
  *   int tern_model_num_inputs(void);
  *   int tern_model_num_outputs(void);
  *   const tern_tensor_info *tern_model_input_info(int i);
@@ -26,6 +27,10 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/* The version of this C ABI; a compiled model reports the one it implements
+ * through tern_model_abi_version() and loaders refuse another. */
+#define TERN_MODEL_ABI_VERSION 1
 
 #ifndef TERN_ABI_TYPES_DEFINED
 #define TERN_ABI_TYPES_DEFINED

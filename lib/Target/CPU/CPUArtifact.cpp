@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 #include "tern/Target/CPU/CPUTarget.h"
 #include "tern/Target/CPU/CPUTargetInfo.h"
+#include "tern/Runtime/tern_runtime.h"
 
 #include "llvm/ADT/ScopeExit.h"
 #include "llvm/ADT/StringExtras.h"
@@ -443,6 +444,7 @@ std::string emitModelWrapper(const ModelSignature &sig) {
   os << R"(
 int tern_model_num_inputs(void) { return )" << nIn << R"(; }
 int tern_model_num_outputs(void) { return )" << nOut << R"(; }
+int tern_model_abi_version(void) { return )" << TERN_MODEL_ABI_VERSION << R"(; }
 const tern_tensor_info *tern_model_input_info(int i) {
   return i >= 0 && i < )" << nIn << R"( ? &input_info[i] : 0;
 }

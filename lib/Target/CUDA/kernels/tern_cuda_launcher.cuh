@@ -190,6 +190,8 @@ const tern_tensor_info *tern_model_input_info(int i) {
 const tern_tensor_info *tern_model_output_info(int i) {
   return i >= 0 && i < TERN_NUM_OUTPUTS ? &output_info[i] : 0;
 }
+/// The C ABI this artifact implements (TERN_MODEL_ABI_VERSION of tern_runtime.h).
+int tern_model_abi_version(void) { return 1; }
 /// "cuda": lets a loader tell this artifact from a CPU one.
 const char *tern_model_target(void) { return "cuda"; }
 
