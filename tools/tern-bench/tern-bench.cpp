@@ -176,16 +176,16 @@ std::unique_ptr<rt::Model> compile(ModuleOp module, const std::string &kernelNam
                                    std::string &soPath) {
   auto t0 = Clock::now();
   mt::CPUCodegenOptions options;
-  FailureOr<mt::TernaryKernel> kernel = mt::selectTernaryKernel(module.getLoc(), kernelName, options);
+  FailureOr<mt::TernaryKernelAttr> kernel = mt::selectTernaryKernel(module, kernelName, options);
   if (failed(kernel))
     return nullptr;
-  kernelUsed = mt::stringifyTernaryKernel(*kernel).str();
+  kernelUsed = mt::getTernaryKernelName(kernel->getKind());
   FailureOr<mt::ModelSignature> sig = mt::prepareModelFunction(module);
   if (failed(sig))
     return nullptr;
   PassManager pm(module->getContext());
-  mt::buildCPUTernToLinalgPipeline(pm, *kernel);
-  mt::buildCPULinalgToLLVMPipeline(pm, *kernel);
+  mt::buildCPUTernToLinalgPipeline(pm);
+  mt::buildCPULinalgToLLVMPipeline(pm);
   if (failed(pm.run(module)))
     return nullptr;
   SmallString<128> path;

@@ -66,12 +66,10 @@ static cl::opt<std::string> cpu("cpu", cl::desc("Target CPU (default: native, th
 static cl::opt<std::string> targetFeatures("target-features",
                                            cl::desc("Extra target features, e.g. +avx2,-avx512f"),
                                            cl::cat(ternCategory));
+// The help lists the kernel table (TernaryKernels.cpp), not a copy of it.
+static const std::string ternaryKernelHelp = mt::getTernaryKernelHelp();
 static cl::opt<std::string> ternaryKernel(
-    "ternary-kernel",
-    cl::desc("CPU ternary kernels: auto (vnni with AVX-512 VNNI, else avxvnni with AVX-VNNI, "
-             "else select), vnni, vnni-base3 (1.6-bit weights), avxvnni, lut (vpshufb lookup "
-             "tables, multiply-free), select (vectorized, multiply-free), portable "
-             "(scalar select/add/sub)"),
+    "ternary-kernel", cl::desc(ternaryKernelHelp),
     cl::init("auto"), cl::cat(ternCategory));
 static cl::list<std::string> dims("dim", cl::desc("Value of a symbolic input dimension: NAME=N"),
                                   cl::cat(ternCategory));
@@ -203,20 +201,19 @@ LogicalResult lowerForCPU(ModuleOp module, StringRef stopAfter, mt::ModelSignatu
   if (failed(s))
     return failure();
   sig = *s;
-  FailureOr<mt::TernaryKernel> kernel =
-      mt::selectTernaryKernel(module.getLoc(), ternaryKernel, codegenOptions());
+  FailureOr<mt::TernaryKernelAttr> kernel = mt::selectTernaryKernel(module, ternaryKernel, codegenOptions());
   if (failed(kernel))
     return failure();
-  progress.step(("lowering ternary layers (" + mt::stringifyTernaryKernel(*kernel) + " kernels)").str());
+  progress.step(("lowering ternary layers (" + mt::getTernaryKernelName(kernel->getKind()) + " kernels)").str());
   if (failed(runPipeline(
-          module, [&](OpPassManager &pm) { mt::buildCPUTernToLinalgPipeline(pm, *kernel); },
+          module, [&](OpPassManager &pm) { mt::buildCPUTernToLinalgPipeline(pm); },
           "tern-cpu-to-linalg")))
     return failure();
   if (stopAfter == "linalg")
     return success();
   progress.step("bufferizing and lowering to LLVM");
   return runPipeline(
-      module, [&](OpPassManager &pm) { mt::buildCPULinalgToLLVMPipeline(pm, *kernel); },
+      module, [&](OpPassManager &pm) { mt::buildCPULinalgToLLVMPipeline(pm); },
       "tern-cpu-lower-to-llvm");
 }
 
