@@ -28,11 +28,25 @@ DRIVER = r"""
 #include <stdio.h>
 #include <stdlib.h>
 typedef struct { void *allocated, *aligned; int64_t offset, sizes[2], strides[2]; } memref2d;
-void _mlir_ciface_main(memref2d *x, memref2d *y);
+void _mlir_ciface_kernel(memref2d *x, memref2d *y);
 /* The heap hooks finalize-memref-to-llvm{use-generic-functions} calls. */
 void *_mlir_memref_to_llvm_alloc(size_t n) { return malloc(n); }
 void *_mlir_memref_to_llvm_aligned_alloc(size_t a, size_t n) { return aligned_alloc(a, (n + a - 1) / a * a); }
 void _mlir_memref_to_llvm_free(void *p) { free(p); }
+/* memrefCopy of MLIR's C runner utils: strided copy between ranked descriptors. */
+typedef struct { int64_t rank; void *descriptor; } unranked;
+typedef struct { char *allocated, *aligned; int64_t offset, rest[]; } ranked;
+static void copy_dim(int64_t es, int64_t rank, int64_t d, const int64_t *sizes, const int64_t *ss,
+                     const int64_t *ds, char *src, char *dst) {
+  if (d == rank) { for (int64_t b = 0; b < es; ++b) dst[b] = src[b]; return; }
+  for (int64_t i = 0; i < sizes[d]; ++i)
+    copy_dim(es, rank, d + 1, sizes, ss, ds, src + i * ss[d] * es, dst + i * ds[d] * es);
+}
+void memrefCopy(int64_t es, unranked *src, unranked *dst) {
+  ranked *s = src->descriptor, *t = dst->descriptor;
+  int64_t r = src->rank;
+  copy_dim(es, r, 0, s->rest, s->rest + r, t->rest + r, s->aligned + s->offset * es, t->aligned + t->offset * es);
+}
 int main(int argc, char **argv) {
   if (argc != 6) return 2;
   int64_t m = atoll(argv[1]), k = atoll(argv[2]), n = atoll(argv[3]);
@@ -42,7 +56,7 @@ int main(int argc, char **argv) {
   if (!f || fread(x, 1, m * k, f) != (size_t)(m * k)) return 3;
   fclose(f);
   memref2d xd = {x, x, 0, {m, k}, {k, 1}}, yd = {y, y, 0, {m, n}, {n, 1}};
-  _mlir_ciface_main(&xd, &yd);
+  _mlir_ciface_kernel(&xd, &yd);
   f = fopen(argv[5], "wb");
   if (!f || fwrite(y, 4, m * n, f) != (size_t)(m * n)) return 4;
   fclose(f);
@@ -86,7 +100,7 @@ def test_aarch64_kernel_matches_numpy(tmp_path, kernel, shape):
     triple, chip, features, mattr = TARGETS[kernel]
     text = (f'module attributes {{tern.target = #llvm.target<triple = "{triple}", chip = "{chip}", '
             f'features = #llvm.target_features<[{features}]>>}} {{\n'
-            f"  func.func @main(%x: tensor<{m}x{k}xi8>) -> tensor<{m}x{n}xi32> attributes {{llvm.emit_c_interface}} {{\n"
+            f"  func.func @kernel(%x: tensor<{m}x{k}xi8>) -> tensor<{m}x{n}xi32> attributes {{llvm.emit_c_interface}} {{\n"
             f"    %w = tern.constant {M.ternary_attr(wt, 1.0)}\n"
             f"    %y = tern.tmatmul %x, %w : tensor<{m}x{k}xi8>, !tern.ternary<{n}x{k}> -> tensor<{m}x{n}xi32>\n"
             f"    return %y : tensor<{m}x{n}xi32>\n  }}\n}}\n")

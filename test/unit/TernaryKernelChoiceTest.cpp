@@ -102,10 +102,10 @@ TEST(TernaryKernelChoice, NamesRoundTrip) {
     std::optional<TernaryKernelKind> parsed = parseTernaryKernelName(getTernaryKernelName(info.kind));
     ASSERT_TRUE(parsed);
     EXPECT_EQ(*parsed, info.kind);
-    // The untiled fallback never needs more than the kernel itself.
+    // The untiled fallback runs wherever the kernel runs, and is its own.
     const TernaryKernelInfo &untiled = getTernaryKernelInfo(info.untiled);
     EXPECT_TRUE(untiled.arch == TernaryArch::Any || untiled.arch == info.arch);
-    EXPECT_EQ(untiled.tileRows, 1);
+    EXPECT_EQ(untiled.untiled, untiled.kind);
   }
   EXPECT_FALSE(parseTernaryKernelName("vnni_base3")); // the CLI spelling uses '-'
   EXPECT_FALSE(parseTernaryKernelName("auto"));

@@ -204,7 +204,7 @@ LogicalResult lowerForCPU(ModuleOp module, StringRef stopAfter, mt::ModelSignatu
   FailureOr<mt::TernaryKernelAttr> kernel = mt::selectTernaryKernel(module, ternaryKernel, codegenOptions());
   if (failed(kernel))
     return failure();
-  progress.step(("lowering ternary layers (" + mt::getTernaryKernelName(kernel->getKind()) + " kernels)").str());
+  progress.step("lowering ternary layers (" + mt::getTernaryKernelName(kernel->getKind()) + " kernels)");
   if (failed(runPipeline(
           module, [&](OpPassManager &pm) { mt::buildCPUTernToLinalgPipeline(pm); },
           "tern-cpu-to-linalg")))
