@@ -354,7 +354,7 @@ int main(int argc, char **argv) {
                     "                         [--onnxruntime auto|on|off]  (auto: when it is installed)\n"
                     "       tern-bench prefill --config ... [--tokens N] [--threads T] [--kernel K]\n"
                     "       (any command: --keep-library PATH keeps the compiled model library)\n"
-                    "K: auto (default), vnni, vnni-base3, avxvnni, lut, select, portable\n";
+                 << "K (default auto): " << mt::getTernaryKernelNameList() << "\n";
     return 1;
   }
   Args args;
