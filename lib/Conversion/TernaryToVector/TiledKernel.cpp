@@ -135,19 +135,26 @@ LogicalResult lowerTiledKernel(linalg::GenericOp op, const TiledDot &dot) {
         results = llvm::to_vector_of<Value>(groupLoop(split, kc, accs, true).getResults());
       } else {
         // Blocks of B groups: narrow sums start at zero in each block and are
-        // widened after it; the prefetch address stays in the tile (clamped).
+        // widened after it. The prefetch runs D groups ahead in the tile,
+        // clamped once per block (to [0, KC - B] at the block start), so the
+        // group loop pays one add for it.
         SmallVector<Value> wideInit(tokens * rowTiles * widePer, k.splat(lanes, 0));
         auto blockLoop = scf::ForOp::create(
             tb, tl, c0, k.index(kc), k.index(dot.blockGroups), wideInit,
             [&](OpBuilder &bb, Location bl, Value g0, ValueRange wideIn) {
               Value g1 = arith::MinSIOp::create(bb, bl, arith::AddIOp::create(bb, bl, g0, k.index(dot.blockGroups)),
                                                 k.index(kc));
+              Value aheadStart = arith::MaxSIOp::create(
+                  bb, bl,
+                  arith::MinSIOp::create(bb, bl, arith::AddIOp::create(bb, bl, g0, k.index(kPrefetchGroups)),
+                                         k.index(kc - dot.blockGroups)),
+                  c0);
+              Value aheadShift = arith::SubIOp::create(bb, bl, aheadStart, g0);
               SmallVector<Value> narrowInit(tokens * rowTiles * accPer, k.splat(dot.accType, 0));
               auto groupLoop = scf::ForOp::create(
                   bb, bl, g0, g1, c1, narrowInit, [&](OpBuilder &gb, Location gl, Value g, ValueRange accIn) {
                     SmallVector<Value> acc(accIn.begin(), accIn.end());
-                    Value ahead = arith::MinSIOp::create(
-                        gb, gl, arith::AddIOp::create(gb, gl, g, k.index(kPrefetchGroups)), lastGroup);
+                    Value ahead = arith::AddIOp::create(gb, gl, g, aheadShift);
                     groupBody(gb, gl, g, ahead, tileIdx, acc);
                     scf::YieldOp::create(gb, gl, acc);
                   });
