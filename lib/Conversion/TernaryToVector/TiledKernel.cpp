@@ -135,27 +135,34 @@ LogicalResult lowerTiledKernel(linalg::GenericOp op, const TiledDot &dot) {
         results = llvm::to_vector_of<Value>(groupLoop(split, kc, accs, true).getResults());
       } else {
         // Blocks of B groups: narrow sums start at zero in each block and are
-        // widened after it. The prefetch runs D groups ahead in the tile,
-        // clamped once per block (to [0, KC - B] at the block start), so the
-        // group loop pays one add for it.
+        // widened after it. Prefetch D groups ahead, decided once per block
+        // (one add per group): within the tile while the whole block's reach
+        // stays in it, else at the same distance into the next block's tile
+        // (where this thread reads next), clamped into [0, KC).
         SmallVector<Value> wideInit(tokens * rowTiles * widePer, k.splat(lanes, 0));
         auto blockLoop = scf::ForOp::create(
             tb, tl, c0, k.index(kc), k.index(dot.blockGroups), wideInit,
             [&](OpBuilder &bb, Location bl, Value g0, ValueRange wideIn) {
               Value g1 = arith::MinSIOp::create(bb, bl, arith::AddIOp::create(bb, bl, g0, k.index(dot.blockGroups)),
                                                 k.index(kc));
-              Value aheadStart = arith::MaxSIOp::create(
+              Value own = arith::CmpIOp::create(
+                  bb, bl, arith::CmpIPredicate::sle,
+                  arith::AddIOp::create(bb, bl, g0, k.index(dot.blockGroups + kPrefetchGroups)), k.index(kc));
+              Value nextShift = arith::MaxSIOp::create(
                   bb, bl,
-                  arith::MinSIOp::create(bb, bl, arith::AddIOp::create(bb, bl, g0, k.index(kPrefetchGroups)),
-                                         k.index(kc - dot.blockGroups)),
-                  c0);
-              Value aheadShift = arith::SubIOp::create(bb, bl, aheadStart, g0);
+                  arith::MinSIOp::create(bb, bl, k.index(kPrefetchGroups - kc),
+                                         arith::SubIOp::create(bb, bl, k.index(kc - dot.blockGroups), g0)),
+                  arith::SubIOp::create(bb, bl, c0, g0));
+              Value aheadShift = arith::SelectOp::create(bb, bl, own, k.index(kPrefetchGroups), nextShift);
+              SmallVector<Value> prefetchTiles;
+              for (int64_t r = 0; r < rowTiles; ++r)
+                prefetchTiles.push_back(arith::SelectOp::create(bb, bl, own, tileIdx[r], nextTiles[r]));
               SmallVector<Value> narrowInit(tokens * rowTiles * accPer, k.splat(dot.accType, 0));
               auto groupLoop = scf::ForOp::create(
                   bb, bl, g0, g1, c1, narrowInit, [&](OpBuilder &gb, Location gl, Value g, ValueRange accIn) {
                     SmallVector<Value> acc(accIn.begin(), accIn.end());
                     Value ahead = arith::AddIOp::create(gb, gl, g, aheadShift);
-                    groupBody(gb, gl, g, ahead, tileIdx, acc);
+                    groupBody(gb, gl, g, ahead, prefetchTiles, acc);
                     scf::YieldOp::create(gb, gl, acc);
                   });
               SmallVector<Value> wide(wideIn.begin(), wideIn.end());
