@@ -28,6 +28,8 @@ def host_kernels():
         kernels.append("avxvnni")
     if "avx512bw" in flags:
         kernels.append("lut")
+    if " avx2" in flags:
+        kernels += ["avx2", "avx2-select"]
     return kernels + ["select"]
 
 

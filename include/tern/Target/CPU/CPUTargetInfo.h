@@ -15,6 +15,8 @@
 #ifndef TERN_TARGET_CPU_CPUTARGETINFO_H
 #define TERN_TARGET_CPU_CPUTARGETINFO_H
 
+#include "Tern/TernaryKernels.h" // kTargetAttrName
+
 #include "mlir/Dialect/LLVMIR/LLVMAttrs.h"
 #include "mlir/IR/BuiltinOps.h"
 
@@ -29,9 +31,6 @@ class TargetMachine;
 } // namespace llvm
 
 namespace mlir::tern {
-
-/// The module attribute holding the target (an LLVM::TargetAttr).
-constexpr llvm::StringLiteral kTargetAttrName = "tern.target";
 
 /// What the user asked for; empty fields take defaults.
 struct CPUTargetRequest {
