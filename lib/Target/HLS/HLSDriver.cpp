@@ -144,19 +144,21 @@ LogicalResult writeHLSGoldens(ModuleOp lowered, ModuleOp ternModule, StringRef d
   FailureOr<ModelSignature> sig = prepareModelFunction(ternModule);
   if (failed(sig))
     return failure();
-  // The portable kernels: goldens must not depend on the host's ISA.
+  // The portable kernels for a generic CPU: goldens must not depend on the host's ISA.
+  CPUCodegenOptions codegen;
+  codegen.cpu = "generic";
+  codegen.features = "";
+  if (failed(recordCPUTarget(ternModule, codegen)))
+    return failure();
   PassManager pm(ternModule.getContext());
-  buildCPUTernToLinalgPipeline(pm, TernaryKernel::Portable);
-  buildCPULinalgToLLVMPipeline(pm, TernaryKernel::Portable);
+  buildCPUTernToLinalgPipeline(pm, "portable");
+  buildCPULinalgToLLVMPipeline(pm);
   if (failed(pm.run(ternModule)))
     return emitError(loc) << "the CPU backend failed on the model (needed for the goldens)";
   SmallString<128> soPath;
   if (std::error_code ec = llvm::sys::fs::createTemporaryFile("ternc-hls-golden", "so", soPath))
     return emitError(loc) << "cannot create a temporary file: " << ec.message();
   llvm::FileRemover removeSo(soPath);
-  CPUCodegenOptions codegen;
-  codegen.cpu = "generic";
-  codegen.features = "";
   if (failed(buildModelLibrary(ternModule, *sig, codegen, soPath)))
     return failure();
   std::string error;
