@@ -263,6 +263,11 @@ def test_tiny_model_package_csim(tiny_packages, option):
         assert len(by_bundle) >= 4 and len(by_bundle) < len(weights)
     est = (pkg / "estimate.txt").read_text()
     assert "tokens/s (bounded)" in est and "gmem_w0" in est and "TerEffic" in est
+    # Per-stage resources: the ternary MAC (select/negate lanes, adder tree) uses no DSP.
+    rows = re.findall(r"^  (tern_top_\w+)\s+(\w+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)$", est,
+                      re.M)
+    ternary = [r for r in rows if r[1] == "ternary_matmul"]
+    assert ternary and all(int(r[4]) == 0 and int(r[3]) > 0 for r in ternary), ternary
 
 
 def test_tiny_model_missing_golden_fails(tiny_packages, tmp_path):

@@ -424,6 +424,32 @@ std::string estimateHLS(ModuleOp module, const HLSPackageOptions &options) {
   for (auto &[kind, entry] : byKind)
     os << llvm::format("    %-16s %4lld  %lld\n", kind.c_str(), (long long)entry.first,
                        (long long)entry.second);
+  // Per stage function (a shared engine is listed once): its own operators
+  // and buffers, without the calls it makes.
+  os << "\nPer stage (cycles per call; LUT/DSP from its operators; BRAM18K/LUTRAM bits of its "
+        "buffers):\n"
+     << llvm::format("  %-34s %-16s %10s %9s %5s %7s %9s\n", "function", "kind", "cycles", "LUT",
+                     "DSP", "BRAM18K", "LUTRAM b");
+  for (auto fn : module.getOps<func::FuncOp>()) {
+    auto kind = fn->getAttrOfType<StringAttr>(hls::kStage);
+    if (fn == top || !kind)
+      continue;
+    Estimator one;
+    one.module = module;
+    one.fixed = e.fixed;
+    one.top = top;
+    one.countLogic(fn, kind.getValue() == "ternary_matmul");
+    fn.walk([&](Operation *op) {
+      if (isa<memref::AllocOp, memref::AllocaOp>(op))
+        one.countMemory(cast<MemRefType>(op->getResult(0).getType()),
+                        op->getAttrOfType<DenseI64ArrayAttr>(hls::kPartition));
+    });
+    os << llvm::format("  %-34s %-16s %10lld %9lld %5lld %7lld %9lld\n",
+                       fn.getName().str().c_str(), kind.getValue().str().c_str(),
+                       (long long)e.functionCycles(fn), (long long)one.logic.lut,
+                       (long long)one.logic.dsp, (long long)one.bram18,
+                       (long long)one.lutramBits);
+  }
   os << "\nOn-chip memory and logic:\n"
      << llvm::format("  buffers + ROMs          %.1f KiB (%lld bits; ROM %lld bits)\n",
                      e.onChipBits / 8192.0, (long long)e.onChipBits, (long long)romBits)
