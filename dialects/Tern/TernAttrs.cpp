@@ -1,5 +1,6 @@
 //===- TernAttrs.cpp - #tern.ternary packed weights and enum attrs --------===//
 #include "Tern/TernOps.h"
+#include "Tern/TernaryKernels.h"
 #include "tern/Support/TernaryPacking.h"
 
 #include "mlir/IR/Builders.h"
@@ -169,4 +170,20 @@ void TernaryAttr::print(AsmPrinter &printer) const {
     printer.printAttribute(getPacked());
   }
   printer << '>';
+}
+
+TernaryKernelAttr TernaryKernelAttr::get(MLIRContext *context, TernaryKernelKind kind) {
+  const TernaryKernelInfo &info = getTernaryKernelInfo(kind);
+  return get(context, kind, info.tileRows, info.tileBytes, info.dot);
+}
+
+LogicalResult TernaryKernelAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                                        TernaryKernelKind kind, int64_t tileRows, int64_t tileBytes,
+                                        TernaryDot dot) {
+  const TernaryKernelInfo &info = getTernaryKernelInfo(kind);
+  if (tileRows != info.tileRows || tileBytes != info.tileBytes || dot != info.dot)
+    return emitError() << "the " << stringifyTernaryKernelKind(kind) << " kernel has tile_rows = "
+                       << info.tileRows << ", tile_bytes = " << info.tileBytes
+                       << ", dot = " << stringifyTernaryDot(info.dot);
+  return success();
 }

@@ -60,4 +60,59 @@ def Tern_MLGRUVariantAttr : EnumAttr<Tern_Dialect, Tern_MLGRUVariant, "variant">
   let assemblyFormat = "$value";
 }
 
+
+def Tern_TernaryKernelKind : I32EnumAttr<"TernaryKernelKind", "a CPU ternary kernel", [
+    I32EnumAttrCase<"portable", 0>,
+    I32EnumAttrCase<"select", 1>,
+    I32EnumAttrCase<"vnni", 2>,
+    I32EnumAttrCase<"vnni_base3", 3>,
+    I32EnumAttrCase<"avxvnni", 4>,
+    I32EnumAttrCase<"lut", 5>,
+    I32EnumAttrCase<"avx2", 6>,
+    I32EnumAttrCase<"avx2_select", 7>,
+    I32EnumAttrCase<"sdot", 8>,
+    I32EnumAttrCase<"neon", 9>]> {
+  let cppNamespace = "::mlir::tern";
+  let genSpecializedAttr = 0;
+}
+
+def Tern_TernaryDot : I32EnumAttr<"TernaryDot", "the instruction a ternary kernel accumulates with", [
+    I32EnumAttrCase<"select_add_sub", 0>,
+    I32EnumAttrCase<"vpdpbusd", 1>,
+    I32EnumAttrCase<"pmaddubsw", 2>,
+    I32EnumAttrCase<"pshufb", 3>,
+    I32EnumAttrCase<"sdot", 4>,
+    I32EnumAttrCase<"smlal", 5>]> {
+  let cppNamespace = "::mlir::tern";
+  let genSpecializedAttr = 0;
+}
+
+def Tern_TernaryKernelAttr : AttrDef<Tern_Dialect, "TernaryKernel"> {
+  let mnemonic = "ternary_kernel";
+  let summary = "the CPU kernel chosen for the ternary products of a module";
+  let description = [{
+    Set on the module (as `tern.ternary_kernel`) by `tern-select-ternary-kernel`
+    from one table (TernaryKernels.cpp) that gives, per kernel, the target
+    architecture and features it needs, the row tile of its compile-time
+    weights (`tile_rows` rows x `tile_bytes` bytes per group of trits; 1 x 64
+    for the untiled 64-byte-group kernels, 1 x 1 for `portable`) and the
+    instruction it accumulates with. `tern-ternary-to-arith` packs weights in
+    that layout and `tern-ternary-to-vector` emits that kernel; the verifier
+    rejects parameters that disagree with the table.
+
+    ```mlir
+    module attributes {tern.ternary_kernel = #tern.ternary_kernel<avx2, tile_rows = 8, tile_bytes = 4, dot = pmaddubsw>} {}
+    ```
+  }];
+  let parameters = (ins EnumParameter<Tern_TernaryKernelKind>:$kind, "int64_t":$tileRows,
+                        "int64_t":$tileBytes, EnumParameter<Tern_TernaryDot>:$dot);
+  let assemblyFormat = "`<` $kind `,` `tile_rows` `=` $tileRows `,` `tile_bytes` `=` $tileBytes `,` `dot` `=` $dot `>`";
+  let genVerifyDecl = 1;
+  let builders = [
+    // The table's entry for `kind`.
+    AttrBuilder<(ins "TernaryKernelKind":$kind)>
+  ];
+  let skipDefaultBuilders = 0;
+}
+
 #endif // TERN_ATTRS_TD

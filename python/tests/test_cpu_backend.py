@@ -232,6 +232,7 @@ def host_kernels():
     kernels += ["vnni", "vnni-base3"] if "avx512_vnni" in cpuinfo else []
     kernels += ["avxvnni"] if "avx_vnni" in cpuinfo else []
     kernels += ["lut"] if "avx512bw" in cpuinfo else []
+    kernels += ["avx2", "avx2-select"] if " avx2" in cpuinfo else []
     return kernels
 
 
@@ -299,11 +300,16 @@ def test_avx2_host_takes_avxvnni(tmp_path):
 @pytest.mark.parametrize("args,message", [
     (["--ternary-kernel=tl2"], "unknown ternary kernel 'tl2'"),
     (["--ternary-kernel=lut", "--target-features=-avx512bw"],
-     "the lut ternary kernel needs a target with avx512f and avx512bw"),
+     "the lut ternary kernel needs a target with +avx512f +avx512bw"),
     (["--ternary-kernel=vnni-base3", "--target-features=-avx512f"],
-     "the vnni-base3 ternary kernel needs a target with avx512f and avx512vnni"),
+     "the vnni-base3 ternary kernel needs a target with +avx512f +avx512vnni"),
     (["--ternary-kernel=avxvnni", "--target-features=-avxvnni"],
-     "the avxvnni ternary kernel needs a target with avxvnni")], ids=["unknown", "lut", "base3", "avxvnni"])
+     "the avxvnni ternary kernel needs a target with +avxvnni"),
+    (["--ternary-kernel=avx2", "--target-features=-avx2"],
+     "the avx2 ternary kernel needs a target with +avx2"),
+    (["--ternary-kernel=sdot"], "the sdot ternary kernel needs an aarch64 target"),
+    (["--ternary-kernel=neon"], "the neon ternary kernel needs an aarch64 target")],
+    ids=["unknown", "lut", "base3", "avxvnni", "avx2", "sdot-on-x86", "neon-on-x86"])
 def test_kernel_choice_errors(tmp_path, args, message):
     """A kernel the target cannot run is refused with a clear error, not an illegal
     instruction at run time."""
@@ -314,6 +320,26 @@ def test_kernel_choice_errors(tmp_path, args, message):
                           capture_output=True, text=True)
     assert proc.returncode != 0
     assert message in proc.stderr, proc.stderr
+
+
+def test_avx2_only_target_takes_avx2(tmp_path):
+    """On an AVX2-only target (Zen 3 class; here the host with AVX-512 and AVX-VNNI turned
+    off) `auto` picks the avx2 kernel: vpmaddubsw/vpmaddwd on ymm, no zmm, and the same
+    outputs as the portable kernel (odd tile count, K not a multiple of 16)."""
+    if " avx2" not in open("/proc/cpuinfo").read():
+        pytest.skip("the host has no AVX2")
+    text, inputs, _ = M.bitlinear_model(np.random.default_rng(8), (3,), 300, 40)
+    path = tmp_path / "m.mlir"
+    path.write_text(text)
+    off = "--target-features=-avx512f,-avx512vnni,-avxvnni"
+    asm = tmp_path / "m.s"
+    subprocess.run([ternc(), "compile", str(path), "--emit=asm", "--quiet", "-o", str(asm), off], check=True)
+    text_asm = asm.read_text()
+    assert "vpmaddubsw" in text_asm and "vpmaddwd" in text_asm and "%ymm" in text_asm
+    assert "%zmm" not in text_asm
+    got = tern.compile(str(path), extra_args=[off])(*inputs)[0]
+    want = tern.compile(str(path), extra_args=["--ternary-kernel=portable"])(*inputs)[0]
+    np.testing.assert_array_equal(got, want)
 
 
 def test_threads_agree(tmp_path):

@@ -1,7 +1,5 @@
 // RUN: tern-opt %s -split-input-file -tern-ternary-to-arith -verify-diagnostics | FileCheck %s
-// RUN: tern-opt %s -split-input-file -tern-ternary-to-arith=group-bytes=64 -verify-diagnostics | FileCheck %s --check-prefix=G64
-// RUN: not tern-opt %s -tern-ternary-to-arith=tile-rows=32 2>&1 | FileCheck %s --check-prefix=BADTILE
-// BADTILE: error: tern-ternary-to-arith: tile-rows must be 1, 8, 16 or 64, got 32
+// RUN: tern-opt %s -split-input-file -tern-select-ternary-kernel=kernel=select -tern-ternary-to-arith -verify-diagnostics | FileCheck %s --check-prefix=G64
 
 // Constant weights become row-padded packed codes ([N, ceil(K/4)] i8) and a
 // scale; the product becomes a select/add/sub accumulation with no multiply.

@@ -1,21 +1,26 @@
-// RUN: tern-opt %s -split-input-file -tern-fold-weight-quant -tern-ternary-to-arith="group-bytes=64 tile-rows=16" | FileCheck %s --check-prefix=TILE
-// RUN: tern-opt %s -split-input-file -tern-fold-weight-quant -tern-ternary-to-arith="group-bytes=64 tile-rows=16" \
+// RUN: tern-opt %s -split-input-file -tern-select-ternary-kernel=kernel=vnni -tern-fold-weight-quant -tern-ternary-to-arith | FileCheck %s --check-prefix=TILE
+// RUN: tern-opt %s -split-input-file -tern-select-ternary-kernel=kernel=vnni -tern-fold-weight-quant -tern-ternary-to-arith \
 // RUN:   -one-shot-bufferize="bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map" \
-// RUN:   -tern-ternary-to-vector=strategy=vnni | FileCheck %s --check-prefix=VNNI
-// RUN: tern-opt %s -split-input-file -tern-fold-weight-quant -tern-ternary-to-arith="group-bytes=64 tile-rows=8" \
+// RUN:   -tern-ternary-to-vector | FileCheck %s --check-prefix=VNNI
+// RUN: tern-opt %s -split-input-file -tern-select-ternary-kernel=kernel=avxvnni -tern-fold-weight-quant -tern-ternary-to-arith \
 // RUN:   -one-shot-bufferize="bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map" \
-// RUN:   -tern-ternary-to-vector=strategy=avxvnni | FileCheck %s --check-prefix=AVX
-// RUN: tern-opt %s -split-input-file -tern-fold-weight-quant -tern-ternary-to-arith="group-bytes=64 tile-rows=16" \
+// RUN:   -tern-ternary-to-vector | FileCheck %s --check-prefix=AVX
+// RUN: tern-opt %s -split-input-file -tern-select-ternary-kernel=kernel=select -tern-fold-weight-quant -tern-ternary-to-arith \
 // RUN:   -one-shot-bufferize="bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map" \
-// RUN:   -tern-ternary-to-vector=strategy=select -tern-verify-no-multiply | FileCheck %s --check-prefix=SELECT
-// RUN: tern-opt %s -split-input-file -tern-fold-weight-quant -tern-ternary-to-arith="group-bytes=64 tile-rows=16 base3=true" \
+// RUN:   -tern-ternary-to-vector -tern-verify-no-multiply | FileCheck %s --check-prefix=SELECT
+// RUN: tern-opt %s -split-input-file -tern-select-ternary-kernel=kernel=vnni-base3 -tern-fold-weight-quant -tern-ternary-to-arith \
 // RUN:   | FileCheck %s --check-prefix=B3
-// RUN: tern-opt %s -split-input-file -tern-fold-weight-quant -tern-ternary-to-arith="group-bytes=64 tile-rows=64" \
+// RUN: tern-opt %s -split-input-file -tern-select-ternary-kernel=kernel=lut -tern-fold-weight-quant -tern-ternary-to-arith \
 // RUN:   -one-shot-bufferize="bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map" \
-// RUN:   -tern-ternary-to-vector=strategy=lut -tern-verify-no-multiply | FileCheck %s --check-prefix=LUT
-// RUN: tern-opt %s -split-input-file -tern-fold-weight-quant -tern-ternary-to-arith="group-bytes=64 tile-rows=16 base3=true" \
+// RUN:   -tern-ternary-to-vector -tern-verify-no-multiply | FileCheck %s --check-prefix=LUT
+// RUN: tern-opt %s -split-input-file -tern-select-ternary-kernel=kernel=vnni-base3 -tern-fold-weight-quant -tern-ternary-to-arith \
 // RUN:   -one-shot-bufferize="bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map" \
-// RUN:   -tern-ternary-to-vector=strategy=vnni | FileCheck %s --check-prefix=B3VNNI
+// RUN:   -tern-ternary-to-vector | FileCheck %s --check-prefix=B3VNNI
+
+// Every module pins an x86 target with the features of every x86 kernel
+// (the kernel is chosen by name, so the test does not depend on the host).
+#x86 = #llvm.target<triple = "x86_64-unknown-linux-gnu", chip = "sapphirerapids", features = #llvm.target_features<["+avx2", "+avx512bw", "+avx512f", "+avx512vnni", "+avxvnni"]>>
+
 
 // 32 x 40 compile-time weights: two tiles of 16 rows, K = 40 pads to 3 groups
 // of 16 trits; the activations are viewed as [M, groups, bit pair, byte].
@@ -96,19 +101,23 @@
 // B3VNNI: vector.store %{{.*}} : memref<3x2x16xi32>, vector<16xi32>
 // B3VNNI: tern.ternary_kernel = "vnni-offset-dot-base3"
 
-// Under `select` the row tiles keep the generic accumulation (scalar loops,
-// still checked multiply-free).
+// `select` reads untiled 64-byte groups: no row tiles, no dot products,
+// verified multiply-free.
 // SELECT-LABEL: func.func @tiled
-// SELECT: linalg.generic {{.*}} tern.tile_rows = 16
 // SELECT-NOT: vpdpbusd
+// SELECT: tern.ternary_accumulation, tern.ternary_kernel = "select-add-sub"
+module attributes {tern.target = #x86} {
 func.func @tiled(%x: tensor<3x40xi8>) -> tensor<3x32xi32> {
   %cst = arith.constant dense<0.5> : tensor<32x40xf32>
   %w = tern.weight_quant %cst : tensor<32x40xf32> -> !tern.ternary<32x40>
   %y = tern.tmatmul %x, %w : tensor<3x40xi8>, !tern.ternary<32x40> -> tensor<3x32xi32>
   return %y : tensor<3x32xi32>
 }
+}
 
 // -----
+
+#x86 = #llvm.target<triple = "x86_64-unknown-linux-gnu", chip = "sapphirerapids", features = #llvm.target_features<["+avx2", "+avx512bw", "+avx512f", "+avx512vnni", "+avxvnni"]>>
 
 // 24 rows are not whole tiles: the weights keep 64-byte groups per row.
 // TILE-LABEL: func.func @untiled_rows
@@ -117,26 +126,34 @@ func.func @tiled(%x: tensor<3x40xi8>) -> tensor<3x32xi32> {
 // TILE-NOT: tern.tile_rows
 // VNNI-LABEL: func.func @untiled_rows
 // VNNI: tern.ternary_kernel = "vnni-offset-dot"
+module attributes {tern.target = #x86} {
 func.func @untiled_rows(%x: tensor<1x40xi8>) -> tensor<1x24xi32> {
   %cst = arith.constant dense<0.5> : tensor<24x40xf32>
   %w = tern.weight_quant %cst : tensor<24x40xf32> -> !tern.ternary<24x40>
   %y = tern.tmatmul %x, %w : tensor<1x40xi8>, !tern.ternary<24x40> -> tensor<1x24xi32>
   return %y : tensor<1x24xi32>
 }
+}
 
 // -----
+
+#x86 = #llvm.target<triple = "x86_64-unknown-linux-gnu", chip = "sapphirerapids", features = #llvm.target_features<["+avx2", "+avx512bw", "+avx512f", "+avx512vnni", "+avxvnni"]>>
 
 // Run-time quantized weights keep 64-byte groups per row as well.
 // TILE-LABEL: func.func @runtime_weights
 // TILE-NOT: tern.tile_rows
 // TILE: tern.group_bytes = 64
+module attributes {tern.target = #x86} {
 func.func @runtime_weights(%x: tensor<1x40xi8>, %wf: tensor<32x40xf32>) -> tensor<1x32xi32> {
   %w = tern.weight_quant %wf : tensor<32x40xf32> -> !tern.ternary<32x40>
   %y = tern.tmatmul %x, %w : tensor<1x40xi8>, !tern.ternary<32x40> -> tensor<1x32xi32>
   return %y : tensor<1x32xi32>
 }
+}
 
 // -----
+
+#x86 = #llvm.target<triple = "x86_64-unknown-linux-gnu", chip = "sapphirerapids", features = #llvm.target_features<["+avx2", "+avx512bw", "+avx512f", "+avx512vnni", "+avxvnni"]>>
 
 // 128 rows are two 64-row tiles for the lookup-table kernel: the codes are
 // [tiles, K/4, 64, 1] (4 trits of each of 64 rows per 64-byte vector). The
@@ -162,9 +179,11 @@ func.func @runtime_weights(%x: tensor<1x40xi8>, %wf: tensor<32x40xf32>) -> tenso
 // LUT: vector.store %{{.*}} : memref<2x2x64xi32>, vector<64xi32>
 // LUT: tern.ternary_accumulation, tern.ternary_kernel = "lut-pshufb"
 // LUT: memref.dealloc %[[TABLES]]
+module attributes {tern.target = #x86} {
 func.func @lut_tiles(%x: tensor<2x40xi8>) -> tensor<2x128xi32> {
   %cst = arith.constant dense<0.5> : tensor<128x40xf32>
   %w = tern.weight_quant %cst : tensor<128x40xf32> -> !tern.ternary<128x40>
   %y = tern.tmatmul %x, %w : tensor<2x40xi8>, !tern.ternary<128x40> -> tensor<2x128xi32>
   return %y : tensor<2x128xi32>
+}
 }

@@ -178,16 +178,16 @@ std::unique_ptr<rt::Model> compile(ModuleOp module, const std::string &kernelNam
   mt::CPUCodegenOptions options; // the host: native CPU and features
   if (failed(mt::recordCPUTarget(module, options)))
     return nullptr;
-  FailureOr<mt::TernaryKernel> kernel = mt::selectTernaryKernel(module.getLoc(), kernelName, options);
+  FailureOr<mt::TernaryKernelAttr> kernel = mt::selectTernaryKernel(module, kernelName, options);
   if (failed(kernel))
     return nullptr;
-  kernelUsed = mt::stringifyTernaryKernel(*kernel).str();
+  kernelUsed = mt::getTernaryKernelName(kernel->getKind());
   FailureOr<mt::ModelSignature> sig = mt::prepareModelFunction(module);
   if (failed(sig))
     return nullptr;
   PassManager pm(module->getContext());
-  mt::buildCPUTernToLinalgPipeline(pm, *kernel);
-  mt::buildCPULinalgToLLVMPipeline(pm, *kernel);
+  mt::buildCPUTernToLinalgPipeline(pm);
+  mt::buildCPULinalgToLLVMPipeline(pm);
   if (failed(pm.run(module)))
     return nullptr;
   SmallString<128> path;
@@ -356,7 +356,7 @@ int main(int argc, char **argv) {
                     "                         [--onnxruntime auto|on|off]  (auto: when it is installed)\n"
                     "       tern-bench prefill --config ... [--tokens N] [--threads T] [--kernel K]\n"
                     "       (any command: --keep-library PATH keeps the compiled model library)\n"
-                    "K: auto (default), vnni, vnni-base3, avxvnni, lut, select, portable\n";
+                 << "K (default auto): " << mt::getTernaryKernelNameList() << "\n";
     return 1;
   }
   Args args;

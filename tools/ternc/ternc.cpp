@@ -93,12 +93,10 @@ static cl::opt<std::string> qemu("qemu",
                                  cl::desc("run on another architecture: the qemu-user program "
                                           "(default: qemu-ARCH on PATH)"),
                                  cl::cat(ternCategory));
+// The help lists the kernel table (TernaryKernels.cpp), not a copy of it.
+static const std::string ternaryKernelHelp = mt::getTernaryKernelHelp();
 static cl::opt<std::string> ternaryKernel(
-    "ternary-kernel",
-    cl::desc("CPU ternary kernels: auto (vnni with AVX-512 VNNI, else avxvnni with AVX-VNNI, "
-             "else select), vnni, vnni-base3 (1.6-bit weights), avxvnni, lut (vpshufb lookup "
-             "tables, multiply-free), select (vectorized, multiply-free), portable "
-             "(scalar select/add/sub)"),
+    "ternary-kernel", cl::desc(ternaryKernelHelp),
     cl::init("auto"), cl::cat(ternCategory));
 static cl::list<std::string> dims("dim", cl::desc("Value of a symbolic input dimension: NAME=N"),
                                   cl::cat(ternCategory));
@@ -243,20 +241,19 @@ LogicalResult lowerForCPU(ModuleOp module, StringRef stopAfter, mt::ModelSignatu
   // The target rides on the module: the pipeline's passes and codegen read it.
   if (failed(mt::recordCPUTarget(module, codegenOptions())))
     return failure();
-  FailureOr<mt::TernaryKernel> kernel =
-      mt::selectTernaryKernel(module.getLoc(), ternaryKernel, codegenOptions());
+  FailureOr<mt::TernaryKernelAttr> kernel = mt::selectTernaryKernel(module, ternaryKernel, codegenOptions());
   if (failed(kernel))
     return failure();
-  progress.step(("lowering ternary layers (" + mt::stringifyTernaryKernel(*kernel) + " kernels)").str());
+  progress.step("lowering ternary layers (" + mt::getTernaryKernelName(kernel->getKind()) + " kernels)");
   if (failed(runPipeline(
-          module, [&](OpPassManager &pm) { mt::buildCPUTernToLinalgPipeline(pm, *kernel); },
+          module, [&](OpPassManager &pm) { mt::buildCPUTernToLinalgPipeline(pm); },
           "tern-cpu-to-linalg")))
     return failure();
   if (stopAfter == "linalg")
     return success();
   progress.step("bufferizing and lowering to LLVM");
   return runPipeline(
-      module, [&](OpPassManager &pm) { mt::buildCPULinalgToLLVMPipeline(pm, *kernel); },
+      module, [&](OpPassManager &pm) { mt::buildCPULinalgToLLVMPipeline(pm); },
       "tern-cpu-lower-to-llvm");
 }
 

@@ -57,4 +57,34 @@ def TernApproximateMath : Pass<"tern-approximate-math"> {
   let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::vector::VectorDialect"];
 }
 
+
+def TernSelectTernaryKernel : Pass<"tern-select-ternary-kernel", "::mlir::ModuleOp"> {
+  let summary = "Choose the CPU ternary kernel for the module's target";
+  let description = [{
+    Sets `tern.ternary_kernel = #tern.ternary_kernel<...>` on the module: the
+    kernel named by `kernel`, or for `auto` the highest-ranked kernel of the
+    one kernel table (dialects/Tern/TernaryKernels.cpp) whose architecture and
+    required features the target has. The target is the module's
+    `tern.target` (an `#llvm.target<triple = ..., chip = ..., features =
+    #llvm.target_features<[...]>>`, written by the driver); without one (a
+    plain `tern-opt` run) it is the host: the process triple, the host CPU
+    name and the host's features. A named kernel the target cannot run (an
+    x86 kernel on an AArch64 triple, AVX-512 VNNI on an AVX2-only CPU) is an
+    error naming the missing features, never a silent fallback.
+
+    ```mlir
+    module attributes {tern.target = #llvm.target<triple = "x86_64-unknown-linux-gnu", chip = "znver3",
+                       features = #llvm.target_features<["+avx2", "+fma"]>>} {}
+    // -tern-select-ternary-kernel adds:
+    //   tern.ternary_kernel = #tern.ternary_kernel<avx2, tile_rows = 8, tile_bytes = 4, dot = pmaddubsw>
+    ```
+  }];
+  let options = [
+    Option<"kernel", "kernel", "std::string", "\"auto\"",
+           "auto, or a kernel of the table (portable, select, vnni, vnni-base3, avxvnni, "
+           "lut, avx2, avx2-select, sdot, neon)">,
+  ];
+  let dependentDialects = ["::mlir::tern::TernDialect", "::mlir::LLVM::LLVMDialect"];
+}
+
 #endif // TERN_TRANSFORMS_PASSES_TD

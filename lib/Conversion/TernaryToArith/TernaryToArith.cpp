@@ -4,6 +4,7 @@
 // activation stream accumulated with add/sub selected by 2-bit weight codes.
 //
 //===----------------------------------------------------------------------===//
+#include "Tern/TernaryKernels.h"
 #include "tern/Conversion/Passes.h"
 #include "tern/Support/TernaryPacking.h"
 #include "tern/Utils/LinalgBuilders.h"
@@ -235,21 +236,14 @@ Value lowerTMatmul(OpBuilder &b, TMatmulOp op, const PackedWeights &w, const Lay
   return buildReshape(b, loc, generic.getResult(0), op.getResult().getType().getShape());
 }
 
-constexpr int64_t kLUTTileRows = 64;
-
 struct TernaryToArithPass : impl::TernTernaryToArithBase<TernaryToArithPass> {
   using Base::Base;
+  /// The chosen kernel's weight layout (portable without a kernel attribute).
+  const TernaryKernelInfo *kernel = nullptr;
+
   void runOnOperation() override {
-    if (groupBytes != 1 && groupBytes != 64) {
-      getOperation()->emitError("tern-ternary-to-arith: group-bytes must be 1 or 64, got ")
-          << static_cast<int64_t>(groupBytes);
-      return signalPassFailure();
-    }
-    if (tileRows != 1 && tileRows != 8 && tileRows != 16 && tileRows != kLUTTileRows) {
-      getOperation()->emitError("tern-ternary-to-arith: tile-rows must be 1, 8, 16 or 64, got ")
-          << static_cast<int64_t>(tileRows);
-      return signalPassFailure();
-    }
+    TernaryKernelAttr attr = getModuleTernaryKernel(getOperation());
+    kernel = &getTernaryKernelInfo(attr ? attr.getKind() : TernaryKernelKind::portable);
     SmallVector<Operation *> producers;
     getOperation()->walk([&](Operation *op) {
       if (isa<ConstantOp, WeightQuantOp>(op))
@@ -276,16 +270,16 @@ struct TernaryToArithPass : impl::TernTernaryToArithBase<TernaryToArithPass> {
     b.setInsertionPointAfter(producer);
     auto type = cast<TernaryType>(producer->getResult(0).getType());
     // Row tiles for compile-time weights whose row count they divide; run-time
-    // quantized weights (and other shapes) keep the plain grouped layout.
+    // quantized weights (and other shapes) keep the plain grouped layout of
+    // the kernel's untiled fallback.
+    int64_t tileRows = kernel->tileRows;
+    int64_t groupBytes = kernel->kind == TernaryKernelKind::portable ? 1 : 64;
     bool tiled = tileRows > 1 && isa<ConstantOp>(producer) && type.getRows() % tileRows == 0;
     // Base 3 keeps the kernel's i32 sums exact up to K = 16384 (its
     // intermediate 256 * dot must fit in 32 bits); wider rows stay 2-bit.
-    bool base3 = base3Weights && tiled && tileRows == ::tern::kTileRows && type.getCols() <= 16384;
-    // 64-row tiles (the lookup-table kernel) hold 4 trits of each row per
-    // byte (G = 1); the VNNI tiles 16 trits in 4 bytes.
-    int64_t tileBytes = tileRows == kLUTTileRows ? 1 : ::tern::kTileGroupBytes;
+    bool base3 = kernel->kind == TernaryKernelKind::vnni_base3 && tiled && type.getCols() <= 16384;
     Layout layout = base3   ? Layout::base3Tiles(type.getCols())
-                    : tiled ? Layout(type.getCols(), tileBytes, tileRows)
+                    : tiled ? Layout(type.getCols(), kernel->tileBytes, tileRows)
                             : Layout(type.getCols(), groupBytes);
     FailureOr<PackedWeights> packed =
         isa<ConstantOp>(producer)

@@ -88,28 +88,6 @@ FailureOr<ModelSignature> prepareModelFunction(ModuleOp module) {
   return sig;
 }
 
-FailureOr<TernaryKernel> selectTernaryKernel(Location loc, StringRef name,
-                                             const CPUCodegenOptions &options) {
-  auto [cpuName, features] = resolveCPU(options);
-  FailureOr<TernaryKernel> kernel = parseTernaryKernel(name, cpuName, features);
-  if (failed(kernel))
-    return emitError(loc) << "unknown ternary kernel '" << name
-                          << "' (auto, vnni, vnni-base3, avxvnni, lut, select, portable)";
-  if ((*kernel == TernaryKernel::VNNI || *kernel == TernaryKernel::VNNIBase3) &&
-      !(hasTargetFeature(features, "avx512f") && hasTargetFeature(features, "avx512vnni")))
-    return emitError(loc) << "the " << stringifyTernaryKernel(*kernel)
-                          << " ternary kernel needs a target with avx512f and avx512vnni (CPU '"
-                          << cpuName << "')";
-  if (*kernel == TernaryKernel::LUT &&
-      !(hasTargetFeature(features, "avx512f") && hasTargetFeature(features, "avx512bw")))
-    return emitError(loc) << "the lut ternary kernel needs a target with avx512f and avx512bw (CPU '"
-                          << cpuName << "')";
-  if (*kernel == TernaryKernel::AVXVNNI && !hasTargetFeature(features, "avxvnni"))
-    return emitError(loc) << "the avxvnni ternary kernel needs a target with avxvnni (CPU '"
-                          << cpuName << "')";
-  return kernel;
-}
-
 LogicalResult buildModelLibrary(ModuleOp module, const ModelSignature &sig,
                                 const CPUCodegenOptions &options, StringRef soPath) {
   SmallString<128> dir;

@@ -1,70 +1,46 @@
 //===- CPUPipeline.cpp - the CPU backend's pass pipelines -----------------===//
+#include "Tern/TernaryKernels.h"
 #include "tern/Conversion/Passes.h"
 #include "tern/Target/CPU/CPUTarget.h"
 
 #include "mlir/InitAllPasses.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
+#include "llvm/TargetParser/Host.h"
 
 namespace mlir::tern {
 
-/// The kernels' names, for parsing and printing.
-static constexpr std::pair<TernaryKernel, const char *> kTernaryKernelNames[] = {
-    {TernaryKernel::Portable, "portable"},     {TernaryKernel::Select, "select"},
-    {TernaryKernel::VNNI, "vnni"},             {TernaryKernel::AVXVNNI, "avxvnni"},
-    {TernaryKernel::VNNIBase3, "vnni-base3"}, {TernaryKernel::LUT, "lut"}};
-
-FailureOr<TernaryKernel> parseTernaryKernel(StringRef name, StringRef cpu, StringRef features) {
-  for (auto [kernel, spelling] : kTernaryKernelNames)
-    if (name == spelling)
-      return kernel;
-  if (name != "auto")
+FailureOr<TernaryKernelAttr> selectTernaryKernel(ModuleOp module, StringRef name,
+                                                const CPUCodegenOptions &options) {
+  // The driver's target: `cpu-targets` records it; until then the process
+  // triple with the CPU and features `options` resolve to.
+  if (!module->hasAttr(kTargetAttrName)) {
+    MLIRContext *ctx = module.getContext();
+    ctx->getOrLoadDialect<LLVM::LLVMDialect>();
+    auto [cpu, features] = resolveCPU(options);
+    SmallVector<StringRef> parts;
+    StringRef(features).split(parts, ',', -1, /*KeepEmpty=*/false);
+    module->setAttr(kTargetAttrName,
+                    LLVM::TargetAttr::get(ctx, StringAttr::get(ctx, llvm::sys::getProcessTriple()),
+                                          StringAttr::get(ctx, cpu),
+                                          LLVM::TargetFeaturesAttr::get(ctx, parts)));
+  }
+  PassManager pm(module.getContext());
+  pm.addPass(createTernSelectTernaryKernel(TernSelectTernaryKernelOptions{name.str()}));
+  if (failed(pm.run(module)))
     return failure();
-  (void)cpu;
-  if (hasTargetFeature(features, "avx512f") && hasTargetFeature(features, "avx512vnni"))
-    return TernaryKernel::VNNI;
-  if (hasTargetFeature(features, "avxvnni"))
-    return TernaryKernel::AVXVNNI;
-  return TernaryKernel::Select;
+  return getModuleTernaryKernel(module);
 }
 
-bool hasTargetFeature(StringRef features, StringRef feature) {
-  bool on = false;
-  SmallVector<StringRef> parts;
-  features.split(parts, ',', -1, /*KeepEmpty=*/false);
-  for (StringRef part : parts)
-    if (part.size() > 1 && part.drop_front() == feature)
-      on = part.front() == '+';
-  return on;
-}
-
-StringRef stringifyTernaryKernel(TernaryKernel kernel) {
-  for (auto [k, spelling] : kTernaryKernelNames)
-    if (k == kernel)
-      return spelling;
-  return "portable";
-}
-
-void buildCPUTernToLinalgPipeline(OpPassManager &pm, TernaryKernel kernel) {
+void buildCPUTernToLinalgPipeline(OpPassManager &pm, StringRef kernel) {
+  if (!kernel.empty())
+    pm.addPass(createTernSelectTernaryKernel(TernSelectTernaryKernelOptions{kernel.str()}));
   pm.addPass(createTernFoldWeightQuant());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createTernDecompose());
   pm.addPass(createTernConvertToLinalg());
-  TernTernaryToArithOptions layout;
-  layout.groupBytes = kernel == TernaryKernel::Portable ? 1 : 64;
-  // The VNNI kernels read compile-time weights in row tiles of one vector's
-  // i32 lanes (no horizontal sums), the lookup-table kernel in tiles of 64
-  // rows (one byte each per vector); the select kernel reads 64-byte groups
-  // per row.
-  bool avx512 = kernel == TernaryKernel::VNNI || kernel == TernaryKernel::VNNIBase3;
-  layout.tileRows = avx512                              ? 16
-                    : kernel == TernaryKernel::AVXVNNI ? 8
-                    : kernel == TernaryKernel::LUT     ? 64
-                                                       : 1;
-  // 1.6-bit weights: 20% fewer bytes to stream per token, twice the dot
-  // products per weight (see tern-ternary-to-vector).
-  layout.base3Weights = kernel == TernaryKernel::VNNIBase3;
-  pm.addPass(createTernTernaryToArith(layout));
+  // The weights' layout is the chosen kernel's (the module attribute).
+  pm.addPass(createTernTernaryToArith());
   pm.addPass(createTernVerifyNoMultiply());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
@@ -106,22 +82,20 @@ static constexpr const char *kToLLVM =
     "convert-openmp-to-llvm,"
     "reconcile-unrealized-casts";
 
-void buildCPULinalgToLLVMPipeline(OpPassManager &pm, TernaryKernel kernel) {
+void buildCPULinalgToLLVMPipeline(OpPassManager &pm, StringRef kernel) {
   // The textual pipeline names upstream passes: make sure they are registered.
   static bool registered = (registerAllPasses(), true);
   (void)registered;
+  if (!kernel.empty())
+    pm.addPass(createTernSelectTernaryKernel(TernSelectTernaryKernelOptions{kernel.str()}));
   // The strings are fixed and known-good; a parse failure is a programming
   // error that the pipeline tests catch.
   if (failed(parsePassPipeline(kBufferize, pm)))
     llvm::report_fatal_error("invalid built-in CPU pipeline");
-  if (kernel != TernaryKernel::Portable) {
-    TernTernaryToVectorOptions options;
-    // Base-3 accumulations are marked; the vnni strategy lowers them.
-    options.strategy =
-        kernel == TernaryKernel::VNNIBase3 ? std::string("vnni") : stringifyTernaryKernel(kernel).str();
-    pm.addPass(createTernTernaryToVector(options));
-    pm.addPass(createTernVerifyNoMultiply());
-  }
+  // The kernel the module's #tern.ternary_kernel names (portable: the
+  // generic loops stay).
+  pm.addPass(createTernTernaryToVector());
+  pm.addPass(createTernVerifyNoMultiply());
   pm.addPass(createTernApproximateMath());
   if (failed(parsePassPipeline(kToOpenMP, pm)))
     llvm::report_fatal_error("invalid built-in CPU pipeline");
@@ -131,17 +105,13 @@ void buildCPULinalgToLLVMPipeline(OpPassManager &pm, TernaryKernel kernel) {
 
 namespace {
 struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
-  // An enum option: a misspelled kernel is a parse error, not a silent default.
-  Option<TernaryKernel> kernel{
-      *this, "ternary-kernel", llvm::cl::desc("The ternary kernels (default portable)"),
-      llvm::cl::init(TernaryKernel::Portable),
-      llvm::cl::values(clEnumValN(TernaryKernel::Portable, "portable", "scalar select/add/sub"),
-                       clEnumValN(TernaryKernel::Select, "select", "vectorized select/add/sub"),
-                       clEnumValN(TernaryKernel::VNNI, "vnni", "AVX-512 VNNI, 16-row tiles"),
-                       clEnumValN(TernaryKernel::AVXVNNI, "avxvnni", "AVX-VNNI, 8-row tiles"),
-                       clEnumValN(TernaryKernel::VNNIBase3, "vnni-base3", "AVX-512 VNNI, 1.6-bit weights"),
-                       clEnumValN(TernaryKernel::LUT, "lut", "AVX-512 BW lookup tables"))};
-  TernaryKernel get() const { return kernel; }
+  // The select pass rejects unknown names and kernels the target lacks.
+  Option<std::string> kernel{*this, "ternary-kernel",
+                             llvm::cl::desc("The ternary kernel: auto or one of the kernel table "
+                                            "(TernaryKernels.cpp); empty keeps the module's "
+                                            "#tern.ternary_kernel (default portable)"),
+                             llvm::cl::init("portable")};
+  StringRef get() const { return kernel; }
 };
 } // namespace
 

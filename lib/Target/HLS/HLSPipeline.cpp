@@ -34,7 +34,7 @@ void buildHLSToLoopsPipeline(OpPassManager &pm, const HLSPipelineOptions &option
   static bool registered = (registerAllPasses(), true);
   (void)registered;
   // Row-major 2-bit packing (group-bytes 1): the layout the HLS PE array reads.
-  buildCPUTernToLinalgPipeline(pm, TernaryKernel::Portable);
+  buildCPUTernToLinalgPipeline(pm);
   pm.addPass(createTernHLSTileTernaryMatmul(TernHLSTileTernaryMatmulOptions{options.pe}));
   pm.addPass(createTernVerifyNoMultiply());
   pm.addPass(createTernHLSExternalizeWeights(

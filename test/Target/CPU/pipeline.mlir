@@ -1,7 +1,7 @@
 // RUN: tern-opt %s --tern-cpu-pipeline | FileCheck %s
 // RUN: tern-opt %s --tern-cpu-to-linalg -tern-verify-no-multiply=expect-at-least=1 | FileCheck %s --check-prefix=LINALG
 // RUN: not tern-opt %s --tern-cpu-pipeline=ternary-kernel=simd 2>&1 | FileCheck %s --check-prefix=BADKERNEL
-// BADKERNEL: for the --ternary-kernel option: Cannot find option named 'simd'
+// BADKERNEL: error: unknown ternary kernel 'simd' (auto, portable, select, vnni, vnni-base3, avxvnni, lut, avx2, avx2-select, sdot, neon)
 // RUN: not tern-opt %s -tern-verify-no-multiply=expect-at-least=1 2>&1 | FileCheck %s --check-prefix=COUNT
 
 // The whole CPU pipeline takes a BitLinear with latent constant weights to

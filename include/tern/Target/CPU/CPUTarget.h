@@ -2,6 +2,7 @@
 #ifndef TERN_TARGET_CPU_CPUTARGET_H
 #define TERN_TARGET_CPU_CPUTARGET_H
 
+#include "Tern/TernaryKernels.h"
 #include "tern/Runtime/tern_runtime.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -18,34 +19,15 @@ namespace mlir::tern {
 /// clash with executables linking the artifact).
 constexpr llvm::StringLiteral kModelFunctionName = "tern_model_main";
 
-/// How ternary products run on the CPU (see tern-ternary-to-vector).
-enum class TernaryKernel {
-  Portable, ///< the select/add/sub linalg.generic lowered to scalar loops
-  Select,   ///< vectorized select/add/sub over 64-byte groups (multiply-free)
-  VNNI,     ///< AVX-512 VNNI offset-int8 dot products (16-row tiles, 512-bit)
-  AVXVNNI,  ///< AVX-VNNI offset-int8 dot products (8-row tiles, 256-bit, AVX2 hosts)
-  VNNIBase3, ///< AVX-512 VNNI on 1.6-bit base-3 weights (5 trits per byte)
-  LUT,      ///< AVX-512 BW vpshufb lookup tables of trit-pair sums (64-row tiles, multiply-free)
-};
-/// "portable" | "select" | "vnni" | "avxvnni" | "vnni-base3" | "lut" -> kernel; "auto" picks VNNI
-/// when the target has avx512f and avx512vnni, else AVXVNNI with avxvnni,
-/// else Select.
-FailureOr<TernaryKernel> parseTernaryKernel(llvm::StringRef name, llvm::StringRef cpu,
-                                            llvm::StringRef features);
-/// True if the LLVM feature string ("+a,-b,...") enables `feature` (the last
-/// mention wins).
-bool hasTargetFeature(llvm::StringRef features, llvm::StringRef feature);
-llvm::StringRef stringifyTernaryKernel(TernaryKernel kernel);
-
 /// tern ops + linalg on tensors -> linalg with ternary products as
 /// select/add/sub over packed codes, verified multiply-free
 /// (`tern-cpu-to-linalg`).
-void buildCPUTernToLinalgPipeline(OpPassManager &pm,
-                                  TernaryKernel kernel = TernaryKernel::Portable);
+/// A non-empty `kernel` runs tern-select-ternary-kernel with it first;
+/// otherwise the module's #tern.ternary_kernel (or none: portable) is used.
+void buildCPUTernToLinalgPipeline(OpPassManager &pm, llvm::StringRef kernel = "");
 /// linalg on tensors -> LLVM dialect, with the chosen ternary kernels and
 /// OpenMP threads over output rows (`tern-cpu-lower-to-llvm`).
-void buildCPULinalgToLLVMPipeline(OpPassManager &pm,
-                                  TernaryKernel kernel = TernaryKernel::Portable);
+void buildCPULinalgToLLVMPipeline(OpPassManager &pm, llvm::StringRef kernel = "");
 /// Registers both pipelines and their union `tern-cpu-pipeline`.
 void registerCPUPipelines();
 
@@ -116,10 +98,12 @@ LogicalResult emitCPUCode(ModuleOp module, const CPUCodegenOptions &options,
 /// LLVM-dialect module; the target is its `tern.target`, else the host).
 void registerCPUTranslations();
 
-/// The ternary kernel for `name` (see parseTernaryKernel) on the target of
-/// `options`; an error at `loc` for unknown names or VNNI without avx512vnni.
-FailureOr<TernaryKernel> selectTernaryKernel(Location loc, llvm::StringRef name,
-                                             const CPUCodegenOptions &options);
+/// Records the target of `options` on the module as `tern.target` (unless
+/// the driver did) and runs tern-select-ternary-kernel with `name` ("auto"
+/// or a kernel of the table); returns the chosen #tern.ternary_kernel, or
+/// fails with a diagnostic (unknown name, kernel the target cannot run).
+FailureOr<TernaryKernelAttr> selectTernaryKernel(ModuleOp module, llvm::StringRef name,
+                                                const CPUCodegenOptions &options);
 
 /// Emits the object code of a module lowered to the LLVM dialect, the C ABI
 /// wrapper, and links both into the shared library `soPath`.

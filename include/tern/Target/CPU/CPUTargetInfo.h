@@ -15,6 +15,8 @@
 #ifndef TERN_TARGET_CPU_CPUTARGETINFO_H
 #define TERN_TARGET_CPU_CPUTARGETINFO_H
 
+#include "Tern/TernaryKernels.h"
+
 #include "mlir/Dialect/LLVMIR/LLVMAttrs.h"
 #include "mlir/IR/BuiltinOps.h"
 
@@ -30,8 +32,8 @@ class TargetMachine;
 
 namespace mlir::tern {
 
-/// The module attribute holding the target (an LLVM::TargetAttr).
-constexpr llvm::StringLiteral kTargetAttrName = "tern.target";
+// kTargetAttrName ("tern.target", an LLVM::TargetAttr) comes with the
+// kernel table, whose passes read it.
 
 /// What the user asked for; empty fields take defaults.
 struct CPUTargetRequest {
