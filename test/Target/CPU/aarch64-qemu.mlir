@@ -19,8 +19,8 @@
 // CLANG: Type: DYN (Shared object file)
 // CLANG: Machine: AArch64
 // RUN: qemu-aarch64 -L /usr/aarch64-linux-gnu %tern_bin/aarch64-linux-gnu/tern-run-model %t/c.so --input=@%t/x.npy --output=@%t/c.npy
-// RUN: %python -c "import numpy as np; assert (np.load('%t/c.npy') == np.load('%t/a.npy')).all(); print('clang: same')" | FileCheck %s --check-prefix=CLANGRUN
-// CLANGRUN: clang: same
+// RUN: %python -c "import numpy as np; assert (np.load('%t/c.npy') == np.load('%t/a.npy')).all(); print('clang: same')" | FileCheck %s --check-prefix=SAMECLANG
+// SAMECLANG: clang: same
 
 // Without --output, `ternc run` prints a summary of the outputs read back.
 // RUN: ternc run %s --target-triple=aarch64-linux-gnu --input=@%t/x.npy | FileCheck %s --check-prefix=SUMMARY

@@ -3,7 +3,7 @@
 // the CPU pipeline.
 
 // RUN: ternc compile %s --emit=mlir --mlir-stage=linalg --target-triple=aarch64-linux-gnu --cpu=neoverse-n1 | FileCheck %s --check-prefix=N1
-// N1: module attributes {tern.target = #llvm.target<triple = "aarch64-unknown-linux-gnu", chip = "neoverse-n1", features = <[{{.*}}"+dotprod"{{.*}}"+neon"{{.*}}]>>}
+// N1: module attributes {tern.target = #llvm.target<triple = "aarch64-unknown-linux-gnu", chip = "neoverse-n1", features = <[{{.*}}"+dotprod"{{.*}}"+neon"{{.*}}]>>
 
 // A foreign triple defaults to its generic CPU: NEON, no dotprod.
 // RUN: ternc compile %s --emit=mlir --mlir-stage=linalg --target-triple=aarch64-linux-gnu | FileCheck %s --check-prefix=GENERIC
