@@ -69,6 +69,10 @@ std::string getStringAttr(DictionaryAttr attrs, StringRef name, StringRef defaul
 std::optional<SmallVector<int64_t>> getIntsAttr(DictionaryAttr attrs, StringRef name);
 
 std::string shapeStr(ArrayRef<int64_t> shape);
+
+/// True if the element count and the byte size of a static tensor type fit
+/// in int64 (every shape the importer makes is checked with it).
+bool fitsInt64Bytes(RankedTensorType type);
 std::string typeStr(Type t);
 
 } // namespace mlir::tern::onnx_import

@@ -112,6 +112,9 @@ void buildCPULinalgToLLVMPipeline(OpPassManager &pm, TernaryKernel kernel) {
   (void)registered;
   // The strings are fixed and known-good; a parse failure is a programming
   // error that the pipeline tests catch.
+  // Bufferization's conflict analysis is cubic in a chain tied to one
+  // CSE'd tensor.empty: untie it first (compile time linear in graph size).
+  pm.addPass(createTernSplitSharedEmptyTensors());
   if (failed(parsePassPipeline(kBufferize, pm)))
     llvm::report_fatal_error("invalid built-in CPU pipeline");
   if (kernel != TernaryKernel::Portable) {
