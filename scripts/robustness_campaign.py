@@ -44,6 +44,7 @@ BUNDLED = os.path.join(ROOT, "models", "tiny-mmfree", "model.onnx")
 
 try:
     import onnxruntime as ort
+    ort.set_default_logger_severity(3)
 except ImportError:  # the campaign still runs; equality cases then compare to numpy
     ort = None
 
@@ -339,6 +340,13 @@ def semantic_mutants(rng, work, tools, models, count):
         cases.append(run_case_for(tools, work, f"gather_elements index {bad}", gepath, feeds,
                                   "error", must_mention="ge", family="index"))
 
+    # The bundled model through the Python API: token 255 equals onnxruntime, 256 and -257
+    # are errors naming the embedding Gather (what generation reports).
+    cases.append(Case("index", "bundled model tokens via tern.CompiledModel",
+                      [sys.executable, "-c", BUNDLED_TOKENS.format(
+                          python=os.path.join(ROOT, "python"), model=BUNDLED,
+                          out=os.path.join(work, "bundled.so"))], expect="ok"))
+
     # Random attribute and arity mutants of the small models and of the bundled model.
     kinds = ["drop-attr", "rename-attr", "retype-attr", "add-input", "drop-input",
              "add-attr", "opset"]
@@ -449,6 +457,30 @@ def npy_cases(work, tools, models):
                       [tools["ternc"], "run", two, f"--input=@{x}", f"--output=@{out}",
                        f"--output=@{os.path.join(work, '.', 'same.npy')}"], expect="error"))
     return cases
+
+
+BUNDLED_TOKENS = r"""
+import sys
+sys.path.insert(0, {python!r})
+import numpy as np
+import onnxruntime as ort
+import tern
+m = tern.compile({model!r}, output={out!r})
+state = np.zeros(m.inputs[1].shape, np.float32)
+sess = ort.InferenceSession({model!r}, providers=["CPUExecutionProvider"])
+for tok in (0, 255):
+    got = m(np.array([tok], np.int64), state)
+    want = sess.run(None, {{"tokens": np.array([tok], np.int64), "state": state}})
+    assert np.allclose(got[0], want[0], rtol=1e-3, atol=1e-3), ("logits differ", tok)
+for tok in (256, -257, 10 ** 9):
+    try:
+        m(np.array([tok], np.int64), state)
+    except tern.TernError as e:
+        assert "Gather" in str(e) and str(tok) in str(e), str(e)
+        continue
+    print("error: token", tok, "was answered (silent clamp)")
+    sys.exit(3)
+"""
 
 
 ABI_SNIPPET = r"""

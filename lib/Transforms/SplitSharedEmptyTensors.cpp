@@ -26,12 +26,13 @@ struct SplitSharedEmptyTensorsPass
         shared.push_back(op);
     });
     for (tensor::EmptyOp op : shared) {
-      // Every use but the first gets a clone, placed just before its user.
-      for (OpOperand &use : llvm::make_early_inc_range(llvm::drop_begin(op->getUses()))) {
+      // Every use gets a clone, placed just before its user.
+      for (OpOperand &use : llvm::make_early_inc_range(op->getUses())) {
         OpBuilder b(use.getOwner());
         Operation *clone = b.clone(*op);
         use.set(clone->getResult(0));
       }
+      op->erase();
     }
   }
 };

@@ -261,9 +261,12 @@ FailureOr<std::shared_ptr<MappedFile>> Reader::mapExternal(const std::string &lo
     return it->second;
   // Symlinks may not lead outside the model's directory either.
   SmallString<256> realDir, realFile;
-  if (llvm::sys::fs::real_path(dataDir, realDir) || llvm::sys::fs::real_path(p, realFile)) {
-    fileError() << what << ": cannot open external data file '" << p
-                << "': no such file or directory";
+  std::error_code ec = llvm::sys::fs::real_path(dataDir, realDir);
+  if (!ec)
+    ec = llvm::sys::fs::real_path(p, realFile);
+  if (ec) {
+    fileError() << what << ": cannot open external data file '" << p << "': "
+                << std::strerror(ec.value());
     return failure();
   }
   if (!StringRef(realFile).starts_with((realDir + llvm::sys::path::get_separator()).str())) {

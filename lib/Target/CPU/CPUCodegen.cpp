@@ -1,5 +1,6 @@
 //===- CPUCodegen.cpp - LLVM dialect to optimized LLVM IR / asm / object --===//
 #include "tern/Target/CPU/CPUTarget.h"
+#include "OutlineTopLevelLoops.h"
 
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
@@ -61,6 +62,8 @@ LogicalResult emitCPUCode(ModuleOp module, const CPUCodegenOptions &options,
   llvmModule->setTargetTriple(triple);
   llvmModule->setDataLayout(machine->createDataLayout());
 
+  // Keeps -O3 linear in the graph size (see OutlineTopLevelLoops.cpp).
+  outlineTopLevelLoops(*llvmModule);
   auto optimize = makeOptimizingTransformer(options.optLevel, /*sizeLevel=*/0, machine.get());
   if (llvm::Error err = optimize(llvmModule.get()))
     return module.emitError("LLVM optimization failed: ") << llvm::toString(std::move(err));
