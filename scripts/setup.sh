@@ -13,7 +13,8 @@ packages=(llvm-22-dev libmlir-22-dev mlir-22-tools llvm-22-tools clang-22 libomp
           libonnx-dev libprotobuf-dev protobuf-compiler libonnx-testdata libgtest-dev
           cmake ninja-build ccache python3 python3-venv python3-numpy python3-onnx
           python3-pytest python3-torch libopenblas0-serial bible-kjv
-          g++ make)  # g++/make: C simulation of generated HLS packages
+          g++ make   # g++/make: C simulation of generated HLS packages
+          libclang-rt-22-dev)  # sanitizer and libFuzzer runtimes (test/robustness)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
