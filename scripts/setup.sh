@@ -15,7 +15,8 @@ packages=(llvm-22-dev libmlir-22-dev mlir-22-tools llvm-22-tools clang-22 libomp
           python3-pytest python3-torch libopenblas0-serial bible-kjv
           g++ make  # g++/make: C simulation of generated HLS packages
           qemu-user gcc-aarch64-linux-gnu g++-aarch64-linux-gnu libc6-dev-arm64-cross
-          libsentencepiece-dev python3-sentencepiece)  # tokenizer.model in ternc and Python
+          libsentencepiece-dev python3-sentencepiece  # tokenizer.model in ternc and Python
+          libclang-rt-22-dev)  # sanitizer and libFuzzer runtimes (test/robustness)
 # qemu-user and the aarch64 cross toolchain: cross-compiled models are linked
 # and run (docs/cross-compile.md, ctest -L aarch64).
 missing=()

@@ -1,7 +1,9 @@
 //===- Model.cpp - load and call a compiled Tern model --------------------===//
 #include "tern/Runtime/Model.h"
+#include "tern/Runtime/ElfCheck.h"
 
 #include <dlfcn.h>
+#include <sys/sysinfo.h>
 
 namespace tern::runtime {
 
@@ -35,6 +37,8 @@ std::vector<TensorInfo> readSignature(CountFn count, InfoFn info) {
 } // namespace
 
 std::unique_ptr<Model> Model::load(const std::string &path, std::string &error) {
+  if (!checkSharedObject(path, error))
+    return nullptr;
   void *handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (!handle) {
     error = std::string("cannot load model library: ") + dlerror();
@@ -85,6 +89,27 @@ bool Model::run(const std::vector<Array> &inputs, std::vector<Array> &outputs,
     }
     in[i] = {bufferOf(inputs[i].data), inputs[i].dtype,
              static_cast<int32_t>(inputs[i].shape.size()), inputs[i].shape.data()};
+  }
+  // Output buffers are checked against int64 and the machine's memory first:
+  // an allocation that cannot succeed is an error, not an abort.
+  uint64_t total = 0;
+  for (const TensorInfo &t : outputs_) {
+    int64_t bytes = 0;
+    if (!checkedBytes(t.shape, dtypeSize(t.dtype), bytes) ||
+        __builtin_add_overflow(total, static_cast<uint64_t>(bytes), &total)) {
+      error = "output '" + t.name + "' (" + describe(t.shape, t.dtype) + ") overflows int64 bytes";
+      return false;
+    }
+  }
+  struct sysinfo si;
+  if (::sysinfo(&si) == 0) {
+    uint64_t memory = (uint64_t(si.totalram) + si.totalswap) * si.mem_unit;
+    if (total > memory) {
+      error = "out of memory: the outputs need " + std::to_string(total) +
+              " bytes, more than this machine's " + std::to_string(memory) +
+              " bytes of memory and swap";
+      return false;
+    }
   }
   outputs.assign(outputs_.size(), Array());
   for (size_t i = 0; i < outputs_.size(); ++i) {

@@ -2,6 +2,7 @@
 #include "tern/Runtime/Npy.h"
 
 #include <cmath>
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -12,8 +13,18 @@ namespace tern::runtime {
 int64_t Array::numElements() const {
   int64_t n = 1;
   for (int64_t d : shape)
-    n *= d;
+    if (__builtin_mul_overflow(n, d, &n))
+      return -1; // callers check shapes first (checkedBytes); never wraps
   return n;
+}
+
+bool checkedBytes(const std::vector<int64_t> &shape, size_t elementSize, int64_t &bytes) {
+  int64_t n = static_cast<int64_t>(elementSize);
+  for (int64_t d : shape)
+    if (d < 0 || __builtin_mul_overflow(n, d, &n))
+      return false;
+  bytes = n;
+  return true;
 }
 
 size_t dtypeSize(tern_dtype dtype) {
@@ -109,11 +120,14 @@ float halfToFloat(uint16_t h) {
 }
 
 bool readNpy(const std::string &path, Array &array, std::string &error) {
-  std::ifstream in(path, std::ios::binary);
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
   if (!in) {
     error = path + ": cannot open file";
     return false;
   }
+  // Every size in the header is checked against the file's before allocating.
+  const int64_t fileSize = static_cast<int64_t>(in.tellg());
+  in.seekg(0);
   char magic[8];
   if (!in.read(magic, 8) || std::memcmp(magic, "\x93NUMPY", 6) != 0) {
     error = path + ": not a .npy file (bad magic)";
@@ -139,8 +153,9 @@ bool readNpy(const std::string &path, Array &array, std::string &error) {
     error = path + ": unsupported .npy version " + std::to_string(major);
     return false;
   }
-  if (headerLen > (1u << 20)) {
-    error = path + ": header too long";
+  if (headerLen > (1u << 20) || static_cast<int64_t>(headerLen) > fileSize) {
+    error = path + ": header length " + std::to_string(headerLen) + " exceeds the file (" +
+            std::to_string(fileSize) + " bytes)";
     return false;
   }
   std::string header(headerLen, '\0');
@@ -166,11 +181,19 @@ bool readNpy(const std::string &path, Array &array, std::string &error) {
       known = true;
     }
   if (!known) {
+    bool bigEndian = descr.size() > 1 && descr[1] == '>';
     error = path + ": unsupported dtype " + descr +
-            " (float16/32/64, int8/16/32/64, uint8/16/32/64, bool; little-endian)";
+            (bigEndian ? " (big-endian byte order '>': save as little-endian '<', e.g. "
+                         "a.astype(a.dtype.newbyteorder('<')))"
+                       : " (float16/32/64, int8/16/32/64, uint8/16/32/64, bool; little-endian '<' "
+                         "byte order)");
     return false;
   }
   array.shape.clear();
+  if (shape.size() < 2 || shape.front() != '(' || shape.back() != ')') {
+    error = path + ": malformed shape " + shape;
+    return false;
+  }
   std::string dims = shape.substr(1, shape.size() - 2);
   std::stringstream ss(dims);
   std::string item;
@@ -178,16 +201,36 @@ bool readNpy(const std::string &path, Array &array, std::string &error) {
     size_t first = item.find_first_not_of(" ");
     if (first == std::string::npos)
       continue;
+    size_t last = item.find_last_not_of(" ");
+    std::string digits = item.substr(first, last - first + 1);
+    errno = 0;
     char *endp = nullptr;
-    long long v = std::strtoll(item.c_str() + first, &endp, 10);
-    if (endp == item.c_str() + first || v < 0) {
-      error = path + ": malformed shape " + shape;
+    long long v = std::strtoll(digits.c_str(), &endp, 10);
+    if (digits.empty() || *endp != 0 || digits[0] == '-' || digits[0] == '+' || errno == ERANGE ||
+        v < 0) {
+      error = path + ": malformed shape " + (shape.size() > 80 ? shape.substr(0, 80) + "..." : shape) +
+              " (each dimension must be a non-negative int64)";
       return false;
     }
     array.shape.push_back(v);
+    if (array.shape.size() > 64) {
+      error = path + ": shape has more than 64 dimensions";
+      return false;
+    }
   }
-  int64_t bytes = array.numElements() * static_cast<int64_t>(dtypeSize(array.dtype));
-  array.data.assign(bytes, 0);
+  int64_t bytes = 0;
+  int64_t dataOffset = static_cast<int64_t>(in.tellg());
+  int64_t available = fileSize - dataOffset;
+  if (!checkedBytes(array.shape, dtypeSize(array.dtype), bytes)) {
+    error = path + ": shape " + shape + " overflows int64 bytes";
+    return false;
+  }
+  if (bytes > available) {
+    error = path + ": file holds " + std::to_string(available) + " data bytes, its shape " +
+            shape + " needs " + std::to_string(bytes);
+    return false;
+  }
+  array.data.assign(static_cast<size_t>(bytes), 0);
   if (bytes && !in.read(array.data.data(), bytes)) {
     error = path + ": file holds fewer bytes than its shape " + shape + " needs";
     return false;

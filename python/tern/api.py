@@ -19,6 +19,8 @@ from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from .elfcheck import check_shared_object
+
 _DTYPES = {0: np.float32, 1: np.float64, 2: np.int64, 3: np.int32, 4: np.int8, 5: np.bool_,
            6: np.uint8, 7: np.int16, 8: np.uint16, 9: np.float16, 10: np.uint32, 11: np.uint64}
 _CODES = {np.dtype(v): k for k, v in _DTYPES.items()}
@@ -81,7 +83,11 @@ class CompiledModel:
 
     def __init__(self, library: str):
         self.library = os.path.abspath(library)  # the .so (``ternc generate`` loads it too)
-        self._lib = ctypes.CDLL(self.library)
+        try:
+            check_shared_object(self.library)  # dlopen of a truncated file is a SIGBUS
+            self._lib = ctypes.CDLL(self.library)
+        except (ValueError, OSError) as e:
+            raise TernError(f"cannot load model library: {e}") from None
         lib = self._lib
         # The C ABI the library implements (TERN_MODEL_ABI_VERSION of tern_runtime.h).
         version = getattr(lib, "tern_model_abi_version", None)

@@ -2,6 +2,7 @@
 #include "ModelBuilder.h"
 
 #include "Tern/TernOps.h"
+#include "tern/Utils/IndexChecks.h"
 #include "tern/Utils/LinalgBuilders.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -109,7 +110,7 @@ OwningOpRef<ModuleOp> buildGemvModule(MLIRContext *ctx, int64_t rows, int64_t co
 }
 
 OwningOpRef<ModuleOp> buildModelModule(MLIRContext *ctx, const ModelConfig &c, int64_t tokens,
-                                       uint64_t seed) {
+                                       uint64_t seed, bool indexCheck) {
   Builder m{ctx, OpBuilder(ctx), UnknownLoc::get(ctx), Random{seed | 1}};
   OpBuilder &b = m.b;
   Location loc = m.loc;
@@ -124,7 +125,9 @@ OwningOpRef<ModuleOp> buildModelModule(MLIRContext *ctx, const ModelConfig &c, i
   b.setInsertionPointToStart(fn.addEntryBlock());
   Value toks = fn.getArgument(0), states = fn.getArgument(1);
 
-  // Embedding gather: x[t, :] = table[token[t], :].
+  // Embedding gather: x[t, :] = table[token[t], :], after the bound check.
+  if (indexCheck)
+    mlir::tern::buildIndexBoundCheck(b, loc, toks, c.vocab, "embedding gather");
   Value table = m.randomTable(c.vocab, c.d);
   Value xInit = tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{tokens, c.d}, b.getF32Type());
   auto gather = linalg::GenericOp::create(

@@ -28,10 +28,11 @@ mlir::OwningOpRef<mlir::ModuleOp> buildGemvModule(mlir::MLIRContext *ctx, int64_
 
 /// The full model with random ternary weights: `tokens` = 1 builds a decode
 /// step (token, states) -> (logits, states) with mlgru_step; more builds a
-/// prefill over that many tokens with mlgru_sequence.
+/// prefill over that many tokens with mlgru_sequence. With `indexCheck`, token
+/// ids are bound-checked before the embedding gather (as ONNX imports are).
 mlir::OwningOpRef<mlir::ModuleOp> buildModelModule(mlir::MLIRContext *ctx,
                                                    const ModelConfig &config, int64_t tokens,
-                                                   uint64_t seed);
+                                                   uint64_t seed, bool indexCheck = true);
 
 } // namespace tern::bench
 

@@ -296,13 +296,15 @@ FailureOr<mt::CPUTargetDesc> commandLineTarget(std::string &error) {
 
 /// Everything up to the LLVM dialect; `stopAfter` ends early for --emit=mlir.
 LogicalResult lowerForCPU(ModuleOp module, StringRef stopAfter, mt::ModelSignature &sig,
-                          Progress &progress) {
+                          Progress &progress, bool indexChecks = true) {
   if (stopAfter == "imported")
     return success();
 #ifdef TERN_HAVE_ONNX_IMPORT
   progress.step("recognizing ternary layers and legalizing ONNX ops");
   if (failed(runPipeline(module,
-                         [](OpPassManager &pm) { mt::buildONNXToTernPipeline(pm, reportFusion); },
+                         [&](OpPassManager &pm) {
+                           mt::buildONNXToTernPipeline(pm, reportFusion, indexChecks);
+                         },
                          "onnx-to-tern")))
     return failure();
 #endif
@@ -352,7 +354,7 @@ LogicalResult buildLibrary(ModuleOp module, const mt::ModelSignature &sig, Strin
 /// (see lib/Target/CUDA); `kind` is so, cu, mlir or header.
 LogicalResult buildCUDA(ModuleOp module, StringRef out, StringRef kind, Progress &progress) {
   mt::ModelSignature sig;
-  if (failed(lowerForCPU(module, "tern", sig, progress)))
+  if (failed(lowerForCPU(module, "tern", sig, progress, /*indexChecks=*/false)))
     return failure();
   mt::CUDABuildOptions options;
   FailureOr<mt::CUDAMac> mac = mt::parseCUDAMac(cudaMac);
@@ -421,7 +423,7 @@ int hlsCommand(MLIRContext &ctx, bool run) {
   if (!module)
     return 1;
   mt::ModelSignature unused;
-  if (failed(lowerForCPU(*module, "tern", unused, progress)))
+  if (failed(lowerForCPU(*module, "tern", unused, progress, /*indexChecks=*/false)))
     return 1;
   mt::HLSCompileOptions options;
   options.pipeline.pe = hlsPE;
@@ -694,9 +696,18 @@ int runCommand(MLIRContext &ctx) {
       return fail(error);
     in.push_back(std::move(a));
   }
-  for (const std::string &spec : outputs)
+  llvm::StringMap<size_t> outputFiles; // absolute path -> its --output position
+  for (auto [i, spec] : llvm::enumerate(outputs)) {
     if (spec.empty() || spec[0] != '@')
       return fail("--output expects @FILE.npy, got '" + spec + "'");
+    SmallString<256> abs(StringRef(spec).substr(1));
+    llvm::sys::fs::make_absolute(abs);
+    llvm::sys::path::remove_dots(abs, /*remove_dot_dot=*/true);
+    auto [it, fresh] = outputFiles.try_emplace(abs, i);
+    if (!fresh)
+      return fail("--output " + Twine(i) + " and --output " + Twine(it->second) +
+                  " name the same file '" + spec.substr(1) + "'");
+  }
   std::string targetError;
   FailureOr<mt::CPUTargetDesc> cpuTarget = commandLineTarget(targetError);
   if (target == TargetKind::CPU && failed(cpuTarget))

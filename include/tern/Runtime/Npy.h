@@ -18,6 +18,10 @@ struct Array {
   int64_t numElements() const;
 };
 
+/// `bytes` = elementSize x every dimension; false on a negative dimension or
+/// an int64 overflow (shapes from files and callers are checked with it).
+bool checkedBytes(const std::vector<int64_t> &shape, size_t elementSize, int64_t &bytes);
+
 /// Bytes per element of a dtype.
 size_t dtypeSize(tern_dtype dtype);
 /// "float32", "int64", ... (numpy names).

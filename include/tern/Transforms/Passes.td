@@ -87,4 +87,17 @@ def TernSelectTernaryKernel : Pass<"tern-select-ternary-kernel", "::mlir::Module
   let dependentDialects = ["::mlir::tern::TernDialect", "::mlir::LLVM::LLVMDialect"];
 }
 
+def TernSplitSharedEmptyTensors : Pass<"tern-split-shared-empty-tensors"> {
+  let summary = "Give every use of a tensor.empty its own (before bufferization)";
+  let description = [{
+    CSE merges identical `tensor.empty` ops, tying the destinations of a
+    whole chain of element-wise ops to one value; one-shot bufferization's
+    conflict analysis then grows with the cube of the chain's length. Each
+    use gets its own `tensor.empty` (placed before its user), so the
+    analysis stays linear in the graph size. Dynamic sizes are reused, not
+    recomputed.
+  }];
+  let dependentDialects = ["::mlir::tensor::TensorDialect"];
+}
+
 #endif // TERN_TRANSFORMS_PASSES_TD

@@ -22,14 +22,14 @@ OwningOpRef<ModuleOp> mlir::tern::importONNXFile(StringRef path, MLIRContext *co
   return onnx_import::readONNXFile(path, context, options);
 }
 
-void mlir::tern::buildONNXToTernPipeline(OpPassManager &pm, bool report) {
+void mlir::tern::buildONNXToTernPipeline(OpPassManager &pm, bool report, bool indexChecks) {
   pm.addPass(createTernONNXRecognizeCustomOps({report}));
   pm.addPass(createTernONNXRecognizeStraightThrough({report}));
   pm.addPass(createTernONNXRecognizeRMSNorm({report}));
   pm.addPass(createTernONNXRecognizeBitLinear({report}));
   pm.addPass(createTernONNXRecognizeGLU({report}));
   pm.addPass(createTernONNXRecognizeMLGRU({report}));
-  pm.addPass(createTernONNXLegalize());
+  pm.addPass(createTernONNXLegalize({indexChecks}));
   pm.addPass(createTernFoldWeightQuant());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());

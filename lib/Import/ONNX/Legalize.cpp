@@ -26,7 +26,7 @@ struct LegalizePass : impl::TernONNXLegalizeBase<LegalizePass> {
     onnx_import::populateONNXMatMulPatterns(set);
     onnx_import::populateONNXReductionPatterns(set);
     onnx_import::populateONNXDataMovementPatterns(set);
-    onnx_import::populateONNXIndexingPatterns(set);
+    onnx_import::populateONNXIndexingPatterns(set, indexChecks);
     onnx_import::populateONNXControlFlowPatterns(set);
     patterns = FrozenRewritePatternSet(std::move(set));
     return success();

@@ -936,6 +936,8 @@ LogicalResult onnx_import::inferResultTypes(const NodeDesc &node,
 
 /// Values with more elements than this are not folded (shape math only).
 static constexpr int64_t kMaxFoldElements = 4096;
+/// The largest ConstantOfShape folded into a constant (64 MiB of f32).
+static constexpr int64_t kMaxSplatFoldElements = int64_t(1) << 24;
 
 namespace {
 struct IntTensor {
@@ -1113,6 +1115,10 @@ bool onnx_import::foldNode(OpBuilder &b, Location loc, const NodeDesc &n,
   }
   if (op == "Size")
     return emit({cast<RankedTensorType>(n.input(0).getType()).getNumElements()});
+  // Above this a splat stays a run-time fill: a folded [2^20, 2^20] constant
+  // reached LLVM as a 4 TiB initializer and never finished compiling.
+  if (op == "ConstantOfShape" && type.getNumElements() > kMaxSplatFoldElements)
+    return false;
   if (op == "ConstantOfShape") {
     Attribute fill;
     if (auto value = dyn_cast_or_null<ElementsAttr>(n.attrs.get("value"))) {

@@ -16,6 +16,7 @@
 #include "ONNXInference.h"
 #include "ONNXInputValues.h"
 #include "ONNXUtils.h"
+#include "ValidateSchemas.h"
 
 #include "ONNX/ONNXOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -25,6 +26,7 @@
 #include "llvm/ADT/ScopeExit.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSet.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 
@@ -229,7 +231,13 @@ FailureOr<RankedTensorType> Reader::inputType(const ::onnx::ValueInfoProto &info
       return failure();
     }
   }
-  return RankedTensorType::get(shape, *elem);
+  auto type = RankedTensorType::get(shape, *elem);
+  if (!fitsInt64Bytes(type)) {
+    fileError() << "graph input '" << name << "' has shape " << shapeStr(shape)
+                << ": its size in bytes overflows int64";
+    return failure();
+  }
+  return type;
 }
 
 static bool isSafeRelativePath(const std::string &loc) {
@@ -254,7 +262,22 @@ FailureOr<std::shared_ptr<MappedFile>> Reader::mapExternal(const std::string &lo
   auto it = mapped.find(p);
   if (it != mapped.end())
     return it->second;
-  int fd = openReadOnly(p);
+  // Symlinks may not lead outside the model's directory either.
+  SmallString<256> realDir, realFile;
+  std::error_code ec = llvm::sys::fs::real_path(dataDir, realDir);
+  if (!ec)
+    ec = llvm::sys::fs::real_path(p, realFile);
+  if (ec) {
+    fileError() << what << ": cannot open external data file '" << p << "': "
+                << std::strerror(ec.value());
+    return failure();
+  }
+  if (!StringRef(realFile).starts_with((realDir + llvm::sys::path::get_separator()).str())) {
+    fileError() << what << ": external data location '" << location << "' resolves to '"
+                << realFile << "', outside the model's directory '" << realDir << "'";
+    return failure();
+  }
+  int fd = openReadOnly(realFile.str().str());
   if (fd < 0) {
     fileError() << what << ": cannot open external data file '" << p
                 << "': " << std::strerror(errno);
@@ -677,6 +700,10 @@ LogicalResult Reader::importNode(::onnx::NodeProto &node, size_t index) {
                                << minimumOpsetFor(node.op_type()) << ")";
     return failure();
   }
+  if (std::string why; domain.empty() && !validateNodeSchema(node, opset, why)) {
+    nodeError(node, name, loc) << why;
+    return failure();
+  }
 
   NodeDesc desc;
   desc.opType = node.op_type();
@@ -784,6 +811,12 @@ LogicalResult Reader::importNode(::onnx::NodeProto &node, size_t index) {
       nodeError(node, name, loc) << error;
       return failure();
     }
+    for (Type t : types)
+      if (auto tt = dyn_cast<RankedTensorType>(t); tt && !fitsInt64Bytes(tt)) {
+        nodeError(node, name, loc) << "result shape " << shapeStr(tt.getShape())
+                                   << " overflows int64 (elements or bytes)";
+        return failure();
+      }
     if (!foldNode(builder, loc, desc, types, results)) {
       SmallVector<Value> operands;
       Value none;
@@ -1071,6 +1104,11 @@ OwningOpRef<ModuleOp> Reader::run(::onnx::ModelProto &model) {
                    "ModelProto)";
     return {};
   }
+  if (model.ir_version() <= 0) {
+    fileError() << "ir_version " << model.ir_version()
+                << " is not a valid ONNX IR version (missing or corrupt header)";
+    return {};
+  }
   for (const auto &op : model.opset_import()) {
     std::string domain = op.domain() == "ai.onnx" ? "" : op.domain();
     if (domain.empty()) {
@@ -1141,7 +1179,7 @@ OwningOpRef<ModuleOp> Reader::run(::onnx::ModelProto &model) {
   if (failed(addShapeInputValues(graph, options, initNames, fileLoc, specialized)))
     return {};
   SmallVector<Type> argTypes;
-  SmallVector<std::string> argNames;
+  SmallVector<std::string> argNames, shadowed;
   // Bind symbolic dimensions from the shapes the caller has for the inputs.
   size_t position = 0;
   for (const auto &in : graph.input()) {
@@ -1162,14 +1200,26 @@ OwningOpRef<ModuleOp> Reader::run(::onnx::ModelProto &model) {
     }
   }
   for (const auto &in : graph.input()) {
-    if (initNames.contains(in.name()))
+    if (initNames.contains(in.name())) {
+      shadowed.push_back(in.name());
       continue;
+    }
     FailureOr<RankedTensorType> t = inputType(in);
     if (failed(t))
       return {};
     argTypes.push_back(*t);
     argNames.push_back(in.name());
   }
+  // IR < 4 lists every initializer as an input: a constant. From IR 4 on
+  // such an input is overridable, its initializer a default; a compiled
+  // model has one fixed signature, so the default is compiled in, and said so.
+  if (model.ir_version() >= 4 && !shadowed.empty())
+    mlir::emitWarning(fileLoc) << shadowed.size() << " graph input(s) ('" << shadowed.front()
+                               << "'" << (shadowed.size() > 1 ? ", ..." : "")
+                               << ") have an initializer: compiled as constants (IR version "
+                               << model.ir_version()
+                               << " makes them overridable defaults; the compiled model takes "
+                                  "no value for them)";
   auto func = func::FuncOp::create(builder, fileLoc, "main",
                                    builder.getFunctionType(argTypes, {}));
   Block *entry = func.addEntryBlock();
@@ -1228,6 +1278,25 @@ static bool parseText(StringRef text, ::onnx::ModelProto &model, std::string &er
   return true;
 }
 
+/// Parses a binary ModelProto; on failure `error` says where parsing
+/// stopped (byte offset) or which required field is missing.
+static bool parseBinary(google::protobuf::io::ZeroCopyInputStream &stream,
+                        ::onnx::ModelProto &model, std::string &error) {
+  google::protobuf::io::CodedInputStream in(&stream);
+  in.SetTotalBytesLimit(INT_MAX);
+  if (!model.MergePartialFromCodedStream(&in) || !in.ConsumedEntireMessage()) {
+    error = "malformed ONNX protobuf (corrupt or truncated file): parsing stopped at byte " +
+            std::to_string(in.CurrentPosition());
+    return false;
+  }
+  if (!model.IsInitialized()) {
+    error = "malformed ONNX protobuf: missing required fields " +
+            model.InitializationErrorString();
+    return false;
+  }
+  return true;
+}
+
 static OwningOpRef<ModuleOp> importModel(::onnx::ModelProto &model, StringRef displayName,
                                          StringRef dataDir, MLIRContext *context,
                                          const ONNXImportOptions &options) {
@@ -1257,8 +1326,10 @@ OwningOpRef<ModuleOp> onnx_import::readONNXBuffer(StringRef data, StringRef disp
         emitError(loc) << "file is larger than 2 GB: store the weights as ONNX external data";
         return {};
       }
-      if (!model.ParseFromArray(data.data(), static_cast<int>(data.size()))) {
-        emitError(loc) << "malformed ONNX protobuf (corrupt or truncated file)";
+      google::protobuf::io::ArrayInputStream stream(data.data(), static_cast<int>(data.size()));
+      std::string error;
+      if (!parseBinary(stream, model, error)) {
+        emitError(loc) << error;
         return {};
       }
     }
@@ -1315,13 +1386,14 @@ OwningOpRef<ModuleOp> onnx_import::readONNXFile(StringRef path, MLIRContext *con
     }
     ::onnx::ModelProto model;
     bool ok;
+    std::string error;
     {
       google::protobuf::io::FileInputStream stream(fd);
-      ok = model.ParseFromZeroCopyStream(&stream);
+      ok = parseBinary(stream, model, error);
     }
     ::close(fd);
     if (!ok) {
-      emitError(loc) << "malformed ONNX protobuf (corrupt or truncated file)";
+      emitError(loc) << error;
       return {};
     }
     return importModel(model, path, dataDir, context, opts);

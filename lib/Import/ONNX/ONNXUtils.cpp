@@ -214,6 +214,14 @@ std::optional<SmallVector<int64_t>> onnx_import::getIntsAttr(DictionaryAttr attr
   return std::nullopt;
 }
 
+bool onnx_import::fitsInt64Bytes(RankedTensorType type) {
+  int64_t bytes = std::max<int64_t>(1, (type.getElementTypeBitWidth() + 7) / 8);
+  for (int64_t d : type.getShape())
+    if (d < 0 || __builtin_mul_overflow(bytes, d, &bytes))
+      return false;
+  return true;
+}
+
 std::string onnx_import::shapeStr(ArrayRef<int64_t> shape) {
   std::string s = "[";
   for (size_t i = 0; i < shape.size(); ++i) {

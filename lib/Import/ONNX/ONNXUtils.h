@@ -72,6 +72,10 @@ std::string shapeStr(ArrayRef<int64_t> shape);
 /// When `v` (an operand that must be a constant) is computed from a graph
 /// input: "; it comes from graph input 'NAME': give its value (...)"; else "".
 std::string graphInputHint(Value v);
+
+/// True if the element count and the byte size of a static tensor type fit
+/// in int64 (every shape the importer makes is checked with it).
+bool fitsInt64Bytes(RankedTensorType type);
 std::string typeStr(Type t);
 
 } // namespace mlir::tern::onnx_import

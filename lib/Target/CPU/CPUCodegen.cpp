@@ -1,6 +1,7 @@
 //===- CPUCodegen.cpp - LLVM dialect to optimized LLVM IR / asm / object --===//
 #include "tern/Target/CPU/CPUTarget.h"
 #include "tern/Target/CPU/CPUTargetInfo.h"
+#include "OutlineTopLevelLoops.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/OpenMP/OpenMPDialect.h"
@@ -218,6 +219,8 @@ LogicalResult emitCPUCode(ModuleOp module, const CPUCodegenOptions &options,
   llvmModule->setTargetTriple(triple);
   llvmModule->setDataLayout(machine->createDataLayout());
 
+  // Keeps -O3 linear in the graph size (see OutlineTopLevelLoops.cpp).
+  outlineTopLevelLoops(*llvmModule);
   auto optimize = makeOptimizingTransformer(options.optLevel, /*sizeLevel=*/0, machine.get());
   if (llvm::Error err = optimize(llvmModule.get()))
     return module.emitError("LLVM optimization failed: ") << llvm::toString(std::move(err));

@@ -80,6 +80,9 @@ void buildCPULinalgToLLVMPipeline(OpPassManager &pm, StringRef kernel) {
     pm.addPass(createTernSelectTernaryKernel(TernSelectTernaryKernelOptions{kernel.str()}));
   // The strings are fixed and known-good; a parse failure is a programming
   // error that the pipeline tests catch.
+  // Bufferization's conflict analysis is cubic in a chain tied to one
+  // CSE'd tensor.empty: untie it first (compile time linear in graph size).
+  pm.addPass(createTernSplitSharedEmptyTensors());
   if (failed(parsePassPipeline(kBufferize, pm)))
     llvm::report_fatal_error("invalid built-in CPU pipeline");
   // The kernel the module's #tern.ternary_kernel names (portable: the

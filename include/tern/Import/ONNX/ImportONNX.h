@@ -59,8 +59,9 @@ OwningOpRef<ModuleOp> importONNXFile(llvm::StringRef path, MLIRContext *context,
 /// Stage 2 of the import: recognizes BitLinear / RMSNorm / GLU / MLGRU into
 /// tern ops and legalizes every other ONNX op into linalg, tensor, arith and
 /// math on tensors. With `report`, each recognition decision (fused, or why
-/// not) is emitted as a remark at the node's location.
-void buildONNXToTernPipeline(OpPassManager &pm, bool report = false);
+/// not) is emitted as a remark at the node's location. With `indexChecks`
+/// (the CPU target), gather indices are checked at run time.
+void buildONNXToTernPipeline(OpPassManager &pm, bool report = false, bool indexChecks = false);
 
 /// Registers the `--import-onnx` translation (for tern-translate).
 void registerONNXImportTranslation();

@@ -111,11 +111,19 @@ def TernONNXLegalize : Pass<"tern-onnx-legalize"> {
     shape/data movement, gather/index, control flow); ONNX semantics exactly
     (numpy broadcasting, half-to-even Round, real Div, negative axes and
     indices). Fails with a diagnostic naming the node for an op it does not
-    support.
+    support. Constant Gather/GatherElements indices out of range are an
+    error; with `index-checks`, other indices are checked at run time
+    (a call of the CPU runtime's `tern_rt_index_error`, see
+    docs/robustness.md).
   }];
+  let options = [
+    Option<"indexChecks", "index-checks", "bool", /*default=*/"false",
+           "Check Gather/GatherElements indices at run time (CPU runtime call)">,
+  ];
   let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::math::MathDialect",
                            "::mlir::linalg::LinalgDialect", "::mlir::tensor::TensorDialect",
-                           "::mlir::scf::SCFDialect"];
+                           "::mlir::scf::SCFDialect", "::mlir::memref::MemRefDialect",
+                           "::mlir::func::FuncDialect"];
 }
 
 #endif // TERN_IMPORT_ONNX_PASSES_TD

@@ -10,6 +10,7 @@
 #include "../ONNXInference.h"
 #include "../ONNXUtils.h"
 #include "LegalizeUtils.h"
+#include "tern/Utils/LinalgBuilders.h"
 
 using namespace mlir;
 using namespace mlir::tern;
@@ -250,6 +251,16 @@ static LogicalResult lowerShapeOps(ONNXNodeOp op, PatternRewriter &rw) {
   SmallVector<Type> types(op->getResultTypes());
   if (foldNode(rw, op.getLoc(), desc, types, results)) {
     rw.replaceOp(op, results);
+    return success();
+  }
+  // A ConstantOfShape too large to fold is filled at run time.
+  if (op.getOpType() == "ConstantOfShape" && resultType(op).hasStaticShape()) {
+    RankedTensorType type = resultType(op);
+    TypedAttr value = rw.getZeroAttr(type.getElementType());
+    if (auto v = dyn_cast_or_null<DenseElementsAttr>(op.getONNXAttr("value"));
+        v && v.getNumElements() == 1)
+      value = cast<TypedAttr>(v.getValues<Attribute>()[0]);
+    rw.replaceOp(op, buildFilled(rw, op.getLoc(), type.getShape(), value));
     return success();
   }
   return op.emitError() << op.describe() << ": needs constant operands";

@@ -1,12 +1,18 @@
 //===- Indexing.cpp - Gather and GatherElements ---------------------------===//
 //
 // Negative indices count from the end (ONNX); indices outside the axis are
-// an error in ONNX, here they are clamped so that no access leaves the
-// tensor. A constant scalar index becomes a tensor.extract_slice.
+// an error in ONNX: a constant one is a compile error, others are checked at
+// run time when the pass is asked to (buildIndexBoundCheck: the model call
+// fails naming the node and the index). The access itself stays clamped so
+// that no read ever leaves the tensor. A constant scalar index becomes a
+// tensor.extract_slice.
 //
 //===----------------------------------------------------------------------===//
 #include "../ONNXUtils.h"
 #include "LegalizeUtils.h"
+#include "tern/Utils/IndexChecks.h"
+
+#include "mlir/IR/Matchers.h"
 
 using namespace mlir;
 using namespace mlir::tern;
@@ -24,7 +30,27 @@ static Value normalizeIndex(OpBuilder &b, Location l, Value idx, int64_t dim) {
   return arith::IndexCastOp::create(b, l, b.getIndexType(), idx);
 }
 
-static LogicalResult lowerGather(ONNXNodeOp op, PatternRewriter &rw) {
+/// Constant indices outside [-dim, dim) are a compile error naming the node;
+/// others get a run-time check when `runtimeChecks`.
+static LogicalResult checkIndices(ONNXNodeOp op, PatternRewriter &rw, Value indices, int64_t dim,
+                                  bool runtimeChecks) {
+  DenseIntElementsAttr values;
+  if (matchPattern(indices, m_Constant(&values))) {
+    for (const APInt &v : values) {
+      int64_t k = v.getSExtValue();
+      if (k < -dim || k >= dim)
+        return op.emitError() << op.describe() << ": index " << k
+                              << " is out of range for an axis of size " << dim
+                              << " (valid: " << -dim << " to " << dim - 1 << ")";
+    }
+    return success();
+  }
+  if (runtimeChecks)
+    buildIndexBoundCheck(rw, op.getLoc(), indices, dim, op.describe());
+  return success();
+}
+
+static LogicalResult lowerGather(ONNXNodeOp op, PatternRewriter &rw, bool runtimeChecks) {
   Location loc = op.getLoc();
   Value data = op.getInput(0), indices = op.getInput(1);
   auto dt = tensorType(data), it = tensorType(indices);
@@ -32,6 +58,8 @@ static LogicalResult lowerGather(ONNXNodeOp op, PatternRewriter &rw) {
   int64_t axis = op.getIntAttr("axis", 0);
   normalizeAxis(axis, dt.getRank());
   int64_t dim = dt.getDimSize(axis);
+  if (failed(checkIndices(op, rw, indices, dim, runtimeChecks)))
+    return failure();
   if (type.getNumElements() == 0) {
     rw.replaceOp(op, emptyTensor(rw, loc, type));
     return success();
@@ -67,7 +95,8 @@ static LogicalResult lowerGather(ONNXNodeOp op, PatternRewriter &rw) {
   return success();
 }
 
-static LogicalResult lowerGatherElements(ONNXNodeOp op, PatternRewriter &rw) {
+static LogicalResult lowerGatherElements(ONNXNodeOp op, PatternRewriter &rw,
+                                         bool runtimeChecks) {
   Location loc = op.getLoc();
   Value data = op.getInput(0), indices = op.getInput(1);
   auto dt = tensorType(data);
@@ -75,6 +104,8 @@ static LogicalResult lowerGatherElements(ONNXNodeOp op, PatternRewriter &rw) {
   int64_t axis = op.getIntAttr("axis", 0);
   normalizeAxis(axis, dt.getRank());
   int64_t dim = dt.getDimSize(axis);
+  if (failed(checkIndices(op, rw, indices, dim, runtimeChecks)))
+    return failure();
   Value r = buildElementwise(rw, loc, type, indices, [&](OpBuilder &b, Location l, ValueRange a) -> Value {
     SmallVector<Value> idx;
     for (int64_t d = 0; d < type.getRank(); ++d)
@@ -86,7 +117,11 @@ static LogicalResult lowerGatherElements(ONNXNodeOp op, PatternRewriter &rw) {
   return success();
 }
 
-void onnx_import::populateONNXIndexingPatterns(RewritePatternSet &patterns) {
-  addLowering(patterns, {"Gather"}, lowerGather);
-  addLowering(patterns, {"GatherElements"}, lowerGatherElements);
+void onnx_import::populateONNXIndexingPatterns(RewritePatternSet &patterns, bool runtimeChecks) {
+  addLowering(patterns, {"Gather"}, [runtimeChecks](ONNXNodeOp op, PatternRewriter &rw) {
+    return lowerGather(op, rw, runtimeChecks);
+  });
+  addLowering(patterns, {"GatherElements"}, [runtimeChecks](ONNXNodeOp op, PatternRewriter &rw) {
+    return lowerGatherElements(op, rw, runtimeChecks);
+  });
 }

@@ -33,7 +33,7 @@ void populateONNXElementwisePatterns(RewritePatternSet &patterns);
 void populateONNXMatMulPatterns(RewritePatternSet &patterns);
 void populateONNXReductionPatterns(RewritePatternSet &patterns);
 void populateONNXDataMovementPatterns(RewritePatternSet &patterns);
-void populateONNXIndexingPatterns(RewritePatternSet &patterns);
+void populateONNXIndexingPatterns(RewritePatternSet &patterns, bool runtimeChecks = false);
 void populateONNXControlFlowPatterns(RewritePatternSet &patterns);
 
 /// Element types the lowerings (and Tern's backends) support.

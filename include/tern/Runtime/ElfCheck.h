@@ -1,0 +1,18 @@
+//===- ElfCheck.h - validate a shared object before dlopen ----------------===//
+#ifndef TERN_RUNTIME_ELFCHECK_H
+#define TERN_RUNTIME_ELFCHECK_H
+
+#include <string>
+
+namespace tern::runtime {
+
+/// Checks that `path` is a complete 64-bit little-endian ELF shared object
+/// for this machine: the header, the program header table and every loaded
+/// segment's file extent lie inside the file. dlopen maps a truncated
+/// library and faults (SIGBUS) when it touches a missing page; this check
+/// turns that into an error message. False with `error` set otherwise.
+bool checkSharedObject(const std::string &path, std::string &error);
+
+} // namespace tern::runtime
+
+#endif // TERN_RUNTIME_ELFCHECK_H
