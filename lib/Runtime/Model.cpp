@@ -45,6 +45,20 @@ std::unique_ptr<Model> Model::load(const std::string &path, std::string &error) 
     return nullptr;
   }
   auto sym = [&](const char *name) { return dlsym(handle, name); };
+  // The C ABI the library implements, read before calling anything else, so a
+  // library built for another ABI is refused by name rather than called wrongly.
+  using VersionFn = int (*)();
+  auto version = reinterpret_cast<VersionFn>(sym("tern_model_abi_version"));
+  int v = version ? version() : -1;
+  if (v != TERN_MODEL_ABI_VERSION) {
+    error = !version ? path + ": no tern_model_abi_version(): not a Tern model library, or one "
+                              "built by a ternc older than this runtime (recompile it)"
+                     : path + ": built for Tern model ABI " + std::to_string(v) +
+                           ", this runtime reads " + std::to_string(TERN_MODEL_ABI_VERSION) +
+                           " (recompile it with this ternc)";
+    dlclose(handle);
+    return nullptr;
+  }
   auto numIn = reinterpret_cast<CountFn>(sym("tern_model_num_inputs"));
   auto numOut = reinterpret_cast<CountFn>(sym("tern_model_num_outputs"));
   auto inInfo = reinterpret_cast<InfoFn>(sym("tern_model_input_info"));

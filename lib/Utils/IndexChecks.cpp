@@ -17,11 +17,13 @@ static Value buildMessage(OpBuilder &b, Location loc, ModuleOp module, StringRef
   SmallVector<int8_t> bytes(text.begin(), text.end());
   auto init = DenseElementsAttr::get(RankedTensorType::get(bytesType.getShape(), b.getI8Type()),
                                      ArrayRef<int8_t>(bytes));
-  OpBuilder mb = OpBuilder::atBlockBegin(module.getBody());
+  // Built detached, then inserted through the symbol table, which renames it
+  // when a previous check's message already took the name.
+  OpBuilder mb(module.getContext());
   auto global = memref::GlobalOp::create(mb, loc, "tern_rt_index_check",
                                          mb.getStringAttr("private"), bytesType, init,
                                          /*constant=*/true, /*alignment=*/nullptr);
-  SymbolTable(module).insert(global); // renames it if taken
+  SymbolTable(module).insert(global, module.getBody()->begin());
   Value ref = memref::GetGlobalOp::create(b, loc, bytesType, global.getSymName());
   return memref::CastOp::create(b, loc, MemRefType::get({ShapedType::kDynamic}, b.getI8Type()),
                                 ref);

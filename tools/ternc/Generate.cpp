@@ -34,7 +34,6 @@
 //
 //===----------------------------------------------------------------------===//
 #include "tern/Runtime/Model.h"
-#include "tern/Runtime/ModelABI.h"
 #include "tern/Tools/Version.h"
 
 #include "llvm/ADT/SmallString.h"
@@ -790,8 +789,6 @@ std::unique_ptr<rt::Model> loadDecodeStep(Options &o, const char *argv0, ModelIn
   llvm::sys::path::append(self, "ternc");
   std::string soPath = resolveModel(o, self, info, removeTemp, error);
   if (soPath.empty())
-    return nullptr;
-  if (!rt::checkModelABI(soPath, error))
     return nullptr;
   std::unique_ptr<rt::Model> model = rt::Model::load(soPath, error);
   if (!model)

@@ -9,7 +9,6 @@
 #include "Tern/TernOps.h"
 #include "tern/InitAllPasses.h"
 #include "tern/Runtime/Model.h"
-#include "tern/Runtime/ModelABI.h"
 #include "tern/Target/CPU/CPUTarget.h"
 #include "tern/Target/CPU/CPUTargetInfo.h"
 #include "tern/Target/CUDA/CUDATarget.h"
@@ -752,8 +751,6 @@ int runCommand(MLIRContext &ctx) {
 /// Loads a compiled model library and runs it on `in` (ternc run).
 int runLibrary(const std::string &soPath, const std::vector<rt::Array> &in) {
   std::string error;
-  if (!rt::checkModelABI(soPath, error))
-    return fail(error);
   std::unique_ptr<rt::Model> model = rt::Model::load(soPath, error);
   if (!model)
     return fail(error);
