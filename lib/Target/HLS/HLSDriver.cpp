@@ -138,6 +138,18 @@ std::vector<::tern::runtime::Array> makeHLSTestInputs(const ModelSignature &sig)
   return arrays;
 }
 
+/// Writes `a`'s bytes to `dir`/tb_data/`name` (the testbench's raw files).
+static LogicalResult writeTBFile(Location loc, StringRef dir, const std::string &name,
+                                 const ::tern::runtime::Array &a) {
+  std::string path = join(dir, "tb_data", name);
+  std::error_code ec;
+  llvm::raw_fd_ostream os(path, ec, llvm::sys::fs::OF_None);
+  if (ec)
+    return emitError(loc) << "cannot write " << path << ": " << ec.message();
+  os.write(a.data.data(), a.data.size());
+  return success();
+}
+
 LogicalResult writeHLSGoldens(ModuleOp lowered, ModuleOp ternModule, StringRef dir,
                               const std::vector<::tern::runtime::Array> &inputs) {
   Location loc = lowered.getLoc();
@@ -186,12 +198,8 @@ LogicalResult writeHLSGoldens(ModuleOp lowered, ModuleOp ternModule, StringRef d
         ::tern::runtime::dtypeSize(a.dtype) != p.fileBytes)
       return emitError(loc) << "CPU output " << index - 1 << " does not match HLS port '"
                             << p.name << "'";
-    std::string path = join(dir, "tb_data", p.name + ".golden.bin");
-    std::error_code ec;
-    llvm::raw_fd_ostream os(path, ec, llvm::sys::fs::OF_None);
-    if (ec)
-      return emitError(loc) << "cannot write " << path << ": " << ec.message();
-    os.write(a.data.data(), a.data.size());
+    if (failed(writeTBFile(loc, dir, p.name + ".golden.bin", a)))
+      return failure();
   }
   if (index != outputs.size())
     return emitError(loc) << "the CPU model has more outputs than the HLS top";
@@ -228,12 +236,8 @@ LogicalResult writeHLSInputs(ModuleOp module, StringRef dir,
       return emitError(loc) << "input " << index - 1 << " '" << p.name << "': expected "
                             << p.fileType << " with " << p.numElements() << " elements in shape "
                             << llvm::make_range(p.shape.begin(), p.shape.end());
-    std::string path = join(dir, "tb_data", p.name + ".bin");
-    std::error_code ec;
-    llvm::raw_fd_ostream os(path, ec, llvm::sys::fs::OF_None);
-    if (ec)
-      return emitError(loc) << "cannot write " << path << ": " << ec.message();
-    os.write(a.data.data(), a.data.size());
+    if (failed(writeTBFile(loc, dir, p.name + ".bin", a)))
+      return failure();
   }
   if (index != inputs.size())
     return emitError(loc) << "the model takes " << index << " inputs, got " << inputs.size();
