@@ -626,9 +626,14 @@ std::string estimateHLS(ModuleOp module, const HLSPackageOptions &options) {
     os << "  (no weight ports: weights are on-chip ROMs)\n";
   os << llvm::format("  weight-port time        %.3f us per invocation (%s)\n", weightSeconds * 1e6,
                      shared ? "stages one after the other: sum" : "dataflow: slowest bundle")
-     << llvm::format("  tokens/s (bounded)      %.1f = min(compute %.1f, weight ports %.1f)\n",
-                     tokens / boundSeconds, tokensPerSecond,
-                     weightSeconds > 0 ? tokens / weightSeconds : 0.0);
+     << (weightSeconds > 0
+             ? llvm::formatv("  tokens/s (bounded)      {0:F1} = min(compute {1:F1}, weight ports "
+                             "{2:F1})\n",
+                             tokens / boundSeconds, tokensPerSecond, tokens / weightSeconds)
+                   .str()
+             : llvm::formatv("  tokens/s (bounded)      {0:F1} = compute (no weight ports)\n",
+                             tokensPerSecond)
+                   .str());
 
   // On-chip weights (--hls-weights=onchip): ROM globals; the platform's
   // memory must hold them with the buffers.
@@ -642,7 +647,8 @@ std::string estimateHLS(ModuleOp module, const HLSPackageOptions &options) {
                      (long long)romBRAM, (long long)platform->uram);
 
   // Power.
-  bool hbm = !bundles.empty() && StringRef(bundles.begin()->second.first).starts_with("HBM");
+  bool hbm = bundles.empty() ? platform->ddrChannels == 0
+                             : StringRef(bundles.begin()->second.first).starts_with("HBM");
   double memGBps = (weightBytes + actBytes) / boundSeconds / 1e9;
   Power power = powerOf(e.logic.lut, e.logic.dsp, e.bram18, 0, options.clockMHz, memGBps, hbm,
                         platform->ddrChannels);
@@ -748,11 +754,11 @@ std::string estimateHLS(ModuleOp module, const HLSPackageOptions &options) {
      << " bits in LUTRAM; operator costs of Vitis HLS UltraScale+ cores (fadd 2 DSP/200 LUT, "
      << "fmul 3 DSP/100 LUT, fdiv 800 LUT, exp 7 DSP/1000 LUT; int add/sub/select 1 LUT per bit; "
      << "shifts of weight words by unrolled indices: wiring); m_axi adapters 1500 LUT per "
-     << "bundle. Power: static " << kStaticW << " W; per MHz: LUT " << kLUTuWPerMHz
-     << " uW, FF " << kFFuWPerMHz << " uW (FF = LUT count), DSP " << kDSPuWPerMHz
-     << " uW, BRAM18 " << kBRAM18uWPerMHz << " uW, URAM " << kURAMuWPerMHz
-     << " uW; HBM " << kHBMpJPerBit << " pJ/bit + " << kHBMStaticW << " W, DDR4 "
-     << kDDRpJPerBit << " pJ/bit + " << kDDRChannelStaticW
+     << "bundle. Power: "
+     << llvm::format("static %g W; per MHz: LUT %g uW, FF %g uW (FF = LUT count), DSP %g uW, "
+                     "BRAM18 %g uW, URAM %g uW; HBM %g pJ/bit + %g W, DDR4 %g pJ/bit + %g",
+                     kStaticW, kLUTuWPerMHz, kFFuWPerMHz, kDSPuWPerMHz, kBRAM18uWPerMHz,
+                     kURAMuWPerMHz, kHBMpJPerBit, kHBMStaticW, kDDRpJPerBit, kDDRChannelStaticW)
      << " W per channel (XPE-range ballparks, not measured; chip and memory only, not the card). "
      << "Confirm with `vitis_hls -f run_hls.tcl` (csynth report) and Vivado report_power.\n";
   return s;
