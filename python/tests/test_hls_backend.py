@@ -391,6 +391,28 @@ def test_ap_types_float_and_axis(ap_types, tmp_path):
         assert np.allclose(got, w, rtol=1e-6, atol=1e-7)
 
 
+@pytest.mark.parametrize("weights", ["hbm", "onchip"])
+def test_ap_types_wide_weight_words(ap_types, tmp_path, weights):
+    """Wide weight words with the synthesis types: ap_uint<512> ports read from the weight
+    files (tern_word_from_bytes), or ROMs of ap_uint<512>("0x..", 16) literals; bit-identical
+    to the plain C++ build (whose tern_word is the shim's limb array) and to numpy."""
+    text, inputs, expected = M.bitlinear_model(np.random.default_rng(9), (2,), 40, 24,
+                                               ternary=True)
+    _, pkg = compile_package(tmp_path, text, "--hls-pe=24", "--hls-simd=5",
+                             f"--hls-weights={weights}")
+    kernel = (pkg / "firmware" / "tern_kernel.cpp").read_text()
+    assert "tern_word<512>" in kernel and "PIPELINE II=2" in kernel  # 120 bytes: 2 words/cycle
+    write_tb_data(pkg, inputs, expected)
+    run_csim(pkg, "g++")
+    want = [(pkg / "tb_data" / f"{n}.out.bin").read_bytes() for n in port_names(pkg, "output")]
+    exe = build_ap(pkg, ap_types)
+    run = subprocess.run([str(exe), str(pkg / "tb_data"), str(pkg / "weights")],
+                         capture_output=True, text=True)
+    assert run.returncode == 0 and "C simulation passed" in run.stdout, run.stdout + run.stderr
+    got = [(pkg / "tb_data" / f"{n}.out.bin").read_bytes() for n in port_names(pkg, "output")]
+    assert got == want
+
+
 def _fixed_operands():
     rng = np.random.default_rng(21)
     a = rng.integers(-2**31, 2**31, 20000, dtype=np.int64)
