@@ -727,8 +727,8 @@ std::string estimateHLS(ModuleOp module, const HLSPackageOptions &options) {
      << llvm::format("  port-bound, this plan   %.1f tokens/s = %.3f GB/s (one port on one HBM "
                      "pseudo-channel at a time) / %.1f MB per token\n",
                      portTokS, enginePort, projBytes / 1e6)
-     << llvm::format("  projected               %.1f tokens/s = min(compute, ports); %lld ports "
-                     "per engine (striped) would reach the compute bound\n",
+     << llvm::format("  projected               %.1f tokens/s = min(compute, ports); striped ports per engine "
+                     "that would reach the compute bound: %lld\n",
                      shareTokS, (long long)portsPerEngine)
      << llvm::format("  all %lld HBM pseudo-channels (%.0f GB/s), compute permitting: %.1f "
                      "tokens/s\n",
