@@ -777,7 +777,8 @@ def test_estimate_figures(tiny_packages):
 
 
 def test_hls_weights_option_values(tmp_path):
-    """--hls-weights takes hbm|ddr|onchip and names them when given anything else."""
+    """--hls-weights is an enumerated option (hbm|ddr|onchip): anything else is refused, naming
+    the option and the value."""
     proc = subprocess.run([ternc(), "compile", TINY, "--target=hls", "-o", str(tmp_path / "p"),
                            "--hls-weights=sram"], capture_output=True, text=True)
     assert proc.returncode != 0
