@@ -189,6 +189,7 @@ TINY_OPTIONS = {
     "dataflow": ["--hls-dataflow"],
     "axis": ["--hls-io=axis"],
     "fixed": ["--hls-math=fixed"],
+    "onchip": ["--hls-weights=onchip"],
 }
 TINY_PAR = ["--hls-pe=8", "--hls-simd=4"]
 
@@ -261,13 +262,26 @@ def test_tiny_model_package_csim(tiny_packages, option):
     assert all(len(banks) == 1 for banks in by_bundle.values())  # a bundle sits on one bank
     if option == "share":  # 4 engines (d x d, 2I x d, d x I, vocab x d) + float weights
         assert len(by_bundle) >= 4 and len(by_bundle) < len(weights)
+    # Weights as wide words: PE 8 x SIMD 4 = 32 packed bytes per cycle, one 256-bit word.
+    assert "tern_word<256>" in kernel
+    if option != "onchip":
+        assert re.search(r"void tern_top\(.*const tern_word<256> w\d+\[", kernel)
+    else:  # block-RAM ROMs of the same words, no weight port
+        assert not weights and "bundle=gmem_w" not in kernel
+        assert re.search(r"static const tern_word<256> g_rom_w\d+\[.*= \{+TERN_WORD\(256, \"0x",
+                         kernel)
+        assert "#pragma HLS BIND_STORAGE variable=g_rom_w0 type=rom_1p impl=bram" in top
+        assert not (pkg / "weights").exists() or not list((pkg / "weights").iterdir())
     est = (pkg / "estimate.txt").read_text()
-    assert "tokens/s (bounded)" in est and "gmem_w0" in est and "TerEffic" in est
+    assert "tokens/s (bounded)" in est and "TerEffic" in est
+    assert ("gmem_w0" in est) == (option != "onchip")
     # Per-stage resources: the ternary MAC (select/negate lanes, adder tree) uses no DSP.
-    rows = re.findall(r"^  (tern_top_\w+)\s+(\w+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)$", est,
-                      re.M)
+    rows = re.findall(r"^  (tern_top_\w+)\s+(\w+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)$",
+                      est, re.M)
     ternary = [r for r in rows if r[1] == "ternary_matmul"]
-    assert ternary and all(int(r[4]) == 0 and int(r[3]) > 0 for r in ternary), ternary
+    # II 1 (one 256-bit word per cycle), LUT but no DSP.
+    assert ternary and all(r[2] == "1" and int(r[5]) == 0 and int(r[4]) > 0 for r in ternary), \
+        ternary
 
 
 def test_tiny_model_missing_golden_fails(tiny_packages, tmp_path):
@@ -375,6 +389,28 @@ def test_ap_types_float_and_axis(ap_types, tmp_path):
     assert run.returncode == 0, run.stdout + run.stderr
     for got, w in zip(read_outputs(pkg, expected), want):
         assert np.allclose(got, w, rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize("weights", ["hbm", "onchip"])
+def test_ap_types_wide_weight_words(ap_types, tmp_path, weights):
+    """Wide weight words with the synthesis types: ap_uint<512> ports read from the weight
+    files (tern_word_from_bytes), or ROMs of ap_uint<512>("0x..", 16) literals; bit-identical
+    to the plain C++ build (whose tern_word is the shim's limb array) and to numpy."""
+    text, inputs, expected = M.bitlinear_model(np.random.default_rng(9), (2,), 40, 24,
+                                               ternary=True)
+    _, pkg = compile_package(tmp_path, text, "--hls-pe=24", "--hls-simd=5",
+                             f"--hls-weights={weights}")
+    kernel = (pkg / "firmware" / "tern_kernel.cpp").read_text()
+    assert "tern_word<512>" in kernel and "PIPELINE II=2" in kernel  # 120 bytes: 2 words/cycle
+    write_tb_data(pkg, inputs, expected)
+    run_csim(pkg, "g++")
+    want = [(pkg / "tb_data" / f"{n}.out.bin").read_bytes() for n in port_names(pkg, "output")]
+    exe = build_ap(pkg, ap_types)
+    run = subprocess.run([str(exe), str(pkg / "tb_data"), str(pkg / "weights")],
+                         capture_output=True, text=True)
+    assert run.returncode == 0 and "C simulation passed" in run.stdout, run.stdout + run.stderr
+    got = [(pkg / "tb_data" / f"{n}.out.bin").read_bytes() for n in port_names(pkg, "output")]
+    assert got == want
 
 
 def _fixed_operands():
@@ -660,24 +696,93 @@ def test_package_files(tmp_path):
     assert "ap_int<8>" in header and "hls::stream" in header and "int8_t" in header
 
 
-def test_weight_file_layout(tmp_path):
-    """weights/w0.bin follows the documented [N/P][G][P] interleaved 2-bit layout."""
+@pytest.mark.parametrize("pe,simd,word_bits,words", [(8, 1, 64, 1), (6, 2, 128, 1),
+                                                     (24, 5, 512, 2)])
+def test_weight_file_layout(tmp_path, pe, simd, word_bits, words):
+    """weights/w0.bin holds the documented words: per row tile t and cycle c, the S bytes of
+    the P rows (byte s*P + p = 2-bit codes 4(cS+s)..+3 of row t*P + p), zero-padded to K
+    words of W bits; the kernel's port is tern_word<W> / an integer of W bits."""
     rng = np.random.default_rng(12)
-    n, k, pe = 24, 37, 8
+    n, k = 24, 37 if simd != 5 else 40  # G = 10
     w = rng.normal(0, 0.05, (n, k)).astype(np.float32)
-    text, _, _ = M.bitlinear_model(rng, (1,), k, n, w=w, ternary=True)
-    _, pkg = compile_package(tmp_path, text, f"--hls-pe={pe}")
+    text, inputs, expected = M.bitlinear_model(rng, (1,), k, n, w=w, ternary=True)
+    _, pkg = compile_package(tmp_path, text, f"--hls-pe={pe}", f"--hls-simd={simd}")
     trits, _ = R.weight_quant(w)
     g = (k + 3) // 4
+    s_ = max(d for d in range(1, simd + 1) if g % d == 0)
+    stride = words * word_bits // 8
     data = np.fromfile(pkg / "weights" / "w0.bin", np.uint8)
-    assert data.size == n * g
-    tiles = data.reshape(n // pe, g, pe)
+    assert data.size == (n // pe) * (g // s_) * stride
+    cycles = data.reshape(n // pe, g // s_, stride)
+    assert not cycles[:, :, pe * s_:].any()  # the padding is zero
     for row in range(n):
         for col in range(g * 4):
-            byte = tiles[row // pe, col // 4, row % pe]
+            c, s = divmod(col // 4, s_)
+            byte = cycles[row // pe, c, s * pe + row % pe]
             code = (int(byte) >> (2 * (col % 4))) & 3
             want = int(trits[row, col]) if col < k else 0
             assert code == want + 1, (row, col)
+    kernel = (pkg / "firmware" / "tern_kernel.cpp").read_text()
+    ctype = f"tern_word<{word_bits}>" if word_bits > 64 else f"tern_i{word_bits}"
+    assert re.search(rf"void tern_top\(.*const {re.escape(ctype)} w0\[{n // pe}\]\[{g // s_}\]"
+                     rf"\[{words}\]", kernel)
+    # II = words per cycle, in the kernel and in the estimate.
+    assert f"#pragma HLS PIPELINE II={words}" in kernel
+    est = (pkg / "estimate.txt").read_text()
+    row = re.search(r"^  tern_top_\w+\s+ternary_matmul\s+(\d+)\s", est, re.M)
+    assert row and int(row.group(1)) == words
+    # The C simulation reads the words and matches numpy.
+    write_tb_data(pkg, inputs, expected)
+    if have("g++"):
+        run_csim(pkg, "g++")
+        assert_close(read_outputs(pkg, expected)[0], expected[0])
+
+
+def test_estimate_figures(tiny_packages):
+    """The estimate's port bound and power total recomputed from its own printed numbers."""
+    for option in ("share", "dataflow"):
+        pkg, _ = tiny_packages[option]
+        est = (pkg / "estimate.txt").read_text()
+        ports = re.findall(r"^  (gmem_w\d+)\s+(\S+)\s+(\d+)-bit words\s+(\d+) bytes/invocation, "
+                           r"<= ([\d.]+) GB/s, >= ([\d.]+) us$", est, re.M)
+        assert ports, est
+        tokens = int(re.search(r"one invocation = (\d+) token", est).group(1))
+        limits = [float(p[4]) for p in ports]
+        nbytes = [int(p[3]) for p in ports]
+        # Each port: at most 64 B x 300 MHz = 19.2 GB/s and its HBM pseudo-channel's 14.375.
+        assert all(lim <= 14.375 + 1e-9 for lim in limits)
+        m = re.search(r"port-bound \(all (\d+) ports at once\) ([\d.]+) GB/s / (\d+) bytes per "
+                      r"token = ([\d.]+) tokens/s", est)
+        assert m and int(m.group(1)) == len(ports)
+        assert float(m.group(2)) == pytest.approx(sum(limits), rel=1e-3)
+        assert int(m.group(3)) == round(sum(nbytes) / tokens)
+        assert float(m.group(4)) == pytest.approx(sum(limits) * 1e9 / (sum(nbytes) / tokens),
+                                                  rel=2e-3)
+        # Port time: the bundles one after the other (share) or the slowest (dataflow).
+        times = [b / (lim * 1e9) for b, lim in zip(nbytes, limits)]
+        t = sum(times) if option == "share" else max(times)
+        got = float(re.search(r"weight-port time\s+([\d.]+) us", est).group(1))
+        assert got == pytest.approx(t * 1e6, rel=2e-3, abs=2e-3)
+        bound = re.search(r"tokens/s \(bounded\)\s+([\d.]+) = min\(compute ([\d.]+), weight ports "
+                          r"([\d.]+)\)", est)
+        assert float(bound.group(3)) == pytest.approx(tokens / t, rel=2e-3)
+        assert float(bound.group(1)) == pytest.approx(min(float(bound.group(2)),
+                                                          float(bound.group(3))), rel=1e-3)
+        # Power: the printed components add up to the total.
+        for line in re.findall(r"^    static .* W$", est, re.M):
+            parts = [float(v) for v in re.findall(r"([\d.]+)(?: \+| =)", line)]
+            total = float(re.search(r"= ([\d.]+) W$", line).group(1))
+            assert sum(parts) == pytest.approx(total, abs=0.02), line
+        assert "23.8 tokens/s for 1.3B at 13 W" in est and "727 tokens/s at 46 W" in est
+
+
+def test_hls_weights_option_values(tmp_path):
+    """--hls-weights is an enumerated option (hbm|ddr|onchip): anything else is refused, naming
+    the option and the value."""
+    proc = subprocess.run([ternc(), "compile", TINY, "--target=hls", "-o", str(tmp_path / "p"),
+                           "--hls-weights=sram"], capture_output=True, text=True)
+    assert proc.returncode != 0
+    assert "hls-weights" in proc.stderr and "sram" in proc.stderr, proc.stderr
 
 
 def test_ternary_stage_has_no_multiplier(tmp_path):
@@ -689,7 +794,10 @@ def test_ternary_stage_has_no_multiplier(tmp_path):
     for body in stages:
         assert "PIPELINE II=1" in body
         assert "+" in body and "-" in body
-        assert "*" not in hls_lint._drop_brackets(body)
+        # No multiply on data; index arithmetic (`int` declarations: the byte of a weight
+        # word, constant after unrolling) may scale by constants.
+        data = [st for st in body.split(";") if not hls_lint._is_index_stmt(st)]
+        assert not any("*" in hls_lint._drop_brackets(st) for st in data), body
 
 
 # --- the lint -------------------------------------------------------------------------------

@@ -133,10 +133,16 @@ static cl::opt<bool> hlsDataflow("hls-dataflow",
                                  cl::desc("hls: a DATAFLOW region of every stage instead of "
                                           "shared stages (overrides --hls-share)"),
                                  cl::cat(ternCategory));
-static cl::opt<std::string> hlsWeights("hls-weights",
-                                       cl::desc("hls: where weights live, hbm (default) or ddr "
-                                                "(bundles spread over the platform's banks)"),
-                                       cl::init("hbm"), cl::cat(ternCategory));
+enum class HLSWeights { HBM, DDR, OnChip };
+static cl::opt<HLSWeights> hlsWeights(
+    "hls-weights", cl::desc("hls: where the weights live"),
+    cl::values(clEnumValN(HLSWeights::HBM, "hbm",
+                          "HBM (default): one m_axi bundle per engine, spread over the "
+                          "pseudo-channels"),
+               clEnumValN(HLSWeights::DDR, "ddr", "DDR4: bundles spread over the DDR channels"),
+               clEnumValN(HLSWeights::OnChip, "onchip",
+                          "on-chip block-RAM ROMs (small models; refused when they do not fit)")),
+    cl::init(HLSWeights::HBM), cl::cat(ternCategory));
 static cl::opt<std::string> hlsPlatform("hls-platform",
                                         cl::desc("hls: u280 (default) or u55c, for "
                                                  "connectivity.cfg and the bank limits"),
@@ -404,11 +410,9 @@ int hlsCommand(MLIRContext &ctx, bool run) {
     return fail("--hls-math must be float or fixed");
   if (hlsIO != "m_axi" && hlsIO != "axis")
     return fail("--hls-io must be m_axi or axis");
-  if (hlsWeights != "hbm" && hlsWeights != "ddr")
-    return fail("--hls-weights must be hbm or ddr");
   if (hlsPlatform != "u280" && hlsPlatform != "u55c")
     return fail("--hls-platform must be u280 or u55c");
-  if (hlsPlatform == "u55c" && hlsWeights == "ddr")
+  if (hlsPlatform == "u55c" && hlsWeights == HLSWeights::DDR)
     return fail("--hls-platform=u55c has no DDR: use --hls-weights=hbm");
   if (hlsPE < 1 || hlsSIMD < 1 || hlsClock <= 0)
     return fail("--hls-pe and --hls-simd must be >= 1, --hls-clock-mhz > 0");
@@ -428,8 +432,12 @@ int hlsCommand(MLIRContext &ctx, bool run) {
   options.pipeline.pe = hlsPE;
   options.pipeline.simd = hlsSIMD;
   options.pipeline.romThreshold = hlsRomThreshold;
-  options.pipeline.weightMemory = hlsWeights.getValue();
-  options.pipeline.weightBanks = hlsWeights == "hbm" ? 32 : 2;
+  options.pipeline.weightMemory = hlsWeights == HLSWeights::HBM   ? "hbm"
+                                  : hlsWeights == HLSWeights::DDR ? "ddr"
+                                                                  : "onchip";
+  options.pipeline.weightBanks = hlsWeights == HLSWeights::DDR ? 2 : 32;
+  if (FailureOr<mt::HLSPlatformInfo> info = mt::getHLSPlatformInfo(hlsPlatform); succeeded(info))
+    options.pipeline.onChipBRAM18 = info->bram18;
   options.package.platform = hlsPlatform;
   options.pipeline.share = hlsShare && !hlsDataflow;
   options.cpuGoldens = hlsGoldens;

@@ -65,6 +65,8 @@ static FailureOr<std::vector<char>> getRawBytes(Attribute attr) {
   return bytes;
 }
 
+FailureOr<std::vector<char>> getHLSElementBytes(Attribute data) { return getRawBytes(data); }
+
 LogicalResult writeElementsBinary(Attribute data, llvm::raw_ostream &os) {
   FailureOr<std::vector<char>> bytes = getRawBytes(data);
   if (failed(bytes))
@@ -106,11 +108,27 @@ static FailureOr<std::string> cType(Type type, bool isUnsigned = false) {
     unsigned w = i.getWidth();
     if (w == 8 || w == 16 || w == 32 || w == 64)
       return (isUnsigned ? "tern_u" : "tern_i") + std::to_string(w);
+    // Wide weight words (tern-hls-pack-weight-words): ap_uint<w>.
+    if (w > 64 && w % 64 == 0)
+      return "tern_word<" + std::to_string(w) + ">";
     return failure();
   }
   if (type.isF32())
     return std::string("tern_real");
   return failure();
+}
+
+/// A wide weight word from its little-endian bytes: TERN_WORD(w, "0x<hex>")
+/// (ap_uint<w>'s string constructor in synthesis).
+static std::string wideWordLiteral(const char *bytes, unsigned w) {
+  std::string s = "TERN_WORD(" + std::to_string(w) + ", \"0x";
+  static const char digits[] = "0123456789abcdef";
+  for (int k = static_cast<int>(w / 8) - 1; k >= 0; --k) {
+    auto b = static_cast<unsigned char>(bytes[k]);
+    s.push_back(digits[b >> 4]);
+    s.push_back(digits[b & 15]);
+  }
+  return s + "\")";
 }
 
 static std::string floatLiteral(double v) {
@@ -176,6 +194,11 @@ FailureOr<std::vector<HLSPort>> getHLSPorts(func::FuncOp top) {
     if (elem.isF32()) {
       port.fileType = "float";
       port.fileBytes = 4;
+    } else if (auto it = dyn_cast<IntegerType>(elem); it && it.getWidth() > 64) {
+      // A wide word: its bytes, little-endian, in the file.
+      port.fileType = "uint8_t";
+      port.fileBytes = it.getWidth() / 8;
+      port.wordBits = it.getWidth();
     } else if (auto it = dyn_cast<IntegerType>(elem); it && it.getWidth() >= 8) {
       port.fileType = "int" + std::to_string(it.getWidth()) + "_t";
       port.fileBytes = it.getWidth() / 8;
@@ -454,6 +477,8 @@ LogicalResult HLSEmitter::emitGlobal(memref::GlobalOp global) {
       return floatLiteral(f);
     }
     unsigned w = elem.getIntOrFloatBitWidth();
+    if (w > 64)
+      return wideWordLiteral(p + (w / 8) * i, w);
     int64_t v = 0;
     if (w == 8)
       v = static_cast<int8_t>(p[i]);
@@ -1063,6 +1088,12 @@ LogicalResult HLSEmitter::emitGetGlobal(memref::GetGlobalOp get) {
   if (it == globalNames.end())
     return get.emitOpError("HLS emitter: unknown global");
   names[get.getResult()] = it->second;
+  // A weight ROM (tern-hls-weights-to-roms): its storage, where it is used.
+  if (auto global = module.lookupSymbol<memref::GlobalOp>(get.getName()))
+    if (auto type = global->getAttrOfType<StringAttr>(hls::kStorageType))
+      if (auto impl = global->getAttrOfType<StringAttr>(hls::kStorageImpl))
+        indent() << "#pragma HLS BIND_STORAGE variable=" << it->second
+                 << " type=" << type.getValue() << " impl=" << impl.getValue() << "\n";
   return success();
 }
 

@@ -150,6 +150,32 @@ static LogicalResult writeTBFile(Location loc, StringRef dir, const std::string 
   return success();
 }
 
+/// Pairs the top's ports of `kind` (in argument order) with `arrays` one to
+/// one and calls `fn(port, index)` on each pair; a count mismatch is an error
+/// ("got N <what>").
+static LogicalResult
+forEachPortOfKind(ModuleOp lowered, HLSPort::Kind kind,
+                  const std::vector<::tern::runtime::Array> &arrays, StringRef what,
+                  llvm::function_ref<LogicalResult(const HLSPort &, size_t)> fn) {
+  Location loc = lowered.getLoc();
+  FailureOr<func::FuncOp> top = getHLSTop(lowered);
+  if (failed(top))
+    return failure();
+  FailureOr<std::vector<HLSPort>> ports = getHLSPorts(*top);
+  if (failed(ports))
+    return failure();
+  size_t count = llvm::count_if(*ports, [&](const HLSPort &p) { return p.kind == kind; });
+  if (count != arrays.size())
+    return emitError(loc) << "the HLS top has " << count
+                          << (kind == HLSPort::Input ? " input" : " output") << " ports; got "
+                          << arrays.size() << " " << what;
+  size_t index = 0;
+  for (const HLSPort &p : *ports)
+    if (p.kind == kind && failed(fn(p, index++)))
+      return failure();
+  return success();
+}
+
 LogicalResult writeHLSGoldens(ModuleOp lowered, ModuleOp ternModule, StringRef dir,
                               const std::vector<::tern::runtime::Array> &inputs) {
   Location loc = lowered.getLoc();
@@ -181,29 +207,15 @@ LogicalResult writeHLSGoldens(ModuleOp lowered, ModuleOp ternModule, StringRef d
   std::vector<::tern::runtime::Array> outputs;
   if (!model->run(inputs, outputs, error))
     return emitError(loc) << "the CPU golden run failed: " << error;
-  FailureOr<func::FuncOp> top = getHLSTop(lowered);
-  if (failed(top))
-    return failure();
-  FailureOr<std::vector<HLSPort>> ports = getHLSPorts(*top);
-  if (failed(ports))
-    return failure();
-  size_t index = 0;
-  for (const HLSPort &p : *ports) {
-    if (p.kind != HLSPort::Output)
-      continue;
-    if (index >= outputs.size())
-      return emitError(loc) << "the CPU model has fewer outputs than the HLS top";
-    const ::tern::runtime::Array &a = outputs[index++];
-    if (a.numElements() != p.numElements() ||
-        ::tern::runtime::dtypeSize(a.dtype) != p.fileBytes)
-      return emitError(loc) << "CPU output " << index - 1 << " does not match HLS port '"
-                            << p.name << "'";
-    if (failed(writeTBFile(loc, dir, p.name + ".golden.bin", a)))
-      return failure();
-  }
-  if (index != outputs.size())
-    return emitError(loc) << "the CPU model has more outputs than the HLS top";
-  return success();
+  return forEachPortOfKind(
+      lowered, HLSPort::Output, outputs, "outputs from the CPU model", [&](const HLSPort &p, size_t index) {
+        const ::tern::runtime::Array &a = outputs[index];
+        if (a.numElements() != p.numElements() ||
+            ::tern::runtime::dtypeSize(a.dtype) != p.fileBytes)
+          return LogicalResult(emitError(loc) << "CPU output " << index
+                                              << " does not match HLS port '" << p.name << "'");
+        return writeTBFile(loc, dir, p.name + ".golden.bin", a);
+      });
 }
 
 static bool fileTypeMatches(const HLSPort &port, tern_dtype dtype) {
@@ -219,29 +231,17 @@ static bool fileTypeMatches(const HLSPort &port, tern_dtype dtype) {
 LogicalResult writeHLSInputs(ModuleOp module, StringRef dir,
                              const std::vector<::tern::runtime::Array> &inputs) {
   Location loc = module.getLoc();
-  FailureOr<func::FuncOp> top = getHLSTop(module);
-  if (failed(top))
-    return failure();
-  FailureOr<std::vector<HLSPort>> ports = getHLSPorts(*top);
-  if (failed(ports))
-    return failure();
-  size_t index = 0;
-  for (const HLSPort &p : *ports) {
-    if (p.kind != HLSPort::Input)
-      continue;
-    if (index >= inputs.size())
-      return emitError(loc) << "the model takes more inputs than the " << inputs.size() << " given";
-    const ::tern::runtime::Array &a = inputs[index++];
-    if (a.shape != p.shape || !fileTypeMatches(p, a.dtype))
-      return emitError(loc) << "input " << index - 1 << " '" << p.name << "': expected "
-                            << p.fileType << " with " << p.numElements() << " elements in shape "
-                            << llvm::make_range(p.shape.begin(), p.shape.end());
-    if (failed(writeTBFile(loc, dir, p.name + ".bin", a)))
-      return failure();
-  }
-  if (index != inputs.size())
-    return emitError(loc) << "the model takes " << index << " inputs, got " << inputs.size();
-  return success();
+  return forEachPortOfKind(
+      module, HLSPort::Input, inputs, "inputs", [&](const HLSPort &p, size_t index) {
+        const ::tern::runtime::Array &a = inputs[index];
+        if (a.shape != p.shape || !fileTypeMatches(p, a.dtype))
+          return LogicalResult(emitError(loc)
+                               << "input " << index << " '" << p.name << "': expected "
+                               << p.fileType << " with " << p.numElements()
+                               << " elements in shape "
+                               << llvm::make_range(p.shape.begin(), p.shape.end()));
+        return writeTBFile(loc, dir, p.name + ".bin", a);
+      });
 }
 
 LogicalResult runHLSCSim(ModuleOp module, const ModelSignature &sig, StringRef dir,

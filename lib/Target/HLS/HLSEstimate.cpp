@@ -39,11 +39,27 @@ namespace {
 
 constexpr int64_t kFloatAddLatency = 4; // fadd/fmax chain in a loop-carried reduction
 constexpr int64_t kPipelineDepth = 8;   // typical depth of a stage's inner pipeline
-constexpr int64_t kBRAMBits = 18 * 1024;
 constexpr int64_t kLUTRAMLimitBits = 1024; // smaller partitions: LUTRAM / registers
 constexpr int64_t kPortBytesPerCycle = 64;  // one 512-bit AXI beat per cycle per m_axi port
-constexpr double kHBMChannelGBps = 460.0 / 32; // U280/U55C: 32 HBM2 pseudo-channels, 460 GB/s
-constexpr double kDDR4ChannelGBps = 19.2;      // DDR4-2400, 64 bits
+
+// The power model's coefficients: ballparks in the range the Xilinx Power
+// Estimator (UG440) gives for UltraScale+ at its default 12.5% toggle rate
+// (logic) and 50% enable (memories), per MHz of the kernel clock; device
+// static power of a VU37P/VU47P-class 16 nm part; DRAM energy per bit moved
+// including the FPGA-side controller and PHY (HBM2 ~4 pJ/bit device access,
+// O'Connor et al., MICRO 2017; DDR4 several times that). Not measured.
+constexpr double kToggleRate = 0.125;
+constexpr double kLUTuWPerMHz = 0.06;   // LUT as logic + its routing
+constexpr double kFFuWPerMHz = 0.012;   // flip-flop incl. its share of the clock tree
+constexpr double kFFPerLUT = 1.0;       // FF count assumed equal to LUT count
+constexpr double kDSPuWPerMHz = 1.3;    // DSP48E2
+constexpr double kBRAM18uWPerMHz = 2.5; // RAMB18 at 50% enable
+constexpr double kURAMuWPerMHz = 6.0;   // URAM288 at 50% enable
+constexpr double kStaticW = 3.0;        // device static (typical junction temperature)
+constexpr double kHBMpJPerBit = 7.0;    // HBM2 incl. controller/switch/PHY
+constexpr double kDDRpJPerBit = 20.0;   // DDR4 incl. controller/PHY
+constexpr double kHBMStaticW = 1.0;     // two HBM2 stacks, refresh + idle PHY
+constexpr double kDDRChannelStaticW = 0.6;
 
 struct Cost {
   int64_t lut = 0, dsp = 0;
@@ -75,8 +91,14 @@ Cost opCost(Operation *op, bool fixed) {
   if (isa<arith::AddIOp, arith::SubIOp, arith::CmpIOp, arith::SelectOp, arith::AndIOp,
           arith::OrIOp, arith::XOrIOp, arith::MaxSIOp, arith::MinSIOp>(op))
     return {static_cast<int64_t>(bits), 0};
-  if (isa<arith::ShRUIOp, arith::ShRSIOp, arith::ShLIOp>(op))
+  if (isa<arith::ShRUIOp, arith::ShRSIOp, arith::ShLIOp>(op)) {
+    // A byte of a weight word (tern-hls-pack-weight-words): the amount is
+    // an unrolled loop index, a constant after unrolling, so the shift is
+    // wiring.
+    if (op->getOperand(1).getDefiningOp<arith::IndexCastOp>())
+      return {};
     return {static_cast<int64_t>(bits) * 3, 0};
+  }
   return {};
 }
 
@@ -100,6 +122,46 @@ bool hasFloatRecurrence(affine::AffineForOp loop) {
         found = true;
   });
   return found;
+}
+
+/// RAMB18s for a memory of `depth` words of `width` bits: the best of the
+/// block's aspect ratios (16K x 1 .. 512 x 36; UG573).
+int64_t bram18For(int64_t width, int64_t depth) {
+  static const int64_t ratios[][2] = {{1, 16384}, {2, 8192}, {4, 4096}, {9, 2048}, {18, 1024},
+                                      {36, 512}};
+  int64_t best = INT64_MAX;
+  for (auto &r : ratios)
+    best = std::min(best, ((width + r[0] - 1) / r[0]) * ((depth + r[1] - 1) / r[1]));
+  return best;
+}
+
+/// The power model (see the constants): static + per-resource dynamic power
+/// at the kernel clock + DRAM power for the bytes moved.
+struct Power {
+  double staticW = 0, lutW = 0, ffW = 0, dspW = 0, bramW = 0, uramW = 0, memW = 0;
+  double total() const { return staticW + lutW + ffW + dspW + bramW + uramW + memW; }
+};
+
+Power powerOf(double lut, double dsp, double bram18, double uram, double mhz, double memGBps,
+              bool hbm, int64_t ddrChannels) {
+  Power p;
+  p.staticW = kStaticW;
+  p.lutW = lut * kLUTuWPerMHz * mhz * 1e-6;
+  p.ffW = lut * kFFPerLUT * kFFuWPerMHz * mhz * 1e-6;
+  p.dspW = dsp * kDSPuWPerMHz * mhz * 1e-6;
+  p.bramW = bram18 * kBRAM18uWPerMHz * mhz * 1e-6;
+  p.uramW = uram * kURAMuWPerMHz * mhz * 1e-6;
+  double bitsPerSecond = memGBps * 8e9;
+  p.memW = hbm ? kHBMStaticW + bitsPerSecond * kHBMpJPerBit * 1e-12
+               : kDDRChannelStaticW * ddrChannels + bitsPerSecond * kDDRpJPerBit * 1e-12;
+  return p;
+}
+
+void printPower(llvm::raw_ostream &os, const Power &p, StringRef memory) {
+  os << llvm::format("    static %.2f + LUT %.2f + FF %.2f + DSP %.2f + BRAM %.2f + URAM %.2f + "
+                     "%s %.2f = %.2f W\n",
+                     p.staticW, p.lutW, p.ffW, p.dspW, p.bramW, p.uramW, memory.str().c_str(),
+                     p.memW, p.total());
 }
 
 struct StageInfo {
@@ -149,21 +211,39 @@ struct Estimator {
     return total;
   }
 
+  /// The initiation interval of a pipelined loop: its directive (the words
+  /// per cycle of a wide weight port, tern-hls-pack-weight-words), raised by
+  /// a loop-carried float recurrence and by byte-wise weight reads beyond
+  /// one 512-bit beat per cycle.
+  int64_t interval(affine::AffineForOp loop) {
+    auto ii = loop->getAttrOfType<IntegerAttr>(hls::kPipeline);
+    if (!ii)
+      return 0;
+    int64_t unroll = 1;
+    if (auto u = loop->getAttrOfType<IntegerAttr>(hls::kUnroll))
+      unroll = u.getInt() == 0 ? std::max<int64_t>(tripCount(loop), 1) : u.getInt();
+    int64_t interval = ii.getInt();
+    if (hasFloatRecurrence(loop))
+      interval = std::max(interval, kFloatAddLatency * (fixed ? 0 : 1) + (fixed ? 1 : 0));
+    int64_t perIter = weightBytesPerIteration(loop) * unroll;
+    return std::max(interval, (perIter + kPortBytesPerCycle - 1) / kPortBytesPerCycle);
+  }
+
+  /// The largest II of a function's pipelines.
+  int64_t maxInterval(func::FuncOp fn) {
+    int64_t worst = 0;
+    fn.walk([&](affine::AffineForOp loop) { worst = std::max(worst, interval(loop)); });
+    return worst;
+  }
+
   int64_t loopCycles(affine::AffineForOp loop) {
     int64_t trip = tripCount(loop);
-    if (auto ii = loop->getAttrOfType<IntegerAttr>(hls::kPipeline)) {
+    if (loop->hasAttr(hls::kPipeline)) {
       int64_t unroll = 1;
       if (auto u = loop->getAttrOfType<IntegerAttr>(hls::kUnroll))
         unroll = u.getInt() == 0 ? std::max<int64_t>(trip, 1) : u.getInt();
       int64_t iters = (trip + unroll - 1) / unroll;
-      int64_t interval = ii.getInt();
-      if (hasFloatRecurrence(loop))
-        interval = std::max(interval, kFloatAddLatency * (fixed ? 0 : 1) + (fixed ? 1 : 0));
-      // One m_axi port delivers one 512-bit beat per cycle: a pipeline that
-      // reads more weight bytes per iteration cannot keep II=1.
-      int64_t perIter = weightBytesPerIteration(loop) * unroll;
-      interval = std::max(interval, (perIter + kPortBytesPerCycle - 1) / kPortBytesPerCycle);
-      return iters * interval + kPipelineDepth;
+      return iters * interval(loop) + kPipelineDepth;
     }
     if (auto u = loop->getAttrOfType<IntegerAttr>(hls::kUnroll); u && u.getInt() == 0)
       return blockCycles(*loop.getBody());
@@ -234,7 +314,8 @@ struct Estimator {
     logic.lut += 150; // FSM and loop control of a function
   }
 
-  void countMemory(MemRefType type, DenseI64ArrayAttr partition) {
+  /// `blockRAM`: bound to block RAM (a weight ROM), whatever its size.
+  void countMemory(MemRefType type, DenseI64ArrayAttr partition, bool blockRAM = false) {
     Type elem = type.getElementType();
     int64_t bits = type.getNumElements() * (elem.isIntOrFloat() ? elem.getIntOrFloatBitWidth() : 32);
     onChipBits += bits;
@@ -243,13 +324,14 @@ struct Estimator {
         partition[0] <= type.getRank())
       parts = partition[1] == 0 ? type.getDimSize(partition[0] - 1) : partition[1];
     int64_t perPart = (bits + parts - 1) / std::max<int64_t>(parts, 1);
-    if (perPart <= kLUTRAMLimitBits) {
+    if (perPart <= kLUTRAMLimitBits && !blockRAM) {
       lutramBits += bits;
       logic.lut += (bits + 63) / 64; // LUTRAM: 64 bits per LUT
       return;
     }
     // Ping-pong buffers between dataflow stages are doubled by the tool.
-    bram18 += parts * ((perPart + kBRAMBits - 1) / kBRAMBits);
+    int64_t width = elem.isIntOrFloat() ? elem.getIntOrFloatBitWidth() : 32;
+    bram18 += parts * bram18For(width, (type.getNumElements() + parts - 1) / parts);
   }
 
   /// Bytes moved on each top port: loads/stores times their loop trips,
@@ -311,6 +393,23 @@ int64_t tokensPerCall(func::FuncOp top) {
 }
 
 } // namespace
+
+FailureOr<HLSPlatformInfo> getHLSPlatformInfo(StringRef name) {
+  // UG1393: 32 HBM2 pseudo-channels of 14.375 GB/s (460 GB/s); DDR4 channel
+  // 19.2 GB/s, two on the U280, none on the U55C. Block RAM / UltraRAM:
+  // the Alveo U280 (DS963) and U55C (DS978) data sheets.
+  if (name == "u280")
+    return HLSPlatformInfo{"u280", 32, 14.375, 2, 19.2, 4032, 960};
+  if (name == "u55c")
+    return HLSPlatformInfo{"u55c", 32, 14.375, 0, 19.2, 4032, 960};
+  return failure();
+}
+
+int64_t hlsBRAM18(MemRefType type, DenseI64ArrayAttr partition, bool blockRAM) {
+  Estimator e;
+  e.countMemory(type, partition, blockRAM);
+  return e.bram18;
+}
 
 std::string estimateHLS(ModuleOp module, const HLSPackageOptions &options) {
   std::string s;
@@ -376,7 +475,7 @@ std::string estimateHLS(ModuleOp module, const HLSPackageOptions &options) {
   });
   int64_t romBits = 0;
   for (auto g : module.getOps<memref::GlobalOp>()) {
-    e.countMemory(g.getType(), {});
+    e.countMemory(g.getType(), {}, g->hasAttr(hls::kStorageImpl));
     Type el = g.getType().getElementType();
     romBits += g.getType().getNumElements() * el.getIntOrFloatBitWidth();
   }
@@ -426,10 +525,11 @@ std::string estimateHLS(ModuleOp module, const HLSPackageOptions &options) {
                        (long long)entry.second);
   // Per stage function (a shared engine is listed once): its own operators
   // and buffers, without the calls it makes.
-  os << "\nPer stage (cycles per call; LUT/DSP from its operators; BRAM18K/LUTRAM bits of its "
+  os << "\nPer stage (II: the largest initiation interval of its pipelines; cycles per call "
+        "from trip counts and II; LUT/DSP from its operators; BRAM18K/LUTRAM bits of its "
         "buffers):\n"
-     << llvm::format("  %-34s %-16s %10s %9s %5s %7s %9s\n", "function", "kind", "cycles", "LUT",
-                     "DSP", "BRAM18K", "LUTRAM b");
+     << llvm::format("  %-34s %-16s %3s %10s %9s %5s %7s %9s\n", "function", "kind", "II", "cycles",
+                     "LUT", "DSP", "BRAM18K", "LUTRAM b");
   for (auto fn : module.getOps<func::FuncOp>()) {
     auto kind = fn->getAttrOfType<StringAttr>(hls::kStage);
     if (fn == top || !kind)
@@ -444,9 +544,9 @@ std::string estimateHLS(ModuleOp module, const HLSPackageOptions &options) {
         one.countMemory(cast<MemRefType>(op->getResult(0).getType()),
                         op->getAttrOfType<DenseI64ArrayAttr>(hls::kPartition));
     });
-    os << llvm::format("  %-34s %-16s %10lld %9lld %5lld %7lld %9lld\n",
+    os << llvm::format("  %-34s %-16s %3lld %10lld %9lld %5lld %7lld %9lld\n",
                        fn.getName().str().c_str(), kind.getValue().str().c_str(),
-                       (long long)e.functionCycles(fn), (long long)one.logic.lut,
+                       (long long)e.maxInterval(fn), (long long)e.functionCycles(fn), (long long)one.logic.lut,
                        (long long)one.logic.dsp, (long long)one.bram18,
                        (long long)one.lutramBits);
   }
@@ -461,17 +561,21 @@ std::string estimateHLS(ModuleOp module, const HLSPackageOptions &options) {
      << llvm::format("  DSP                     ~%lld (ternary stages: %lld DSP, ~%lld LUT: "
                      "add/sub/skip only)\n",
                      (long long)e.logic.dsp, (long long)e.ternaryDSP, (long long)e.ternaryLUT)
-     << "\nDDR (m_axi) traffic per invocation:\n"
+     << "\nDRAM (m_axi) traffic per invocation:\n"
      << llvm::format("  weights read            %lld bytes (footprint %lld bytes, 2-bit "
                      "ternary codes)\n",
                      (long long)weightBytes, (long long)weightFootprint)
      << llvm::format("  activations in/out      %lld bytes\n", (long long)actBytes)
-     << llvm::format("  DDR bandwidth needed    %.3f GB/s at the estimated rate\n", gbps);
+     << llvm::format("  DRAM bandwidth needed   %.3f GB/s at the compute-bound rate\n", gbps);
 
   // Weight ports: bytes per bundle, each limited by one 512-bit beat per
   // cycle and by its bank's bandwidth (shared by the bundles on that bank).
+  FailureOr<HLSPlatformInfo> platform = getHLSPlatformInfo(options.platform);
+  if (failed(platform))
+    platform = getHLSPlatformInfo("u280");
   std::map<std::string, std::pair<std::string, int64_t>> bundles; // bundle -> (bank, bytes)
   std::map<std::string, int64_t> bundlesPerBank;
+  std::map<std::string, int64_t> wordBitsOf;
   for (BlockArgument a : top.getArguments()) {
     unsigned i = a.getArgNumber();
     if (!top.getArgAttr(i, hls::kWeight))
@@ -483,33 +587,84 @@ std::string estimateHLS(ModuleOp module, const HLSPackageOptions &options) {
     if (entry.first.empty())
       entry.first = bank ? bank.getValue().str() : "DDR[0]";
     entry.second += bytes.lookup(a);
+    auto elem = cast<MemRefType>(a.getType()).getElementType();
+    wordBitsOf[b] = std::max<int64_t>(wordBitsOf[b], elem.getIntOrFloatBitWidth());
   }
   for (auto &[b, entry] : bundles)
     ++bundlesPerBank[entry.first];
   double portGBps = kPortBytesPerCycle * f / 1e9;
-  double weightSeconds = 0;
+  double weightSeconds = 0, portSum = 0;
+  int64_t weightBytesAll = 0;
   bool shared = top->hasAttr(hls::kShared);
-  os << "\nWeight ports (one m_axi bundle per engine; " << llvm::format("%.1f", portGBps)
+  os << "\nWeight ports (" << platform->name << "; one m_axi bundle per engine; "
+     << llvm::format("%.1f", portGBps)
      << " GB/s per port = 64 B x clock; HBM pseudo-channel "
-     << llvm::format("%.3f", kHBMChannelGBps) << " GB/s, DDR4 channel "
-     << llvm::format("%.1f", kDDR4ChannelGBps) << " GB/s):\n";
+     << llvm::format("%.3f", platform->hbmChannelGBps) << " GB/s x " << platform->hbmChannels
+     << ", DDR4 channel " << llvm::format("%.1f", platform->ddrChannelGBps) << " GB/s x "
+     << platform->ddrChannels << "):\n";
   for (auto &[b, entry] : bundles) {
-    double bank = StringRef(entry.first).starts_with("HBM") ? kHBMChannelGBps : kDDR4ChannelGBps;
+    double bank = StringRef(entry.first).starts_with("HBM") ? platform->hbmChannelGBps
+                                                            : platform->ddrChannelGBps;
     double limit = std::min(portGBps, bank / bundlesPerBank[entry.first]);
     double t = entry.second / (limit * 1e9);
     weightSeconds = shared ? weightSeconds + t : std::max(weightSeconds, t);
-    os << llvm::format("  %-10s %-8s %10lld bytes/invocation, <= %.2f GB/s, >= %.3f us\n",
-                       b.c_str(), entry.first.c_str(), (long long)entry.second, limit, t * 1e6);
+    portSum += limit;
+    weightBytesAll += entry.second;
+    os << llvm::format("  %-10s %-8s %4lld-bit words %10lld bytes/invocation, <= %.3f GB/s, "
+                       ">= %.3f us\n",
+                       b.c_str(), entry.first.c_str(), (long long)wordBitsOf[b],
+                       (long long)entry.second, limit, t * 1e6);
   }
+  double bytesPerToken = (double)weightBytesAll / tokens;
   double boundSeconds = std::max(seconds, weightSeconds);
+  if (!bundles.empty())
+    os << llvm::format("  port-bound (all %lld ports at once) %.3f GB/s / %.0f bytes per token = "
+                       "%.1f tokens/s\n",
+                       (long long)bundles.size(), portSum, bytesPerToken,
+                       portSum * 1e9 / bytesPerToken);
+  else
+    os << "  (no weight ports: weights are on-chip ROMs)\n";
   os << llvm::format("  weight-port time        %.3f us per invocation (%s)\n", weightSeconds * 1e6,
                      shared ? "stages one after the other: sum" : "dataflow: slowest bundle")
-     << llvm::format("  tokens/s (bounded)      %.1f = min(compute %.1f, weight ports %.1f)\n",
-                     tokens / boundSeconds, tokensPerSecond,
-                     weightSeconds > 0 ? tokens / weightSeconds : 0.0);
+     << (weightSeconds > 0
+             ? llvm::formatv("  tokens/s (bounded)      {0:F1} = min(compute {1:F1}, weight ports "
+                             "{2:F1})\n",
+                             tokens / boundSeconds, tokensPerSecond, tokens / weightSeconds)
+                   .str()
+             : llvm::formatv("  tokens/s (bounded)      {0:F1} = compute (no weight ports)\n",
+                             tokensPerSecond)
+                   .str());
+
+  // On-chip weights (--hls-weights=onchip): ROM globals; the platform's
+  // memory must hold them with the buffers.
+  int64_t romBRAM = 0;
+  for (auto g : module.getOps<memref::GlobalOp>())
+    if (g->hasAttr(hls::kStorageImpl))
+      romBRAM += hlsBRAM18(g.getType(), {}, /*blockRAM=*/true);
+  os << llvm::format("\nOn-chip memory use on %s: %lld of %lld BRAM18 (weight ROMs %lld), 0 of "
+                     "%lld URAM\n",
+                     platform->name, (long long)e.bram18, (long long)platform->bram18,
+                     (long long)romBRAM, (long long)platform->uram);
+
+  // Power.
+  bool hbm = bundles.empty() ? platform->ddrChannels == 0
+                             : StringRef(bundles.begin()->second.first).starts_with("HBM");
+  double memGBps = (weightBytes + actBytes) / boundSeconds / 1e9;
+  Power power = powerOf(e.logic.lut, e.logic.dsp, e.bram18, 0, options.clockMHz, memGBps, hbm,
+                        platform->ddrChannels);
+  os << "\nPower (model: static + per-resource dynamic power at "
+     << llvm::format("%.1f", 100 * kToggleRate) << "% toggle and "
+     << llvm::format("%.0f", options.clockMHz) << " MHz + DRAM power per GB/s; ballparks, see "
+     << "the assumptions below):\n"
+     << llvm::format("  at the bounded rate (%.3f GB/s of %s traffic):\n", memGBps,
+                     hbm ? "HBM" : "DDR4");
+  printPower(os, power, hbm ? "HBM" : "DDR4");
+  os << llvm::format("  energy per token        %.3f mJ\n",
+                     power.total() * boundSeconds / tokens * 1e3);
 
   // Projection to MMfreeLM-1.3B with the same PE/SIMD/clock (decode, batch 1).
   const int64_t d = 2048, L = 24, I = 5632, V = 32000;
+  int64_t wordBits = options.pipeline ? static_cast<int64_t>(options.pipeline->weightWordBits) : 512;
   auto ternary = [&](int64_t N, int64_t K) {
     int64_t P = 1;
     for (int64_t p = std::min(pe, N); p >= 1; --p)
@@ -518,8 +673,15 @@ std::string estimateHLS(ModuleOp module, const HLSPackageOptions &options) {
         break;
       }
     int64_t G = (K + 3) / 4;
-    int64_t ii = (P * simd + kPortBytesPerCycle - 1) / kPortBytesPerCycle; // port-limited
-    return (N / P) * (ii * ((G + simd - 1) / simd) + kPipelineDepth);
+    int64_t S = 1;
+    for (int64_t v = std::min(simd, G); v >= 1; --v)
+      if (G % v == 0) {
+        S = v;
+        break;
+      }
+    // The II of tern-hls-pack-weight-words: words per cycle.
+    int64_t ii = chooseHLSWeightWord(P * S, wordBits).wordsPerCycle;
+    return (N / P) * (ii * (G / S) + kPipelineDepth);
   };
   // Per block: 4 MLGRU projections d x d, gate/up 2I x d, down d x I; the
   // element-wise work of our lowering: ~20 passes over d and 4 over I at
@@ -534,42 +696,71 @@ std::string estimateHLS(ModuleOp module, const HLSPackageOptions &options) {
   double projBytes = (double)L * (4.0 * d * d + 3.0 * d * I) / 4 + (double)V * d / 4;
   double projTokS = f / projCycles;
   double projGBps = projBytes * projTokS / 1e9;
-  double ddr4 = 19.2, hbm = 460.0;
+  // Share mode: 4 engines, one bundle each on its own pseudo-channel, used
+  // one after the other: one port's rate at a time.
+  double enginePort = std::min(portGBps, platform->hbmChannelGBps);
+  double portTokS = enginePort * 1e9 / projBytes;
+  double shareTokS = std::min(projTokS, portTokS);
+  int64_t portsPerEngine = (int64_t)std::ceil(projGBps / enginePort);
+  double hbmAll = platform->hbmChannels * platform->hbmChannelGBps;
+  double perEngineLUT = ternaryEngines ? (double)e.ternaryLUT / ternaryEngines : 0;
+  double projLUT = 4 * perEngineLUT + (e.logic.lut - e.ternaryLUT);
+  // Buffers: the recurrent state (L x d fp32) and ~16 activation vectors.
+  double projBRAM = bram18For(32, L * d) + 8 * bram18For(32, I) + 8 * bram18For(32, d);
+  Power projPower = powerOf(projLUT, e.logic.dsp, projBRAM, 0, options.clockMHz,
+                            shareTokS * projBytes / 1e9, true, 0);
+  double fullTokS = std::min(projTokS, hbmAll * 1e9 / projBytes);
+  Power fullPower = powerOf(projLUT, e.logic.dsp, projBRAM, 0, options.clockMHz,
+                            fullTokS * projBytes / 1e9, true, 0);
   os << "\nProjection to MMfreeLM-1.3B (d=2048, 24 layers, I=5632, vocab 32000; decode, batch 1;\n"
-     << "same PE/SIMD/clock; analytical, from the loop structure above):\n"
-     << llvm::format("  cycles per token        %lld (ternary %.1f%%)\n", (long long)projCycles,
-                     100.0 * (L * perBlockTernary + ternary(V, d)) / projCycles)
+     << "same PE/SIMD/clock, share mode; analytical, from the loop structure above):\n"
+     << llvm::format("  cycles per token        %lld (ternary %.1f%%; ternary II %lld from %lld-bit "
+                     "weight words)\n",
+                     (long long)projCycles,
+                     100.0 * (L * perBlockTernary + ternary(V, d)) / projCycles,
+                     (long long)chooseHLSWeightWord(pe * simd, wordBits).wordsPerCycle,
+                     (long long)chooseHLSWeightWord(pe * simd, wordBits).wordBits)
      << llvm::format("  weights per token       %.1f MB at 2 bits\n", projBytes / 1e6)
      << llvm::format("  compute-bound rate      %.1f tokens/s, needing %.1f GB/s of weight "
                      "bandwidth\n",
                      projTokS, projGBps)
-     << llvm::format("  with one DDR4-2400 channel (%.1f GB/s): %.1f tokens/s; with U280 HBM2 "
-                     "(%.0f GB/s): %.1f tokens/s\n",
-                     ddr4, std::min(projTokS, ddr4 * 1e9 / projBytes), hbm,
-                     std::min(projTokS, hbm * 1e9 / projBytes))
-     << llvm::format("  ternary logic           ~%lld LUT per engine here; a dataflow of one "
-                     "stage per layer needs %lld engines (~%.1fM LUT), --hls-share 4 (~%.2fM LUT: "
-                     "d x d, 2I x d, d x I, vocab x d)\n",
-                     (long long)(ternaryEngines ? e.ternaryLUT / ternaryEngines : 0),
-                     (long long)(6 * L + 1),
-                     (ternaryEngines ? e.ternaryLUT / ternaryEngines : 0) * (6.0 * L + 1) / 1e6,
-                     (ternaryEngines ? e.ternaryLUT / ternaryEngines : 0) * 4.0 / 1e6)
-     << llvm::format("  share mode, one engine reading at a time through one bundle: <= %.1f GB/s "
-                     "(HBM pseudo-channel) -> %.1f tokens/s; striping each engine over several "
-                     "channels is needed beyond that\n",
-                     std::min(portGBps, kHBMChannelGBps),
-                     std::min(projTokS, std::min(portGBps, kHBMChannelGBps) * 1e9 / projBytes))
-     << "  paper (Zhu et al. 2024, FPGA): 23.8 tokens/s for 1.3B at 13 W\n"
-     << "  TerEffic (2.7B, HBM, 1.6-bit weights): 727 tokens/s at 46 W\n"
-     << llvm::format("  ratio to the paper      %.2fx (DDR4 channel) / %.2fx (HBM2)\n",
-                     std::min(projTokS, ddr4 * 1e9 / projBytes) / 23.8,
-                     std::min(projTokS, hbm * 1e9 / projBytes) / 23.8)
+     << llvm::format("  port-bound, this plan   %.1f tokens/s = %.3f GB/s (one port on one HBM "
+                     "pseudo-channel at a time) / %.1f MB per token\n",
+                     portTokS, enginePort, projBytes / 1e6)
+     << llvm::format("  projected               %.1f tokens/s = min(compute, ports); striped ports per engine "
+                     "that would reach the compute bound: %lld\n",
+                     shareTokS, (long long)portsPerEngine)
+     << llvm::format("  all %lld HBM pseudo-channels (%.0f GB/s), compute permitting: %.1f "
+                     "tokens/s\n",
+                     (long long)platform->hbmChannels, hbmAll, fullTokS)
+     << llvm::format("  logic                   ~%.0f LUT (4 ternary engines of ~%.0f LUT + the "
+                     "element-wise stages here), ~%lld DSP, ~%.0f BRAM18\n",
+                     projLUT, perEngineLUT, (long long)e.logic.dsp, projBRAM)
+     << "  power, as projected:\n";
+  printPower(os, projPower, "HBM");
+  os << "  power, all pseudo-channels:\n";
+  printPower(os, fullPower, "HBM");
+  os << llvm::format("  tokens per joule        %.2f (projected), %.2f (all pseudo-channels)\n",
+                     shareTokS / projPower.total(), fullTokS / fullPower.total())
+     << llvm::format("  paper (Zhu et al. 2024, FPGA): 23.8 tokens/s for 1.3B at 13 W = %.2f "
+                     "tokens/J; ours projected %.2fx its rate, %.2fx its tokens/J\n",
+                     23.8 / 13.0, shareTokS / 23.8, (shareTokS / projPower.total()) / (23.8 / 13.0))
+     << llvm::format("  TerEffic (2.7B, HBM, 1.6-bit weights): 727 tokens/s at 46 W = %.2f "
+                     "tokens/J (a 2x larger model; ours at all pseudo-channels: %.2f tokens/J)\n",
+                     727.0 / 46.0, fullTokS / fullPower.total())
      << "\nModel constants: pipeline depth " << kPipelineDepth << " cycles; float adder latency "
-     << kFloatAddLatency << " cycles (loop-carried reductions); BRAM18K = 18 Kib, partitions of "
-     << "at most " << kLUTRAMLimitBits << " bits in LUTRAM; operator costs of Vitis HLS "
-     << "UltraScale+ cores (fadd 2 DSP/200 LUT, fmul 3 DSP/100 LUT, fdiv 800 LUT, exp 7 DSP/1000 "
-     << "LUT; int add/sub/select 1 LUT per bit); m_axi adapters 1500 LUT per bundle. Confirm "
-     << "with `vitis_hls -f run_hls.tcl` (csynth report).\n";
+     << kFloatAddLatency << " cycles (loop-carried reductions); BRAM18K = 18 Kib (best aspect "
+     << "ratio, 16K x 1 .. 512 x 36), partitions of at most " << kLUTRAMLimitBits
+     << " bits in LUTRAM; operator costs of Vitis HLS UltraScale+ cores (fadd 2 DSP/200 LUT, "
+     << "fmul 3 DSP/100 LUT, fdiv 800 LUT, exp 7 DSP/1000 LUT; int add/sub/select 1 LUT per bit; "
+     << "shifts of weight words by unrolled indices: wiring); m_axi adapters 1500 LUT per "
+     << "bundle. Power: "
+     << llvm::format("static %g W; per MHz: LUT %g uW, FF %g uW (FF = LUT count), DSP %g uW, "
+                     "BRAM18 %g uW, URAM %g uW; HBM %g pJ/bit + %g W, DDR4 %g pJ/bit + %g",
+                     kStaticW, kLUTuWPerMHz, kFFuWPerMHz, kDSPuWPerMHz, kBRAM18uWPerMHz,
+                     kURAMuWPerMHz, kHBMpJPerBit, kHBMStaticW, kDDRpJPerBit, kDDRChannelStaticW)
+     << " W per channel (XPE-range ballparks, not measured; chip and memory only, not the card). "
+     << "Confirm with `vitis_hls -f run_hls.tcl` (csynth report) and Vivado report_power.\n";
   return s;
 }
 

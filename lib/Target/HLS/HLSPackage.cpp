@@ -78,6 +78,21 @@ std::string kernelHeader(func::FuncOp top, const std::vector<HLSPort> &ports,
   return s;
 }
 
+/// Reads a wide-word weight port's file (its words' bytes, little-endian)
+/// into tern_word values.
+void emitWordPortRead(llvm::raw_ostream &os, const HLSPort &p, const std::string &file) {
+  int64_t n = p.numElements();
+  os << "  // weight " << p.name << ": " << p.cType << shapeText(p) << "\n"
+     << "  std::vector<uint8_t> " << file << "(" << n * p.fileBytes << ");\n"
+     << "  std::vector<" << p.cType << "> " << p.name << "(" << n << ");\n"
+     << "  if (!readFile(weights + \"/" << p.name << ".bin\", " << file << ")) {\n"
+     << "    std::fprintf(stderr, \"cannot read %s/" << p.name << ".bin\\n\", weights.c_str());\n"
+     << "    return 2;\n  }\n"
+     << "  for (size_t i = 0; i < " << p.name << ".size(); ++i)\n"
+     << "    " << p.name << "[i] = tern_word_from_bytes<" << p.wordBits << ">(&" << file << "[i * "
+     << p.fileBytes << "]);\n";
+}
+
 /// The testbench: per-port reads, conversions and comparisons.
 std::string testbench(func::FuncOp top, const std::vector<HLSPort> &ports,
                       const HLSPackageOptions &options, StringRef topName) {
@@ -130,6 +145,10 @@ std::string testbench(func::FuncOp top, const std::vector<HLSPort> &ports,
   for (const HLSPort &p : ports) {
     int64_t n = p.numElements();
     std::string file = p.name + "_file";
+    if (p.wordBits) {
+      emitWordPortRead(os, p, file);
+      continue;
+    }
     os << "  // " << kindText(p.kind) << " " << p.name << ": " << p.cType << shapeText(p) << "\n"
        << "  std::vector<" << p.fileType << "> " << file << "(" << n << ");\n"
        << "  std::vector<" << p.cType << "> " << p.name << "(" << n << ");\n";
@@ -369,9 +388,14 @@ std::string readme(const ModelSignature &sig, const std::vector<HLSPort> &ports,
      << "For the PE array the rows are interleaved by tiles of P = PE rows (P is the largest\n"
      << "divisor of N not above PE): the file is `[N/P][G][P]` bytes, byte `(t*G + g)*P + p`\n"
      << "is byte `g` of row `t*P + p`, so the P rows a tile computes in parallel are read as P\n"
-     << "consecutive bytes (one AXI beat holds 64 of them). The per-tensor scale is folded\n"
-     << "into the kernel's rescale constant. Other weight ports are row-major little-endian\n"
-     << "arrays of their element type.\n\n";
+     << "consecutive bytes. A pipeline cycle reads S bytes of each of the P rows, which lie\n"
+     << "together in that order: the port is an array of W-bit little-endian words (W the\n"
+     << "smallest power of two holding P x S bytes, at most 512; `ap_uint<W>`), each cycle's\n"
+     << "bytes in K = ceil(8 P S / W) words padded with zero bytes, byte `s*P + p` of a\n"
+     << "cycle's words holding byte `g0 + s` of row `t*P + p` (the layout below names W, K,\n"
+     << "P and S per port). The per-tensor scale is folded into the kernel's rescale\n"
+     << "constant. Other weight ports are row-major little-endian arrays of their element\n"
+     << "type. With `--hls-weights=onchip` the same words are block-RAM ROMs in the kernel.\n\n";
   for (const HLSPort &p : ports)
     if (p.kind == HLSPort::Weight)
       os << "- `" << p.name << "`: " << p.layout << "\n";
@@ -389,14 +413,21 @@ std::string readme(const ModelSignature &sig, const std::vector<HLSPort> &ports,
      << "each PE sums its 4*SIMD lanes with an adder tree, then one add).\n\n"
      << "## Estimate assumptions\n\n"
      << "`estimate.txt` is our static model, not a csynth report: a pipelined loop takes\n"
-     << "ceil(trip/unroll) * II + 8 cycles; II is raised to the float adder latency (4) for\n"
-     << "loop-carried float reductions and to ceil(bytes/64) when a ternary pipeline reads more\n"
-     << "than one 512-bit beat of weights per cycle from its port; stages add up (share mode)\n"
-     << "or overlap (dataflow). Tokens/s is bounded by the weight ports: each bundle moves at\n"
-     << "most 64 B per cycle and at most its bank's bandwidth (HBM pseudo-channel 14.375 GB/s,\n"
-     << "DDR4-2400 channel 19.2 GB/s, split between the bundles on one bank). LUT/DSP come from\n"
+     << "ceil(trip/unroll) * II + 8 cycles. II is stated per stage: the words a ternary\n"
+     << "pipeline reads from its weight port per cycle (P x S packed bytes in W-bit words,\n"
+     << "W <= 512: II = ceil(8 P S / 512)), raised to the float adder latency (4) for\n"
+     << "loop-carried float reductions; stages add up (share mode) or overlap (dataflow).\n"
+     << "Tokens/s is bounded by the weight ports: each bundle moves at most one 512-bit\n"
+     << "beat per cycle (64 B x clock) and at most its bank's bandwidth (HBM pseudo-channel\n"
+     << "14.375 GB/s of 32, DDR4 channel 19.2 GB/s; UG1393), split between the bundles on\n"
+     << "one bank; in share mode the bundles are read one after the other. LUT/DSP come from\n"
      << "operator counts times typical UltraScale+ core costs (ternary lanes: LUT only, 0 DSP);\n"
-     << "BRAM18K from buffer sizes per partition. No power model yet.\n\n"
+     << "BRAM18K from buffer sizes per partition (block-RAM aspect ratios). Power = device\n"
+     << "static + per-resource dynamic power per MHz at a 12.5% toggle rate (LUT, FF = LUT\n"
+     << "count, DSP, BRAM18, URAM) + DRAM energy per bit moved (HBM2 7 pJ/bit, DDR4 20\n"
+     << "pJ/bit, incl. controller/PHY) + DRAM static: ballparks in the range of the Xilinx\n"
+     << "Power Estimator (UG440) and published DRAM energies, not measurements; the chip and\n"
+     << "its memory only, not the card. The constants are listed at the end of the estimate.\n\n"
      << "## Model signature\n\n";
   for (const TensorSignature &t : sig.inputs) {
     os << "- input `" << t.name << "`: ";

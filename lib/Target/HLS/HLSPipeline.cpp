@@ -53,8 +53,13 @@ void buildHLSToLoopsPipeline(OpPassManager &pm, const HLSPipelineOptions &option
     pm.addPass(createTernHLSSplitFanout());
   pm.addPass(createTernHLSDirectives(TernHLSDirectivesOptions{options.simd, 4}));
   pm.addPass(createTernHLSNameConstants());
-  pm.addPass(createTernHLSPlanWeightPorts(
-      TernHLSPlanWeightPortsOptions{options.weightMemory, options.weightBanks}));
+  bool onChip = options.weightMemory == "onchip";
+  if (!onChip)
+    pm.addPass(createTernHLSPlanWeightPorts(
+        TernHLSPlanWeightPortsOptions{options.weightMemory, options.weightBanks}));
+  pm.addPass(createTernHLSPackWeightWords(TernHLSPackWeightWordsOptions{options.weightWordBits}));
+  if (onChip)
+    pm.addPass(createTernHLSWeightsToROMs(TernHLSWeightsToROMsOptions{options.onChipBRAM18}));
 }
 
 void registerHLSPipelines() {

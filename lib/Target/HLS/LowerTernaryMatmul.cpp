@@ -40,6 +40,16 @@ void requestPartition(Value v, int64_t factor) {
     fn.setArgAttr(arg.getArgNumber(), hls::kPartition, attr);
 }
 
+/// Marks the stage argument the packed codes come from
+/// (tern-hls-pack-weight-words widens its reads).
+void markWeightCodes(Value w) {
+  auto arg = dyn_cast<BlockArgument>(rootOf(w));
+  if (!arg)
+    return;
+  if (auto fn = dyn_cast<func::FuncOp>(arg.getOwner()->getParentOp()))
+    fn.setArgAttr(arg.getArgNumber(), hls::kWeightCodes, UnitAttr::get(fn.getContext()));
+}
+
 struct LowerTernaryMatmulPass : impl::TernHLSLowerTernaryMatmulBase<LowerTernaryMatmulPass> {
   using Base::Base;
   void runOnOperation() override {
@@ -218,6 +228,7 @@ struct LowerTernaryMatmulPass : impl::TernHLSLowerTernaryMatmulBase<LowerTernary
       affine::AffineStoreOp::create(b, loc, v, out, ValueRange{m, nt, p});
     }
     // 4 * SIMD activations per cycle; P partial sums written per tile.
+    markWeightCodes(w);
     requestPartition(x, 4 * S);
     requestPartition(out, P);
     op.erase();

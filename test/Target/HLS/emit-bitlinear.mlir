@@ -36,7 +36,7 @@ func.func @main(%x: tensor<1x8xf32> {tern.name = "x"}) -> (tensor<1x4xf32> {tern
 // SIMD = 2 bytes and is pipelined at II=1; per PE row, the 4 * SIMD = 8 lanes
 // (x, -x or 0 by the 2-bit code) go through an adder tree, then one add.
 // CHECK-LABEL: // Stage: ternary_matmul
-// CHECK: static void tern_top_s{{[0-9]+}}_ternary_matmul(const tern_i8 a0[1][8], const tern_i8 a1[2][2][2], tern_i32 a2[1][2][2])
+// CHECK: static void tern_top_s{{[0-9]+}}_ternary_matmul(const tern_i8 a0[1][8], const tern_i32 a1[2][1][1], tern_i32 a2[1][2][2])
 // CHECK-NEXT: #pragma HLS INLINE off
 // CHECK-NEXT: #pragma HLS ARRAY_PARTITION variable=a0 type=complete dim=2
 // CHECK-NEXT: #pragma HLS ARRAY_PARTITION variable=a2 type=complete dim=3
@@ -46,13 +46,26 @@ func.func @main(%x: tensor<1x8xf32> {tern.name = "x"}) -> (tensor<1x4xf32> {tern
 // CHECK-NEXT: }
 // CHECK-NEXT: for (int [[G:i[0-9]+]] = 0; [[G]] < 2; [[G]] += 2) {
 // CHECK-NEXT: #pragma HLS PIPELINE II=1
+// The cycle's weights, fetched once: P x S = 4 bytes, one 32-bit word.
+// CHECK-NEXT: tern_i32 [[WORDS:buf[0-9]+]][1];
+// CHECK-NEXT: #pragma HLS ARRAY_PARTITION variable=[[WORDS]] type=complete dim=1
+// CHECK-NEXT: for (int [[K:i[0-9]+]] = 0; [[K]] < 1; [[K]] += 1) {
+// CHECK-NEXT: #pragma HLS UNROLL
+// CHECK-NEXT: tern_i32 [[WV:v[0-9]+]] = a1[{{i[0-9]+}}][([[G]] / 2)][[[K]]];
+// CHECK-NEXT: [[WORDS]][[[K]]] = [[WV]];
+// CHECK-NEXT: }
 // CHECK-NEXT: for (int [[P:i[0-9]+]] = 0; [[P]] < 2; [[P]] += 1) {
 // CHECK-NEXT: #pragma HLS UNROLL
 // CHECK-NEXT: tern_i32 [[LANES:buf[0-9]+]][8];
 // CHECK-NEXT: #pragma HLS ARRAY_PARTITION variable=[[LANES]] type=complete dim=1
 // CHECK-NEXT: for (int [[S:i[0-9]+]] = 0; [[S]] < 2; [[S]] += 1) {
 // CHECK-NEXT: #pragma HLS UNROLL
-// CHECK-NEXT: tern_i8 [[W:v[0-9]+]] = a1[{{i[0-9]+}}][([[G]] + [[S]])][[[P]]];
+// Byte s*P + p of the word: a shift by a constant once the loops are unrolled.
+// CHECK-NEXT: tern_i32 [[WD:v[0-9]+]] = [[WORDS]][((([[S]] * 2) + [[P]]) / 4)];
+// CHECK-NEXT: int [[SH:v[0-9]+]] = (((([[S]] * 2) + [[P]]) % 4) * 8);
+// CHECK-NEXT: tern_i32 [[SH32:v[0-9]+]] = (tern_i32)([[SH]]);
+// CHECK-NEXT: tern_i32 [[SR:v[0-9]+]] = (tern_i32)((tern_u32)[[WD]] >> (tern_u32)[[SH32]]);
+// CHECK-NEXT: tern_i8 [[W:v[0-9]+]] = (tern_i8)([[SR]]);
 // CHECK-NEXT: for (int [[J:i[0-9]+]] = 0; [[J]] < 4; [[J]] += 1) {
 // CHECK-NEXT: #pragma HLS UNROLL
 // CHECK-NEXT: = a0[{{i[0-9]+}}][((([[G]] * 4) + ([[S]] * 4)) + [[J]])];
@@ -82,9 +95,10 @@ func.func @main(%x: tensor<1x8xf32> {tern.name = "x"}) -> (tensor<1x4xf32> {tern
 
 // The top: AXI4 masters with depths, AXI4-Lite control, dataflow of stage calls.
 // CHECK-LABEL: // Top function
-// CHECK: void tern_top(const tern_real x[1][8], const tern_i8 w0[2][2][2], tern_real y[1][4]) {
+// The weights: one 32-bit word (P x S = 4 packed bytes) per cycle.
+// CHECK: void tern_top(const tern_real x[1][8], const tern_i32 w0[2][1][1], tern_real y[1][4]) {
 // CHECK-NEXT: #pragma HLS INTERFACE mode=m_axi port=x offset=slave bundle=gmem_in depth=8
-// CHECK-NEXT: #pragma HLS INTERFACE mode=m_axi port=w0 offset=slave bundle=gmem_w0 depth=8
+// CHECK-NEXT: #pragma HLS INTERFACE mode=m_axi port=w0 offset=slave bundle=gmem_w0 depth=2
 // CHECK-NEXT: #pragma HLS INTERFACE mode=m_axi port=y offset=slave bundle=gmem_out depth=4
 // CHECK-NEXT: #pragma HLS INTERFACE mode=s_axilite port=x bundle=control
 // CHECK-NEXT: #pragma HLS INTERFACE mode=s_axilite port=w0 bundle=control

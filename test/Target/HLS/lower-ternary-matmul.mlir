@@ -20,7 +20,7 @@ func.func @main(%x: tensor<1x6xf32>) -> tensor<1x4xf32> {
 }
 
 // CHECK-LABEL: func.func private @tern_top_s3_ternary_matmul(
-// CHECK-SAME: %[[Q:[^:]*]]: memref<1x6xi8>, %[[W:[^:]*]]: memref<2x2x2xi8>, %[[OUT:[^:]*]]: memref<1x2x2xi32> {tern.hls.partition = array<i64: 3, 2>})
+// CHECK-SAME: %[[Q:[^:]*]]: memref<1x6xi8>, %[[W:[^:]*]]: memref<2x2x2xi8> {tern.hls.weight_codes}, %[[OUT:[^:]*]]: memref<1x2x2xi32> {tern.hls.partition = array<i64: 3, 2>})
 // The int8 activations zero-padded to 4G = 8, partitioned for 4 * SIMD reads.
 // CHECK: %[[X:.*]] = memref.alloc() {{.*}}tern.hls.partition = array<i64: 2, 8>{{.*}} : memref<1x8xi8>
 // CHECK: memref.expand_shape %[[X]]

@@ -54,6 +54,19 @@ constexpr llvm::StringLiteral kWeightLayout = "tern.hls.weight_layout";
 /// (tern-hls-plan-weight-ports).
 constexpr llvm::StringLiteral kBundle = "tern.hls.bundle";
 constexpr llvm::StringLiteral kBank = "tern.hls.bank";
+/// UnitAttr on a ternary stage's argument: its packed weight codes
+/// (tern-hls-lower-ternary-matmul).
+constexpr llvm::StringLiteral kWeightCodes = "tern.hls.weight_codes";
+/// I64 on a weight port (tern-hls-pack-weight-words): the bits of one
+/// m_axi word, the words one pipeline cycle reads (its II), the trits
+/// (4 per byte, P x S bytes) that cycle uses.
+constexpr llvm::StringLiteral kWordBits = "tern.hls.word_bits";
+constexpr llvm::StringLiteral kWordsPerCycle = "tern.hls.words_per_cycle";
+constexpr llvm::StringLiteral kTritsPerCycle = "tern.hls.trits_per_cycle";
+/// StringAttr on a memref.global (tern-hls-weights-to-roms): the
+/// BIND_STORAGE type (rom_1p, rom_2p) and implementation (bram) of a ROM.
+constexpr llvm::StringLiteral kStorageType = "tern.hls.storage_type";
+constexpr llvm::StringLiteral kStorageImpl = "tern.hls.storage_impl";
 /// StringAttr on a stage function: what it computes.
 constexpr llvm::StringLiteral kStage = "tern.hls.stage";
 /// UnitAttr on a function whose body is a dataflow region.
@@ -89,11 +102,19 @@ struct HLSPipelineOptions : public PassPipelineOptions<HLSPipelineOptions> {
                        llvm::cl::desc("Ternary MAC as an adder tree per PE (false: a chain)"),
                        llvm::cl::init(true)};
   Option<std::string> weightMemory{*this, "weight-memory",
-                                   llvm::cl::desc("Where weights live: hbm or ddr"),
+                                   llvm::cl::desc("Where weights live: hbm, ddr or onchip (ROMs)"),
                                    llvm::cl::init("hbm")};
   Option<int64_t> weightBanks{*this, "weight-banks",
                               llvm::cl::desc("Memory banks for the weight bundles"),
                               llvm::cl::init(32)};
+  Option<int64_t> weightWordBits{*this, "weight-word-bits",
+                                 llvm::cl::desc("Widest weight word read per cycle and port "
+                                                "(bits; 512 = one AXI beat)"),
+                                 llvm::cl::init(512)};
+  Option<int64_t> onChipBRAM18{*this, "onchip-bram18",
+                               llvm::cl::desc("weight-memory=onchip: the platform's BRAM18 "
+                                              "(the ROMs and buffers must fit)"),
+                               llvm::cl::init(4032)};
   Option<std::string> top{*this, "top", llvm::cl::desc("Name of the top function"),
                           llvm::cl::init("tern_top")};
 };
@@ -135,12 +156,43 @@ struct HLSPort {
   std::string layout;        ///< weights: layout description
   std::string bundle;        ///< weights: m_axi bundle (empty: gmem_w)
   std::string bank;          ///< weights: memory bank for connectivity.cfg
+  unsigned wordBits = 0;     ///< wide weight words (tern_word<wordBits>): 0 if not
   Attribute data;            ///< weights: the ElementsAttr
 };
 
 /// True if a memref (a function argument, a buffer) may be written by its
 /// users, through calls (loads only: false).
 bool hlsMayWrite(ModuleOp module, Value memref);
+
+/// The weight word of a ternary pipeline reading `bytesPerCycle` packed
+/// bytes per cycle through one port of at most `maxWordBits`: the smallest
+/// power of two of bytes holding them (capped at the port width) and how
+/// many such words a cycle needs (the pipeline's II).
+struct HLSWeightWord {
+  int64_t bytesPerCycle = 1, wordBits = 8, wordsPerCycle = 1;
+};
+HLSWeightWord chooseHLSWeightWord(int64_t bytesPerCycle, int64_t maxWordBits);
+
+/// What the estimate knows of an Alveo platform: its weight banks and
+/// on-chip memory (see docs/hls.md for the sources).
+struct HLSPlatformInfo {
+  const char *name;
+  int64_t hbmChannels;  ///< HBM2 pseudo-channels
+  double hbmChannelGBps;
+  int64_t ddrChannels;  ///< DDR4 channels
+  double ddrChannelGBps;
+  int64_t bram18;       ///< 18 Kib block RAMs
+  int64_t uram;         ///< 288 Kib UltraRAMs
+};
+/// The u280 or u55c row; failure for another name.
+FailureOr<HLSPlatformInfo> getHLSPlatformInfo(llvm::StringRef name);
+
+/// The 18 Kib block RAMs of a buffer or ROM as the estimate counts them
+/// (per partition; small partitions are LUTRAM: 0, unless `blockRAM`).
+int64_t hlsBRAM18(MemRefType type, DenseI64ArrayAttr partition, bool blockRAM = false);
+
+/// Little-endian bytes of every element of a constant (splats expanded).
+FailureOr<std::vector<char>> getHLSElementBytes(Attribute data);
 
 /// The top function of a lowered module (marked tern.hls.top).
 FailureOr<func::FuncOp> getHLSTop(ModuleOp module);

@@ -180,6 +180,55 @@ def TernHLSPlanWeightPorts : Pass<"tern-hls-plan-weight-ports", "::mlir::ModuleO
   ];
 }
 
+def TernHLSPackWeightWords : Pass<"tern-hls-pack-weight-words", "::mlir::ModuleOp"> {
+  let summary = "Read ternary weights as wide words, one beat per cycle";
+  let description = [{
+    A ternary stage's pipelined byte loop (step S) reads P x S packed bytes
+    of its codes argument (`tern.hls.weight_codes`, `[N/P][G][P]` i8) per
+    iteration. The argument becomes `memref<N/P x G/S x K x iW>`: W is the
+    smallest power of two of bits holding the P x S bytes, at most
+    `word-bits` (512: one AXI beat), and K = ceil(8 P S / W) words per
+    cycle. The pipeline loads its K words into a register array once per
+    iteration and sets `tern.hls.pipeline = K` (one beat per cycle per
+    port: the II rises when P x S bytes exceed one word); each byte is
+    `trunci(shrui(word, 8 * (byte mod W/8)))` with byte = s P + p. The
+    callers' arguments up to the top's weight port are retyped; the port's
+    data is repacked (each cycle's bytes, then zero padding to K words) and
+    gets `tern.hls.word_bits`, `tern.hls.words_per_cycle` and
+    `tern.hls.trits_per_cycle` (I64) and a new `tern.hls.weight_layout`.
+    Stages reading one byte per cycle are left as they are.
+  }];
+  let options = [
+    Option<"wordBits", "word-bits", "int64_t", "512",
+           "Widest weight word (bits, a power of two): the m_axi data width">,
+  ];
+  let dependentDialects = ["::mlir::affine::AffineDialect", "::mlir::arith::ArithDialect",
+                           "::mlir::memref::MemRefDialect"];
+}
+
+def TernHLSWeightsToROMs : Pass<"tern-hls-weights-to-roms", "::mlir::ModuleOp"> {
+  let summary = "Keep the weights on chip: weight ports become constant ROMs";
+  let description = [{
+    For small models (`--hls-weights=onchip`): every weight port of the top
+    (`tern.hls.weight`, with its `tern.hls.weight_data`, typically the packed
+    words of `tern-hls-pack-weight-words`) becomes a private constant
+    `memref.global @rom_<port>` holding the data, read in the top with
+    `memref.get_global` and passed to the stages as the port was; the port
+    is removed (no m_axi, no weight file). The global gets
+    `tern.hls.storage_type = "rom_1p"` and `tern.hls.storage_impl = "bram"`,
+    which the emitter prints as `#pragma HLS BIND_STORAGE`: a pipeline reads
+    one word per cycle, and UltraScale+ UltraRAM cannot be initialized by
+    the bitstream, so ROMs are block RAM. The pass fails, naming the BRAM18
+    the ROMs and the buffers need, when they exceed `bram18` (the
+    platform's: 4032 on the U280 and U55C).
+  }];
+  let options = [
+    Option<"bram18", "bram18", "int64_t", "4032",
+           "BRAM18 blocks of the platform: the ROMs and buffers must fit">,
+  ];
+  let dependentDialects = ["::mlir::memref::MemRefDialect"];
+}
+
 def TernHLSDirectives : Pass<"tern-hls-directives", "::mlir::ModuleOp"> {
   let summary = "Choose PIPELINE, UNROLL and ARRAY_PARTITION directives";
   let description = [{

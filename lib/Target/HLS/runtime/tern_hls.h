@@ -3,7 +3,8 @@
 // Written for the Tern project and shipped in every generated package
 // (firmware/tern_hls.h). Generated kernels use only what is declared here:
 //
-//  * integer types tern_i8 .. tern_i64, tern_u8 .. tern_u64;
+//  * integer types tern_i8 .. tern_i64, tern_u8 .. tern_u64, and the wide
+//    weight words tern_word<W> (ap_uint<W>; TERN_WORD(W, "0x..") literals);
 //  * tern_real, the element-wise number type: float, or with
 //    TERN_HLS_MATH_FIXED=1 ap_fixed<32,16,AP_RND_CONV,AP_SAT> (Q16.16): its
 //    own type under synthesis, and a bit-exact plain C++ model of it for C
@@ -96,6 +97,73 @@ public:
 private:
   std::deque<T> data_;
 };
+#endif
+
+//===--- wide weight words ----------------------------------------------------===//
+
+// tern_word<W>: a W-bit weight word (W a multiple of 64): ap_uint<W> in
+// synthesis; in C simulation a plain little-endian array of 64-bit limbs
+// with what the kernels use (from an integer, logical shift right,
+// truncation to a narrower integer).
+#if TERN_HLS_AP_TYPES
+template <int W> using tern_word = ap_uint<W>;
+#define TERN_WORD(W, HEX) ap_uint<W>(HEX, 16)
+template <int W> static inline tern_word<W> tern_word_from_bytes(const uint8_t *b) {
+  tern_word<W> w = 0;
+  for (int k = 0; k < W / 8; ++k)
+    w.range(8 * k + 7, 8 * k) = b[k];
+  return w;
+}
+#else
+template <int W> class tern_word {
+  static_assert(W % 64 == 0, "tern_word: W must be a multiple of 64");
+  uint64_t q_[W / 64];
+
+public:
+  tern_word() : q_() {}
+  tern_word(unsigned long long v) : q_() { q_[0] = v; }
+  tern_word(long long v) : q_() { q_[0] = static_cast<uint64_t>(v); }
+  tern_word(int v) : q_() { q_[0] = static_cast<uint64_t>(static_cast<long long>(v)); }
+  tern_word operator>>(const tern_word &amount) const {
+    bool big = false;
+    for (int i = 1; i < W / 64; ++i)
+      big = big || amount.q_[i];
+    return big || amount.q_[0] >= static_cast<uint64_t>(W) ? tern_word()
+                                                          : *this >> static_cast<int>(amount.q_[0]);
+  }
+  tern_word operator>>(int n) const {
+    tern_word r;
+    int limbs = n / 64, bits = n % 64;
+    for (int i = 0; i + limbs < W / 64; ++i) {
+      uint64_t lo = q_[i + limbs] >> bits;
+      uint64_t hi = bits && i + limbs + 1 < W / 64 ? q_[i + limbs + 1] << (64 - bits) : 0;
+      r.q_[i] = lo | hi;
+    }
+    return r;
+  }
+  /// From "0x<hex digits>", most significant first (ROM initializers).
+  explicit tern_word(const char *hex) : q_() {
+    const char *end = hex + 2;
+    while (*end)
+      ++end;
+    int bit = 0;
+    for (const char *c = end - 1; c >= hex + 2 && bit < W; --c, bit += 4) {
+      uint64_t d = *c <= '9' ? *c - '0' : (*c | 0x20) - 'a' + 10;
+      q_[bit / 64] |= d << (bit % 64);
+    }
+  }
+  template <typename T> explicit operator T() const { return static_cast<T>(q_[0]); }
+  void set_byte(int k, uint8_t v) {
+    q_[k / 8] = (q_[k / 8] & ~(uint64_t(0xFF) << (8 * (k % 8)))) | (uint64_t(v) << (8 * (k % 8)));
+  }
+};
+#define TERN_WORD(W, HEX) tern_word<W>(HEX)
+template <int W> static inline tern_word<W> tern_word_from_bytes(const uint8_t *b) {
+  tern_word<W> w;
+  for (int k = 0; k < W / 8; ++k)
+    w.set_byte(k, b[k]);
+  return w;
+}
 #endif
 
 //===--- tern_real: float ---------------------------------------------------===//
