@@ -445,3 +445,29 @@ def test_index_out_of_range_is_an_error(tmp_path):
         assert (f"index {index} is out of range for an axis of size {dim} "
                 f"(valid: {-dim} to {dim - 1})") in msg, msg
     np.testing.assert_array_equal(model(good, pick)[0], want(good, pick))
+
+
+@pytest.mark.skipif(not EMULATION, reason="host pointers as device buffers: the CPU emulation")
+def test_index_error_reported_by_sync_after_run_device(tmp_path):
+    """tern_model_run_device does not wait, so an index out of range comes from
+    tern_model_sync (2 and the message); the next run clears the error word."""
+    path = tmp_path / "gathers.onnx"
+    _gather_model(path)
+    model = build_cuda(tmp_path, path, "gathers")
+    lib = model._lib
+    err = ctypes.create_string_buffer(512)
+    lib.tern_model_run_device.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p,
+                                          ctypes.c_int, ctypes.c_void_p, ctypes.c_char_p,
+                                          ctypes.c_size_t]
+    lib.tern_model_sync.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_size_t]
+    pick = np.zeros((1, 3, 2), np.int64)
+    y = np.empty((1, 3, 2), np.float32)
+    for ids, want_rc in (([[1, 2, 256]], 2), ([[1, 2, 3]], 0)):
+        ids = np.array(ids, np.int64)
+        ins = (ctypes.c_void_p * 2)(ids.ctypes.data, pick.ctypes.data)
+        outs = (ctypes.c_void_p * 1)(y.ctypes.data)
+        assert lib.tern_model_run_device(ins, 2, outs, 1, None, err, len(err)) == 0, err.value
+        assert lib.tern_model_sync(None, err, len(err)) == want_rc, err.value
+        if want_rc:
+            assert ("node 'embed'" in err.value.decode() and
+                    "index 256 is out of range for an axis of size 256" in err.value.decode())
