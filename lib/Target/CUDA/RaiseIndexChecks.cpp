@@ -149,6 +149,17 @@ static FailureOr<MatchedCheck> matchCheck(func::CallOp call) {
   return m;
 }
 
+/// Gives every remaining user of `op` its own copy right before it, then
+/// erases `op`: CSE may have merged the gather's own read of the index (in
+/// its kernel body) with the check's read outside, which the host cannot do.
+static void sinkIntoUsers(Operation *op) {
+  for (OpOperand &use : llvm::make_early_inc_range(op->getUses())) {
+    OpBuilder b(use.getOwner());
+    use.set(b.clone(*op)->getResult(cast<OpResult>(use.get()).getResultNumber()));
+  }
+  op->erase();
+}
+
 struct RaiseIndexChecksPass : impl::TernCUDARaiseIndexChecksBase<RaiseIndexChecksPass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
@@ -179,9 +190,8 @@ struct RaiseIndexChecksPass : impl::TernCUDARaiseIndexChecksBase<RaiseIndexCheck
       OpBuilder b(m->root);
       IndexCheckOp::create(b, call.getLoc(), m->extract.getTensor(), m->dim, m->what);
       m->root->erase();
-      for (Operation *op : m->outsideRoot)
-        if (op->use_empty())
-          op->erase();
+      for (Operation *op : m->outsideRoot) // users before what they read
+        sinkIntoUsers(op);
     }
     for (Operation *op : messageOps) // casts before the get_globals they read
       if (op->use_empty())

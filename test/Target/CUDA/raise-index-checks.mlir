@@ -89,6 +89,46 @@ func.func @folded(%a: tensor<1xi32>, %b: tensor<1x4xi64>) {
 
 // -----
 
+// CSE merged the gather's read of the token (in the kernel body) with the
+// check's read outside: the read moves back into the body.
+
+// CHECK-LABEL: func.func @shared_read
+// CHECK-SAME: (%[[T:.*]]: tensor<1xi64>)
+// CHECK-NOT: tensor.extract
+// CHECK: tern.index_check %[[T]], 4, "node 'embed' (Gather)" : tensor<1xi64>
+// CHECK: linalg.generic
+// CHECK: %[[V:.*]] = tensor.extract %[[T]][%{{.*}}] : tensor<1xi64>
+// CHECK: arith.index_cast %[[V]] : i64 to index
+memref.global "private" constant @tern_rt_index_check : memref<21xi8> = dense<"0x6E6F64652027656D62656427202847617468657229">
+func.func private @tern_rt_index_error(memref<?xi8>, i64, i64)
+func.func @shared_read(%tok: tensor<1xi64>) -> tensor<1x3xf32> {
+  %c0 = arith.constant 0 : index
+  %m = memref.get_global @tern_rt_index_check : memref<21xi8>
+  %mc = memref.cast %m : memref<21xi8> to memref<?xi8>
+  %lo = arith.constant -4 : i64
+  %hi = arith.constant 4 : i64
+  %v = tensor.extract %tok[%c0] : tensor<1xi64>
+  %a = arith.cmpi slt, %v, %lo : i64
+  %b = arith.cmpi sge, %v, %hi : i64
+  %bad = arith.ori %a, %b : i1
+  scf.if %bad {
+    func.call @tern_rt_index_error(%mc, %v, %hi) : (memref<?xi8>, i64, i64) -> ()
+  }
+  %table = arith.constant dense<1.0> : tensor<4x3xf32>
+  %e = tensor.empty() : tensor<1x3xf32>
+  %g = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>],
+                       iterator_types = ["parallel", "parallel"]} outs(%e : tensor<1x3xf32>) {
+  ^bb0(%out: f32):
+    %j = linalg.index 1 : index
+    %r = arith.index_cast %v : i64 to index
+    %x = tensor.extract %table[%r, %j] : tensor<4x3xf32>
+    linalg.yield %x : f32
+  } -> tensor<1x3xf32>
+  return %g : tensor<1x3xf32>
+}
+
+// -----
+
 // A loop that skips part of the tensor is not a check this pass knows: an
 // error, never a check dropped in silence.
 memref.global "private" constant @tern_rt_index_check : memref<21xi8> = dense<"0x6E6F64652027656D62656427202847617468657229">
