@@ -308,16 +308,20 @@ double percentile(std::vector<double> v, double q) {
 int indexCheckCost(MLIRContext &ctx, const Args &args, int threads, double readBW,
                    const tb::ModelConfig &config) {
   const int rounds = static_cast<int>(std::max<int64_t>(2, args.num("rounds", 41)));
-  // ab: [0] without the check, [1] with it. aa (the control): both without,
-  // two compiles of one model, so what differs is only where code and
-  // weights landed; a difference of that size is not the check's.
+  // ab: the model without the check is compiled and loaded first, the one
+  // with it second; ba: the other way round (with both, an effect of the
+  // load order cancels: cost = sqrt(ratio_ab * ratio_ba)). aa (the control):
+  // two compiles of the model without the check, so what differs is only
+  // where code and weights landed; a difference of that size is not the
+  // check's. Ratios are [on] / [off], for aa the second copy / the first.
   const std::string mode = args.get("index-check", "ab");
+  const int onIdx = mode == "ba" ? 0 : 1, offIdx = 1 - onIdx;
   std::unique_ptr<rt::Model> models[2];
   std::string kernel, so[2];
   double compileS[2] = {0, 0};
   for (int v = 0; v < 2; ++v) {
     OwningOpRef<ModuleOp> module =
-        tb::buildModelModule(&ctx, config, 1, 7, /*indexCheck=*/mode == "ab" && v == 1);
+        tb::buildModelModule(&ctx, config, 1, 7, /*indexCheck=*/mode != "aa" && v == onIdx);
     models[v] = compile(*module, args.get("kernel", "auto"), kernel, compileS[v], so[v]);
     if (!models[v])
       return 1;
@@ -362,10 +366,10 @@ int indexCheckCost(MLIRContext &ctx, const Args &args, int threads, double readB
     double s[2], c[2];
     s[first] = batch(first, c[first]);
     s[1 - first] = batch(1 - first, c[1 - first]);
-    t[0].push_back(s[0]);
-    t[1].push_back(s[1]);
-    ratio.push_back(s[1] / s[0]);
-    cpuRatio.push_back(c[1] / c[0]);
+    t[0].push_back(s[offIdx]);
+    t[1].push_back(s[onIdx]);
+    ratio.push_back(s[onIdx] / s[offIdx]);
+    cpuRatio.push_back(c[onIdx] / c[offIdx]);
   }
   auto median = [](std::vector<double> v) { return percentile(std::move(v), 0.5); };
   auto minOf = [](const std::vector<double> &v) { return *std::min_element(v.begin(), v.end()); };
@@ -418,7 +422,7 @@ int model(MLIRContext &ctx, const Args &args, int threads, double readBW, bool p
     llvm::errs() << "tern-bench: unknown --config '" << args.get("config", "") << "' (370m, 1.3b, 2.7b, tiny)\n";
     return 1;
   }
-  if (!prefill && (args.get("index-check", "on") == "ab" || args.get("index-check", "on") == "aa"))
+  if (std::string ic = args.get("index-check", "on"); !prefill && (ic == "ab" || ic == "ba" || ic == "aa"))
     return indexCheckCost(ctx, args, threads, readBW, config);
   int64_t tokens = prefill ? args.num("tokens", 64) : 1;
   auto t0 = Clock::now();
@@ -485,7 +489,7 @@ int main(int argc, char **argv) {
                    std::strcmp(argv[1], "prefill"))) {
     llvm::errs() << "usage: tern-bench gemv --rows R --cols C [--batch B] [--threads T] [--kernel K]\n"
                     "       tern-bench decode --config 370m|1.3b|2.7b [--threads T] [--kernel K]\n"
-                    "                         [--index-check on|off|ab|aa [--rounds N]]  (ab: its cost; aa: control)\n"
+                    "                         [--index-check on|off|ab|ba|aa [--rounds N]]  (its cost)\n"
                     "                         [--onnxruntime auto|on|off]  (auto: when it is installed)\n"
                     "       tern-bench prefill --config ... [--tokens N] [--threads T] [--kernel K]\n"
                     "       (any command: --keep-library PATH keeps the compiled model library)\n"
