@@ -240,6 +240,21 @@ LogicalResult RMSNormOp::verify() {
 }
 
 //===----------------------------------------------------------------------===//
+// IndexCheckOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult IndexCheckOp::verify() {
+  auto type = getIndices().getType();
+  if (!type.hasStaticShape())
+    return emitOpError("indices must have a static shape, got ") << type;
+  unsigned width = type.getElementType().getIntOrFloatBitWidth();
+  if (width != 8 && width != 16 && width != 32 && width != 64)
+    return emitOpError("indices must be 8-, 16-, 32- or 64-bit integers, got ")
+           << type.getElementType();
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
 // BitLinearOp, GLUOp
 //===----------------------------------------------------------------------===//
 

@@ -114,6 +114,34 @@ def Tern_RMSNormOp : Tern_Op<"rmsnorm", [Pure]> {
 }
 
 //===----------------------------------------------------------------------===//
+// Run-time checks
+//===----------------------------------------------------------------------===//
+
+def Tern_IndexCheckOp : Tern_Op<"index_check"> {
+  let summary = "report gather indices outside [-dim, dim) at run time";
+  let description = [{
+    ONNX makes an index outside `[-dim, dim)` an error. This op scans
+    `indices` and makes the model call fail with the first bad one:
+    `<what>: index I is out of range for an axis of size <dim>` (`what` names
+    the ONNX node). It reads nothing else and has no result; the gather that
+    follows still clamps, so no read ever leaves the tensor.
+
+    The ONNX importer writes this check as a loop nest calling the CPU
+    runtime's `tern_rt_index_error` (`buildIndexBoundCheck`);
+    `tern-cuda-raise-index-checks` turns such a nest into this op for the
+    CUDA backend, whose kernels report through a device error word.
+
+    ```mlir
+    tern.index_check %tokens, 32000, "node 'embed' (Gather, domain 'ai.onnx')" : tensor<1x1xi64>
+    ```
+  }];
+  let arguments = (ins RankedTensorOf<[AnySignlessInteger]>:$indices,
+                       ConfinedAttr<I64Attr, [IntNonNegative]>:$dim, StrAttr:$what);
+  let assemblyFormat = "$indices `,` $dim `,` $what attr-dict `:` type($indices)";
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
 // Layers
 //===----------------------------------------------------------------------===//
 

@@ -503,3 +503,27 @@ func.func @mlgru_paper_g_norm_eps(%x: tensor<2x8xf32>, %h: tensor<8xf32>, %w: !t
   %o, %h2 = tern.mlgru_sequence %x, %h weights(%w, %w, %w, %w) {variant = #tern<variant paper>, g_norm_eps = 1.0e-5 : f32} : (tensor<2x8xf32>, tensor<8xf32>, !tern.ternary<8x8>, !tern.ternary<8x8>, !tern.ternary<8x8>, !tern.ternary<8x8>) -> (tensor<2x8xf32>, tensor<8xf32>)
   return
 }
+
+// -----
+
+func.func @index_check_dynamic(%i: tensor<?xi64>) {
+  // expected-error @+1 {{'tern.index_check' op indices must have a static shape, got 'tensor<?xi64>'}}
+  tern.index_check %i, 4, "node 'g' (Gather)" : tensor<?xi64>
+  return
+}
+
+// -----
+
+func.func @index_check_i1(%i: tensor<2xi1>) {
+  // expected-error @+1 {{'tern.index_check' op indices must be 8-, 16-, 32- or 64-bit integers, got 'i1'}}
+  tern.index_check %i, 4, "node 'g' (Gather)" : tensor<2xi1>
+  return
+}
+
+// -----
+
+func.func @index_check_negative_dim(%i: tensor<2xi64>) {
+  // expected-error @+1 {{'tern.index_check' op attribute 'dim' failed to satisfy constraint}}
+  tern.index_check %i, -1, "node 'g' (Gather)" : tensor<2xi64>
+  return
+}

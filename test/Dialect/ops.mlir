@@ -141,3 +141,14 @@ func.func @mlgru_two_eps(%x: tensor<2x16xf32>, %xs: tensor<2x3x16xf32>, %h: tens
          tensor<16xf32>) -> (tensor<2x3x16xf32>, tensor<2x16xf32>)
   return %o, %os : tensor<2x16xf32>, tensor<2x3x16xf32>
 }
+
+// -----
+
+// CHECK-LABEL: func.func @index_check
+// CHECK: tern.index_check %{{.*}}, 32000, "node 'embed' (Gather)" : tensor<1x1xi64>
+// CHECK: tern.index_check %{{.*}}, 0, "" : tensor<3xi32>
+func.func @index_check(%t: tensor<1x1xi64>, %u: tensor<3xi32>) {
+  tern.index_check %t, 32000, "node 'embed' (Gather)" : tensor<1x1xi64>
+  tern.index_check %u, 0, "" : tensor<3xi32>
+  return
+}

@@ -34,7 +34,9 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <map>
+#include <random>
 #include <sys/resource.h>
 #include <thread>
 #include <vector>
@@ -289,12 +291,139 @@ int gemv(MLIRContext &ctx, const Args &args, int threads, double readBW) {
   return 0;
 }
 
+/// Percentile `q` (0..1) of `v` (sorted in place).
+double percentile(std::vector<double> v, double q) {
+  std::sort(v.begin(), v.end());
+  return v[std::min(v.size() - 1, static_cast<size_t>(q * (v.size() - 1) + 0.5))];
+}
+
+/// decode --index-check ab: the cost of the embedding's token bound check.
+/// Both variants are compiled into this process and timed alternately, one
+/// batch of ~20 ms each per round, in ABBA order (so drift and other
+/// processes' load hit both alike). Reported: the median of the per-round
+/// ratios with check / without (wall time, and CPU time), the ratio of the
+/// fastest batches, each with a bootstrap 95% interval over the rounds, and
+/// the check's work counted: one index compared per token against the
+/// step's 2 x weights ternary ops.
+int indexCheckCost(MLIRContext &ctx, const Args &args, int threads, double readBW,
+                   const tb::ModelConfig &config) {
+  const int rounds = static_cast<int>(std::max<int64_t>(2, args.num("rounds", 41)));
+  // ab: the model without the check is compiled and loaded first, the one
+  // with it second; ba: the other way round (with both, an effect of the
+  // load order cancels: cost = sqrt(ratio_ab * ratio_ba)). aa (the control):
+  // two compiles of the model without the check, so what differs is only
+  // where code and weights landed; a difference of that size is not the
+  // check's. Ratios are [on] / [off], for aa the second copy / the first.
+  const std::string mode = args.get("index-check", "ab");
+  const int onIdx = mode == "ba" ? 0 : 1, offIdx = 1 - onIdx;
+  std::unique_ptr<rt::Model> models[2];
+  std::string kernel, so[2];
+  double compileS[2] = {0, 0};
+  for (int v = 0; v < 2; ++v) {
+    OwningOpRef<ModuleOp> module =
+        tb::buildModelModule(&ctx, config, 1, 7, /*indexCheck=*/mode != "aa" && v == onIdx);
+    models[v] = compile(*module, args.get("kernel", "auto"), kernel, compileS[v], so[v]);
+    if (!models[v])
+      return 1;
+  }
+  llvm::FileRemover remove0(so[0]), remove1(so[1]);
+  std::vector<rt::Array> inputs[2], outputs[2];
+  std::string error;
+  for (int v = 0; v < 2; ++v) {
+    inputs[v] = {zeros(TERN_I64, {1}), zeros(TERN_F32, {config.layers, 1, config.d})};
+    reinterpret_cast<int64_t *>(inputs[v][0].data.data())[0] = 4242 % config.vocab;
+    for (int warm = 0; warm < 3; ++warm)
+      if (!models[v]->run(inputs[v], outputs[v], error)) {
+        llvm::errs() << "tern-bench: " << error << "\n";
+        return 1;
+      }
+  }
+  auto t0 = Clock::now();
+  models[0]->run(inputs[0], outputs[0], error);
+  int perBatch = std::max(1, static_cast<int>(0.02 / std::max(seconds(t0, Clock::now()), 1e-7)));
+  // CPU time as well as wall time: on a shared machine a batch that loses
+  // its core for a while grows in wall time only. One thread: the calling
+  // thread runs the model (its CPU time); more: the process's.
+  const clockid_t cpuClock = threads == 1 ? CLOCK_THREAD_CPUTIME_ID : CLOCK_PROCESS_CPUTIME_ID;
+  auto cpuSeconds = [&] {
+    timespec ts;
+    clock_gettime(cpuClock, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
+  };
+  auto batch = [&](int v, double &cpu) {
+    double c0 = cpuSeconds();
+    auto b0 = Clock::now();
+    for (int i = 0; i < perBatch; ++i) {
+      inputs[v][1] = outputs[v][1]; // decode: the new state feeds the next step
+      models[v]->run(inputs[v], outputs[v], error);
+    }
+    cpu = (cpuSeconds() - c0) / perBatch;
+    return seconds(b0, Clock::now()) / perBatch;
+  };
+  std::vector<double> t[2], ratio, cpuRatio;
+  for (int r = 0; r < rounds; ++r) {
+    int first = r % 2; // ABBA: each variant goes first in every other round
+    double s[2], c[2];
+    s[first] = batch(first, c[first]);
+    s[1 - first] = batch(1 - first, c[1 - first]);
+    t[0].push_back(s[offIdx]);
+    t[1].push_back(s[onIdx]);
+    ratio.push_back(s[onIdx] / s[offIdx]);
+    cpuRatio.push_back(c[onIdx] / c[offIdx]);
+  }
+  auto median = [](std::vector<double> v) { return percentile(std::move(v), 0.5); };
+  auto minOf = [](const std::vector<double> &v) { return *std::min_element(v.begin(), v.end()); };
+  // Bootstrap over rounds (fixed seed: the same data gives the same interval).
+  std::mt19937_64 rng(18);
+  std::vector<double> bootMedian, bootMin, bootCpu;
+  for (int b = 0; b < 2000; ++b) {
+    std::vector<double> rs, cs, on, off;
+    for (int i = 0; i < rounds; ++i) {
+      size_t k = rng() % rounds;
+      rs.push_back(ratio[k]);
+      cs.push_back(cpuRatio[k]);
+      off.push_back(t[0][k]);
+      on.push_back(t[1][k]);
+    }
+    bootMedian.push_back(median(rs));
+    bootCpu.push_back(median(cs));
+    bootMin.push_back(minOf(on) / minOf(off));
+  }
+  auto pct = [](double r) { return num(100.0 * (r - 1.0)); };
+  double ops = 2.0 * config.ternaryWeights();
+  printJSON({{"bench", str("index_check_cost")}, {"mode", str(mode)}, {"config", str(config.name)},
+             {"threads", std::to_string(threads)}, {"kernel", str(kernel)},
+             {"rounds", std::to_string(rounds)}, {"calls_per_batch", std::to_string(perBatch)},
+             {"ms_off_median", num(median(t[0]) * 1e3)}, {"ms_on_median", num(median(t[1]) * 1e3)},
+             {"ms_off_min", num(minOf(t[0]) * 1e3)}, {"ms_on_min", num(minOf(t[1]) * 1e3)},
+             {"cost_pct_median_ratio", pct(median(ratio))},
+             {"cost_pct_median_ratio_ci95", "[" + pct(percentile(bootMedian, 0.025)) + ", " +
+                                                pct(percentile(bootMedian, 0.975)) + "]"},
+             {"cost_pct_min", pct(minOf(t[1]) / minOf(t[0]))},
+             {"cost_pct_min_ci95", "[" + pct(percentile(bootMin, 0.025)) + ", " +
+                                       pct(percentile(bootMin, 0.975)) + "]"},
+             {"ratio_p10_p90", "[" + num(percentile(ratio, 0.1)) + ", " + num(percentile(ratio, 0.9)) + "]"},
+             {"cpu_clock", str(threads == 1 ? "thread" : "process")},
+             {"cost_pct_cpu_median_ratio", pct(median(cpuRatio))},
+             {"cost_pct_cpu_median_ratio_ci95", "[" + pct(percentile(bootCpu, 0.025)) + ", " +
+                                                    pct(percentile(bootCpu, 0.975)) + "]"},
+             {"cpu_ratio_p10_p90", "[" + num(percentile(cpuRatio, 0.1)) + ", " +
+                                       num(percentile(cpuRatio, 0.9)) + "]"},
+             {"check_indices_per_step", "1"}, {"ternary_ops_per_step", num(ops)},
+             {"check_work_fraction", llvm::formatv("{0:e2}", 1.0 / ops).str()},
+             {"read_bw_gbps", num(readBW)},
+             {"compile_s", "[" + num(compileS[0]) + ", " + num(compileS[1]) + "]"}});
+  return 0;
+}
+
 int model(MLIRContext &ctx, const Args &args, int threads, double readBW, bool prefill) {
   tb::ModelConfig config;
   if (!tb::lookupConfig(args.get("config", "370m"), config)) {
     llvm::errs() << "tern-bench: unknown --config '" << args.get("config", "") << "' (370m, 1.3b, 2.7b, tiny)\n";
     return 1;
   }
+  if (std::string ic = args.get("index-check", "on"); !prefill && (ic == "ab" || ic == "ba" || ic == "aa"))
+    return indexCheckCost(ctx, args, threads, readBW, config);
   int64_t tokens = prefill ? args.num("tokens", 64) : 1;
   auto t0 = Clock::now();
   // --index-check off drops the embedding's token bound check (to measure its cost).
@@ -360,6 +489,7 @@ int main(int argc, char **argv) {
                    std::strcmp(argv[1], "prefill"))) {
     llvm::errs() << "usage: tern-bench gemv --rows R --cols C [--batch B] [--threads T] [--kernel K]\n"
                     "       tern-bench decode --config 370m|1.3b|2.7b [--threads T] [--kernel K]\n"
+                    "                         [--index-check on|off|ab|ba|aa [--rounds N]]  (its cost)\n"
                     "                         [--onnxruntime auto|on|off]  (auto: when it is installed)\n"
                     "       tern-bench prefill --config ... [--tokens N] [--threads T] [--kernel K]\n"
                     "       (any command: --keep-library PATH keeps the compiled model library)\n"

@@ -359,7 +359,7 @@ LogicalResult buildLibrary(ModuleOp module, const mt::ModelSignature &sig, Strin
 /// (see lib/Target/CUDA); `kind` is so, cu, mlir or header.
 LogicalResult buildCUDA(ModuleOp module, StringRef out, StringRef kind, Progress &progress) {
   mt::ModelSignature sig;
-  if (failed(lowerForCPU(module, "tern", sig, progress, /*indexChecks=*/false)))
+  if (failed(lowerForCPU(module, "tern", sig, progress, /*indexChecks=*/true)))
     return failure();
   mt::CUDABuildOptions options;
   FailureOr<mt::CUDAMac> mac = mt::parseCUDAMac(cudaMac);

@@ -286,6 +286,8 @@ LogicalResult Emitter::emitOp(Operation *op) {
     return emitPad(p);
   if (auto f = dyn_cast<scf::ForOp>(op))
     return emitFor(f);
+  if (auto c = dyn_cast<IndexCheckOp>(op))
+    return emitIndexCheck(c);
   if (isa<WeightQuantOp>(op))
     return op->emitError("CUDA backend: weights must be constant (their quantization is folded at "
                          "compile time)");
@@ -468,8 +470,11 @@ static cudaError_t tern_upload_weights(char *dst) {
      << "static cudaError_t tern_forward(char *A, const char *W, const void *const *in, "
         "void *const *out, cudaStream_t stream) {\n"
      << "  (void)A; (void)W; (void)in; (void)out;\n"
-     << "  (void)cudaGetLastError(); // an earlier, unrelated error is not this model's\n"
-     << host << "  return cudaSuccess; // every launch was checked\n}\n\n";
+     << "  (void)cudaGetLastError(); // an earlier, unrelated error is not this model's\n";
+  if (indexError)
+    os << "  TERN_CHECK(cudaMemsetAsync(" << indexError->base()
+       << ", 0, sizeof(TernIndexError), stream)); // no index out of range yet\n";
+  os << host << "  return cudaSuccess; // every launch was checked\n}\n\n";
   emitInfoTable(os, "input", sig.inputs);
   emitInfoTable(os, "output", sig.outputs);
   os << "static const int64_t input_bytes[] = {";
@@ -490,6 +495,19 @@ static cudaError_t tern_upload_weights(char *dst) {
     staging += alignTo(product(t.shape) * dtypeBytes(t.dtype));
   }
   os << "0};\nstatic const int64_t tern_device_bytes = " << staging << ";\n";
+  // The run-time index checks: what each names, its axis size, where the
+  // error word is (the launcher reports the first failure).
+  os << "#define TERN_NUM_INDEX_CHECKS " << indexChecks.size() << "\n";
+  if (indexError) {
+    os << "static const int64_t tern_index_error_offset = " << indexError->offset << ";\n"
+       << "static const char *const tern_index_check_what[] = {\n";
+    for (const IndexCheck &c : indexChecks)
+      os << "  " << cString(c.what) << ",\n";
+    os << "};\nstatic const int64_t tern_index_check_dim[] = {";
+    for (const IndexCheck &c : indexChecks)
+      os << c.dim << ", ";
+    os << "};\n";
+  }
   os << "#define TERN_NUM_INPUTS " << nIn << "\n#define TERN_NUM_OUTPUTS " << nOut << "\n";
   os << kTernCUDALauncher;
   return out;

@@ -118,6 +118,9 @@ struct PackedWeight {
   float scale = 1.f;
 };
 
+/// `s` as a C string literal (control characters escaped).
+std::string cString(StringRef s);
+
 /// A generic with only parallel loops and projected-permutation maps.
 bool isElementwiseGeneric(linalg::GenericOp g);
 
@@ -150,6 +153,14 @@ private:
   DenseMap<Operation *, SmallVector<TMatmulOp>> gemmGroups; // generic -> its tmatmuls
   DenseSet<Operation *> absorbed;          // ops emitted as part of another launch
   DenseSet<Value> views;                   // values aliasing another value's buffer
+  /// tern.index_check ops in launch order (check i is i + 1 in the device's
+  /// TernIndexError word) and that word's place in the arena.
+  struct IndexCheck {
+    std::string what;
+    int64_t dim;
+  };
+  SmallVector<IndexCheck> indexChecks;
+  std::optional<Buffer> indexError;
 
   // ---- helpers ----
   void line(const Twine &t) {
@@ -284,6 +295,7 @@ private:
   LogicalResult emitFill(Value result, Value fillValue, int64_t n, Type elem);
   LogicalResult emitFor(scf::ForOp op);
   LogicalResult emitHostScalar(Operation *op);
+  LogicalResult emitIndexCheck(IndexCheckOp op);
   FailureOr<Buffer> interleavedInput(Operation *user, Value xq);
   void emitStridedCopy(const std::string &src, const std::string &dst, Type elem,
                        ArrayRef<int64_t> shape, ArrayRef<int64_t> srcStrides,

@@ -9,6 +9,7 @@
 namespace mlir::tern {
 
 void buildCUDAPreparePipeline(OpPassManager &pm) {
+  pm.addPass(createTernCUDARaiseIndexChecks());
   pm.addPass(createTernFoldWeightQuant());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createTernCUDASplitGLU());

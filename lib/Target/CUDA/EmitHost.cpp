@@ -262,6 +262,32 @@ LogicalResult Emitter::emitFill(Value result, Value fillValue, int64_t n, Type e
 }
 
 // ----------------------------------------------------------------------------
+// Run-time checks
+// ----------------------------------------------------------------------------
+
+/// One block scans the indices and records the first bad one in the arena's
+/// TernIndexError word (cleared at the start of each run; the launcher reads
+/// it back with the outputs and names the check's node).
+LogicalResult Emitter::emitIndexCheck(IndexCheckOp op) {
+  auto type = op.getIndices().getType();
+  if (type.getNumElements() == 0)
+    return success();
+  FailureOr<Buffer> src = bufferOf(op, op.getIndices());
+  if (failed(src))
+    return failure();
+  if (!indexError)
+    indexError = allocate(16);
+  std::string ct = cType(type.getElementType());
+  line("tern_index_check_kernel<" + ct + "><<<1, TERN_ROW_THREADS, 0, stream>>>(" +
+       src->ptr(ct, true) + ", " + std::to_string(type.getNumElements()) + ", " +
+       std::to_string(op.getDim()) + "LL, " + std::to_string(indexChecks.size()) +
+       ", (TernIndexError *)" + indexError->base() + "); // " + cString(op.getWhat()));
+  indexChecks.push_back({op.getWhat().str(), static_cast<int64_t>(op.getDim())});
+  countLaunch();
+  return success();
+}
+
+// ----------------------------------------------------------------------------
 // Host code: scalars and loops
 // ----------------------------------------------------------------------------
 

@@ -39,7 +39,7 @@ LIMIT = 40 << 20  # bytes the kit may take
 
 # The numeric tests the CI subset records (a few of each kind; the full kit records all).
 SUBSET = "(test_bitlinear and 37-norm-ternary) or (full_model and 1-dp4a) or " \
-         "(test_mlgru and step-released)"
+         "(test_mlgru and step-released) or index_out_of_range"
 
 # Cases run under compute-sanitizer (racecheck and memcheck) when present.
 SANITIZE = ["full_model_decode_steps_2-dp4a", "mlgru_step-released", "gpu_k9000_n512_b2"]

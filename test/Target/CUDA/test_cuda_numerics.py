@@ -76,11 +76,27 @@ class KitRecorder:
         return getattr(self._model, attr)
 
     def __call__(self, *inputs):
-        outs = self._model(*inputs)
+        try:
+            outs = self._model(*inputs)
+        except api.TernError as e:
+            self._write_error(inputs, str(e))
+            raise
         if not self._done:
             self._done = True
             self._write(inputs, outs)
         return outs
+
+    def _write_error(self, inputs, message):
+        """A run that must fail (an index out of range): its inputs and the error, checked on
+        the GPU after the recorded good run (case.txt `error K MESSAGE`, inputs errK_in<i>.bin)."""
+        if not self._done:
+            return  # the case directory exists once a good run was recorded
+        k = self._errors = getattr(self, "_errors", 0) + 1
+        for i, a in enumerate(inputs):
+            with open(os.path.join(self._dir, f"err{k}_in{i}.bin"), "wb") as f:
+                f.write(np.ascontiguousarray(a).tobytes())
+        with open(os.path.join(self._dir, "case.txt"), "a") as f:
+            f.write(f"error {k} {message}\n")
 
     def _write(self, inputs, outs):
         import re
@@ -109,6 +125,7 @@ class KitRecorder:
                 f.write(np.ascontiguousarray(o).tobytes())
         with open(os.path.join(out, "case.txt"), "w") as f:
             f.write(f"tolerance 5e-3 1e-3\nreference emulation\ntest {test}\n")
+        self._dir = out
 
 
 def assert_close(got, want, atol_rel=2e-3, median_rel=1e-5):
@@ -373,3 +390,84 @@ def test_errors_name_the_failure_and_init_frees_on_failure(tmp_path, monkeypatch
     assert lib.tern_emu_live_allocations() == 2  # arena and weights
     lib.tern_model_release()
     assert lib.tern_emu_live_allocations() == 0
+
+
+def _gather_model(path, vocab=256, d=4):
+    """Gather (an embedding) then GatherElements over its rows, both on run-time indices:
+    y[b, t, j] = table[ids[b, t], pick[b, t, j]]."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+    table = (np.arange(vocab * d, dtype=np.float32).reshape(vocab, d) * 0.5 - 3)
+    nodes = [helper.make_node("Gather", ["table", "ids"], ["x"], name="embed", axis=0),
+             helper.make_node("GatherElements", ["x", "pick"], ["y"], name="pick_cols", axis=2)]
+    graph = helper.make_graph(
+        nodes, "gathers",
+        [helper.make_tensor_value_info("ids", TensorProto.INT64, [1, 3]),
+         helper.make_tensor_value_info("pick", TensorProto.INT64, [1, 3, 2])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 3, 2])],
+        [numpy_helper.from_array(table, "table")])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    onnx.save(model, str(path))
+    return table
+
+
+def test_index_out_of_range_is_an_error(tmp_path):
+    """Run-time Gather/GatherElements indices on the CUDA backend: in range equal to numpy
+    (negative ones count from the end); out of range, tern_model_run fails naming the node
+    and the first bad index (first check, then first position), like the CPU backend; the
+    next good run is correct again (the device error word is cleared per run)."""
+    path = tmp_path / "gathers.onnx"
+    table = _gather_model(path)
+    model = build_cuda(tmp_path, path, "gathers")
+    pick = np.array([[[0, 3], [1, -1], [2, 2]]], np.int64)
+
+    def want(ids, pick):
+        x = table[ids]
+        return np.take_along_axis(x, pick % 4, axis=2)
+
+    good = np.array([[5, 255, -256]], np.int64)
+    np.testing.assert_array_equal(model(good, pick)[0], want(good, pick))
+    # (ids, pick, node, index reported)
+    bad = [([[256, 3, 4]], pick, "embed", 256),
+           ([[1, -257, 2]], pick, "embed", -257),
+           ([[1, 2, 10**9]], pick, "embed", 10**9),
+           ([[np.iinfo(np.int64).max, 0, 0]], pick, "embed", np.iinfo(np.int64).max),
+           ([[0, 0, np.iinfo(np.int64).min]], pick, "embed", np.iinfo(np.int64).min),
+           ([[0, 300, -1000]], pick, "embed", 300),                       # the first position
+           ([[0, 1, 2]], [[[0, 1], [4, 0], [-5, 0]]], "pick_cols", 4),    # the second node
+           ([[999, 1, 2]], [[[0, 1], [4, 0], [0, 0]]], "embed", 999)]     # the first check
+    for ids, p, node, index in bad:
+        dim = 256 if node == "embed" else 4
+        with pytest.raises(api.TernError) as err:
+            model(np.array(ids, np.int64), np.array(p, np.int64))
+        msg = str(err.value)
+        assert f"node '{node}'" in msg, msg
+        assert (f"index {index} is out of range for an axis of size {dim} "
+                f"(valid: {-dim} to {dim - 1})") in msg, msg
+    np.testing.assert_array_equal(model(good, pick)[0], want(good, pick))
+
+
+@pytest.mark.skipif(not EMULATION, reason="host pointers as device buffers: the CPU emulation")
+def test_index_error_reported_by_sync_after_run_device(tmp_path):
+    """tern_model_run_device does not wait, so an index out of range comes from
+    tern_model_sync (2 and the message); the next run clears the error word."""
+    path = tmp_path / "gathers.onnx"
+    _gather_model(path)
+    model = build_cuda(tmp_path, path, "gathers")
+    lib = model._lib
+    err = ctypes.create_string_buffer(512)
+    lib.tern_model_run_device.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p,
+                                          ctypes.c_int, ctypes.c_void_p, ctypes.c_char_p,
+                                          ctypes.c_size_t]
+    lib.tern_model_sync.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_size_t]
+    pick = np.zeros((1, 3, 2), np.int64)
+    y = np.empty((1, 3, 2), np.float32)
+    for ids, want_rc in (([[1, 2, 256]], 2), ([[1, 2, 3]], 0)):
+        ids = np.array(ids, np.int64)
+        ins = (ctypes.c_void_p * 2)(ids.ctypes.data, pick.ctypes.data)
+        outs = (ctypes.c_void_p * 1)(y.ctypes.data)
+        assert lib.tern_model_run_device(ins, 2, outs, 1, None, err, len(err)) == 0, err.value
+        assert lib.tern_model_sync(None, err, len(err)) == want_rc, err.value
+        if want_rc:
+            assert ("node 'embed'" in err.value.decode() and
+                    "index 256 is out of range for an axis of size 256" in err.value.decode())

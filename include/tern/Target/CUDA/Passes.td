@@ -21,6 +21,24 @@ def TernCUDASplitGLU : Pass<"tern-cuda-split-glu"> {
                            "::mlir::linalg::LinalgDialect", "::mlir::tensor::TensorDialect"];
 }
 
+def TernCUDARaiseIndexChecks : Pass<"tern-cuda-raise-index-checks", "::mlir::ModuleOp"> {
+  let summary = "Turn the importer's run-time index checks into tern.index_check";
+  let description = [{
+    With `index-checks`, the ONNX importer checks every non-constant
+    Gather/GatherElements index at run time with a loop nest (`scf.for` over
+    the index tensor, `tensor.extract`, two compares, `scf.if` calling the
+    CPU runtime's `tern_rt_index_error(what, index, dim)`; loops of one
+    iteration may have been folded away). The CUDA backend has no such
+    runtime function: this pass matches each nest and replaces it with one
+    `tern.index_check %indices, dim, "what"`, which the emitter prints as a
+    kernel recording the first bad index in a device error word. The message
+    globals and the function declaration go when nothing uses them. A call
+    of `tern_rt_index_error` in any other form is an error (a check must not
+    be dropped silently). Runs first in `tern-cuda-prepare`.
+  }];
+  let dependentDialects = ["::mlir::tern::TernDialect"];
+}
+
 def TernCUDAPlanKernels : Pass<"tern-cuda-plan-kernels", "::mlir::func::FuncOp"> {
   let summary = "Plan the CUDA backend's fused launches and record them as attributes";
   let description = [{

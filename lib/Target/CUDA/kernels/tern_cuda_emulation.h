@@ -204,6 +204,11 @@ inline unsigned atomicAdd(unsigned *p, unsigned v) {
   *p = old + v;
   return old;
 }
+inline unsigned long long atomicMin(unsigned long long *p, unsigned long long v) {
+  unsigned long long old = *p;
+  *p = old < v ? old : v;
+  return old;
+}
 inline void __threadfence() {}
 inline int atomicSub(int *p, int v) {
   int old = *p;

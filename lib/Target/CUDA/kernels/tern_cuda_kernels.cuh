@@ -544,6 +544,45 @@ __global__ void tern_strided_copy_kernel(const T *__restrict__ src, T *__restric
   }
 }
 
+// ----------------------------------------------------------------------------
+// Run-time index checks (tern.index_check)
+// ----------------------------------------------------------------------------
+
+/// The first out-of-range index of a run: `check` is the failing check's
+/// number + 1 (0: none). Lives in the arena, cleared at the start of every
+/// run; the launcher reads it back with the outputs (no extra sync).
+struct TernIndexError {
+  long long check, index;
+};
+
+/// Scans n indices in one block: the first outside [-dim, dim) is recorded,
+/// unless an earlier check of this run already failed. One block, so the
+/// lowest position wins on every run (as on the CPU) and the record needs no
+/// global atomics; index tensors are small (token ids).
+template <typename T>
+__global__ void __launch_bounds__(TERN_ROW_THREADS)
+tern_index_check_kernel(const T *__restrict__ idx, int64_t n, int64_t dim, int check,
+                        TernIndexError *e) {
+  __shared__ unsigned long long first;
+  if (e->check != 0) // written only by earlier launches: the same for all threads
+    return;
+  if (threadIdx.x == 0)
+    first = (unsigned long long)n;
+  __syncthreads();
+  for (int64_t i = threadIdx.x; i < n; i += blockDim.x) {
+    const int64_t v = (int64_t)idx[i];
+    if (v < -dim || v >= dim) {
+      atomicMin(&first, (unsigned long long)i);
+      break;
+    }
+  }
+  __syncthreads();
+  if (threadIdx.x == 0 && first < (unsigned long long)n) {
+    e->index = (long long)idx[first];
+    e->check = check + 1;
+  }
+}
+
 template <typename T>
 __global__ void tern_fill_kernel(T *__restrict__ dst, T value, int64_t n) {
   for (int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; i < n;

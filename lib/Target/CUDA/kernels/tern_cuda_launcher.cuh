@@ -85,6 +85,22 @@ static int tern_fail_forward(char *error, size_t error_size, const char *what, c
   return 1;
 }
 
+#if TERN_NUM_INDEX_CHECKS
+/// The first index a check found out of range in the run whose TernIndexError
+/// word is `rec`: 2 and the message the CPU runtime gives, naming the node;
+/// 0 when every index was in range.
+static int tern_index_failure(const TernIndexError &rec, char *error, size_t error_size) {
+  if (rec.check <= 0 || rec.check > TERN_NUM_INDEX_CHECKS)
+    return 0;
+  const long long dim = (long long)tern_index_check_dim[rec.check - 1];
+  if (error && error_size)
+    snprintf(error, error_size,
+             "%s: index %lld is out of range for an axis of size %lld (valid: %lld to %lld)",
+             tern_index_check_what[rec.check - 1], rec.index, dim, -dim, dim - 1);
+  return 2;
+}
+#endif
+
 /// Frees what init allocated (also after a partial init).
 static void tern_release_locked(void) {
   if (tern_state.graph)
@@ -240,11 +256,22 @@ int tern_model_run(const tern_tensor *inputs, int num_inputs, tern_tensor *outpu
     return tern_fail_forward(error, error_size, "launching the model's kernels", e);
   for (int i = 0; i < TERN_NUM_OUTPUTS && e == cudaSuccess; ++i)
     e = cudaMemcpyAsync(outputs[i].data, out[i], output_bytes[i], cudaMemcpyDeviceToHost, s);
+#if TERN_NUM_INDEX_CHECKS
+  // The index checks' error word comes back with the outputs (same sync).
+  TernIndexError rec = {0, 0};
+  if (e == cudaSuccess)
+    e = cudaMemcpyAsync(&rec, tern_state.arena + tern_index_error_offset, sizeof rec,
+                        cudaMemcpyDeviceToHost, s);
+#endif
   if (e == cudaSuccess)
     e = cudaStreamSynchronize(s);
   if (e != cudaSuccess)
     return tern_fail(error, error_size, "running the model on the GPU", e);
+#if TERN_NUM_INDEX_CHECKS
+  return tern_index_failure(rec, error, error_size);
+#else
   return 0;
+#endif
 }
 
 /// Device buffers in and out (dense, in graph order, sizes as in the
@@ -267,6 +294,31 @@ int tern_model_run_device(const void *const *inputs, int num_inputs, void *const
   if (e != cudaSuccess)
     return tern_fail_forward(error, error_size, "launching the model's kernels", e);
   return 0;
+}
+
+/// Waits for the model's work on `stream` (null: the model's own stream) and
+/// reports what tern_model_run reports after its run: 2 and the message when
+/// an index check of the last run failed (tern_model_run_device does not
+/// wait, so it cannot), 1 for a CUDA error, else 0.
+int tern_model_sync(void *stream, char *error, size_t error_size) {
+  std::lock_guard<std::mutex> lock(tern_state.mutex);
+  if (!tern_state.ready)
+    return 0;
+  cudaStream_t s = stream ? (cudaStream_t)stream : tern_state.stream;
+  cudaError_t e = cudaStreamSynchronize(s);
+#if TERN_NUM_INDEX_CHECKS
+  TernIndexError rec = {0, 0};
+  if (e == cudaSuccess)
+    e = cudaMemcpy(&rec, tern_state.arena + tern_index_error_offset, sizeof rec,
+                   cudaMemcpyDeviceToHost);
+#endif
+  if (e != cudaSuccess)
+    return tern_fail(error, error_size, "running the model on the GPU", e);
+#if TERN_NUM_INDEX_CHECKS
+  return tern_index_failure(rec, error, error_size);
+#else
+  return 0;
+#endif
 }
 
 /// The model's stream (after init), for callers that synchronize on it.

@@ -10,8 +10,11 @@
 // outputs, which the test checked against the numpy reference, or the numpy
 // reference itself for shapes only a GPU runs). Floats: max |got - ref| <=
 // rel * max|ref| + 1e-5 and median <= med * max|ref| + 1e-7 (CASE_DIR/case.txt
-// gives rel and med); integers and bools: equal. Prints one JSON line; exit
-// status 0 when the case passes.
+// gives rel and med); integers and bools: equal. A line `error K MESSAGE` in
+// case.txt names inputs errK_in<i>.bin that must fail (an index out of
+// range): with graphs and without, tern_model_run must return non-zero with
+// MESSAGE, and the good inputs run right after must give the first run's
+// outputs again. Prints one JSON line; exit status 0 when the case passes.
 //
 //===----------------------------------------------------------------------===//
 #include <dlfcn.h>
@@ -34,7 +37,10 @@ static const int kBytes[] = {4, 8, 8, 4, 1, 1};
 
 static std::string name;
 
-static int report(bool ok, const std::string &fields, const std::string &why) {
+static int report(bool ok, const std::string &fields, const std::string &whyText) {
+  std::string why; // as a JSON string body
+  for (char c : whyText)
+    why += c == '"' || c == '\\' ? std::string("\\") + c : (unsigned char)c < 0x20 ? " " : std::string(1, c);
   printf("{\"case\": \"%s\", \"ok\": %s%s%s%s%s}\n", name.c_str(), ok ? "true" : "false",
          fields.empty() ? "" : ", ", fields.c_str(), why.empty() ? "" : ", \"why\": ",
          why.empty() ? "" : ("\"" + why + "\"").c_str());
@@ -60,14 +66,21 @@ int main(int argc, char **argv) {
     dir.pop_back();
   name = dir.substr(dir.find_last_of('/') + 1);
   double rel = 5e-3, med = 1e-3;
+  std::vector<std::pair<std::string, std::string>> mustFail; // (input prefix, message)
   {
     std::ifstream c(dir + "/case.txt");
     std::string key;
     while (c >> key) {
-      if (key == "tolerance")
+      if (key == "tolerance") {
         c >> rel >> med;
-      else
-        c.ignore(1 << 20, '\n');
+      } else if (key == "error") {
+        std::string k, message;
+        c >> k;
+        std::getline(c, message);
+        mustFail.push_back({"err" + k + "_", message.substr(message.find_first_not_of(' '))});
+        continue;
+      }
+      c.ignore(1 << 20, '\n');
     }
   }
   void *lib = dlopen((dir + "/model.so").c_str(), RTLD_NOW | RTLD_LOCAL);
@@ -115,6 +128,41 @@ int main(int argc, char **argv) {
       return report(false, "\"run\": " + std::to_string(r), std::string("tern_model_run: ") + err);
   }
   unsetenv("TERN_CUDA_GRAPHS");
+  // Runs that must fail, each followed by a good run giving run 0's outputs.
+  for (auto &[prefix, message] : mustFail) {
+    std::vector<std::vector<char>> badData(numIn());
+    std::vector<tern_tensor> bad(numIn());
+    for (int i = 0; i < numIn(); ++i) {
+      const tern_tensor_info *t = inInfo(i);
+      if (!readFile(dir + "/" + prefix + "in" + std::to_string(i) + ".bin", badData[i]) ||
+          (int64_t)badData[i].size() != elems(t) * kBytes[t->dtype])
+        return report(false, "", prefix + "in" + std::to_string(i) + ".bin is missing or has the wrong size");
+      bad[i] = {badData[i].data(), t->dtype, t->rank, t->shape};
+    }
+    for (int graphs = 1; graphs >= 0; --graphs) {
+      if (!graphs)
+        setenv("TERN_CUDA_GRAPHS", "0", 1);
+      std::vector<std::vector<char>> again(nOut);
+      std::vector<tern_tensor> o(nOut);
+      for (int j = 0; j < nOut; ++j) {
+        const tern_tensor_info *t = outInfo(j);
+        again[j].assign(elems(t) * kBytes[t->dtype], (char)0x5a);
+        o[j] = {again[j].data(), t->dtype, t->rank, t->shape};
+      }
+      err[0] = 0;
+      std::string mode = graphs ? "with graphs" : "without graphs";
+      if (run(bad.data(), numIn(), o.data(), nOut, err, sizeof err) == 0)
+        return report(false, "", prefix + "inputs ran without an error " + mode + " (expected: " + message + ")");
+      if (std::string(err).find(message) == std::string::npos)
+        return report(false, "", prefix + "inputs " + mode + ": got '" + err + "', expected '" + message + "'");
+      if (run(ins.data(), numIn(), o.data(), nOut, err, sizeof err))
+        return report(false, "", std::string("the good inputs after ") + prefix + ": tern_model_run: " + err);
+      for (int j = 0; j < nOut; ++j)
+        if (again[j] != outs[0][j])
+          return report(false, "", "the good inputs after " + prefix + " " + mode + " give other outputs");
+    }
+    unsetenv("TERN_CUDA_GRAPHS");
+  }
   bool deterministic = true, graphsSame = true, close = true;
   double worst = 0;
   std::string why;
@@ -179,7 +227,9 @@ int main(int argc, char **argv) {
     why = "graphs on and off differ";
   char fields[256];
   snprintf(fields, sizeof fields,
-           "\"deterministic\": %s, \"graphs_identical\": %s, \"max_rel_err\": %.3g",
-           deterministic ? "true" : "false", graphsSame ? "true" : "false", worst);
+           "\"deterministic\": %s, \"graphs_identical\": %s, \"max_rel_err\": %.3g, "
+           "\"errors_checked\": %d",
+           deterministic ? "true" : "false", graphsSame ? "true" : "false", worst,
+           (int)mustFail.size());
   return report(deterministic && graphsSame && close, fields, why);
 }
