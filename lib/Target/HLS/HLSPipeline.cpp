@@ -37,6 +37,7 @@ void buildHLSToLoopsPipeline(OpPassManager &pm, const HLSPipelineOptions &option
   buildCPUTernToLinalgPipeline(pm);
   pm.addPass(createTernHLSTileTernaryMatmul(TernHLSTileTernaryMatmulOptions{options.pe}));
   pm.addPass(createTernVerifyNoMultiply());
+  pm.addPass(createTernHLSIndexStatus());
   pm.addPass(createTernHLSExternalizeWeights(
       TernHLSExternalizeWeightsOptions{options.romThreshold, options.top}));
   pm.addPass(createTernHLSOutlineStages());
@@ -47,10 +48,13 @@ void buildHLSToLoopsPipeline(OpPassManager &pm, const HLSPipelineOptions &option
   addPipelineString(pm, kToLoops);
   pm.addPass(createTernHLSScalarizeReductions());
   pm.addPass(createCanonicalizerPass());
+  pm.addPass(createTernHLSHoistRowInvariants(
+      TernHLSHoistRowInvariantsOptions{options.rowReciprocal}));
   if (options.share)
     pm.addPass(createTernHLSShareStages());
   else
     pm.addPass(createTernHLSSplitFanout());
+  pm.addPass(createTernHLSVerifyChannels());
   pm.addPass(createTernHLSDirectives(TernHLSDirectivesOptions{options.simd, 4}));
   pm.addPass(createTernHLSNameConstants());
   pm.addPass(createTernHLSPlanWeightPorts(

@@ -184,5 +184,6 @@ struct SplitFanoutPass : impl::TernHLSSplitFanoutBase<SplitFanoutPass> {
 } // namespace
 
 bool hlsMayWrite(ModuleOp module, Value memref) { return effectsOf(module, memref).write; }
+bool hlsMayRead(ModuleOp module, Value memref) { return effectsOf(module, memref).read; }
 
 } // namespace mlir::tern
