@@ -28,9 +28,10 @@ struct VerifyChannelsPass : impl::TernHLSVerifyChannelsBase<VerifyChannelsPass> 
       if (!callee || callee.isExternal())
         return call.emitOpError("HLS dataflow: a stage must be a function of the module");
       Value arg = callee.getArgument(use.getOperandNumber());
+      // A producer may read back what it wrote (a reduction's accumulator).
       if (hlsMayWrite(module, arg))
         writers.push_back(call);
-      if (hlsMayRead(module, arg))
+      else if (hlsMayRead(module, arg))
         readers.push_back(call);
     }
     for (auto [calls, role] : {std::pair(&writers, "producers"), std::pair(&readers, "consumers")}) {
