@@ -501,8 +501,11 @@ std::string readme(const ModelSignature &sig, const std::vector<HLSPort> &ports,
      << "v++ -c --mode hls --config hls_config.cfg --work_dir tern_comp\n```\n\n"
      << "## Ports\n\n"
      << (options.axisIO
-             ? "Inputs and outputs are AXI4-Stream ports (`axis`: the top reads each input\n"
-               "stream, row-major, into a buffer, runs the model core and streams the outputs);\n"
+             ? "Inputs and outputs are AXI4-Stream ports (`axis`, `hls::axis<T,0,0,0>` beats: the\n"
+               "top reads each input stream, row-major, into a buffer, runs the model core and\n"
+               "streams the outputs with TLAST on the last beat of every tensor); a recurrent\n"
+               "state (input `X`, output `X_out`) stays in an on-chip array of the top, zeroed\n"
+               "when the AXI4-Lite flag `reset_state` is 1 (set it for the first token);\n"
                "weights are AXI4 masters (`m_axi`, `depth` = element count, one bundle\n"
                "`gmem_w<k>` per engine, banks in `connectivity.cfg`) with their base addresses\n"
                "and the start/done control in the AXI4-Lite `control` bundle.\n\n"
@@ -511,6 +514,12 @@ std::string readme(const ModelSignature &sig, const std::vector<HLSPort> &ports,
                "one engine reads\nshare a bundle; `connectivity.cfg` puts each bundle on a memory "
                "bank) with its base\naddress and the start/done control in the AXI4-Lite "
                "`control` bundle.\n\n")
+     << (llvm::any_of(ports, [](const HLSPort &p) { return p.status; })
+             ? "Gather index checks: `status` and `bad_index` are AXI4-Lite registers; after a\n"
+               "call, `status` is 0 when every index was in range, else the 1-based id of the\n"
+               "first failing check (the testbench prints its ONNX node) and `bad_index` the\n"
+               "index it saw. The gather reads a clamped row, never out of bounds.\n\n"
+             : "")
      << "| kind | port | type | file | bundle, bank |\n|---|---|---|---|---|\n";
   for (const HLSPort &p : ports) {
     std::string file = p.kind == HLSPort::Weight ? "weights/" + p.name + ".bin"
