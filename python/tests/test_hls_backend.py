@@ -374,7 +374,7 @@ def _per_call(kernel, pattern):
     """How often lines matching `pattern` run per call of the top: each statement times its
     enclosing loops' trip counts times the calls of its function."""
     funcs = {}
-    for m in re.finditer(r"^(?:static )?void (\w+)\(.*?\) \{\n(.*?)^\}\n", kernel, re.S | re.M):
+    for m in re.finditer(r"^(?:static )?void (\w+)\([^\n]*\) \{\n(.*?)^\}\n", kernel, re.S | re.M):
         trips, count = [], 0
         for line in m.group(2).split("\n"):
             loop = re.match(r"\s*for \(int \w+ = 0; \w+ < (\d+); \w+ \+= (\d+)\) \{", line)
@@ -388,8 +388,9 @@ def _per_call(kernel, pattern):
 
     def total(name):
         count, body = funcs[name]
-        return count + sum(len(re.findall(rf"\b{callee}\(", body)) * total(callee)
-                           for callee in funcs if callee != name)
+        calls = {callee: len(re.findall(rf"\b{callee}\(", body)) for callee in funcs}
+        return count + sum(n * total(callee) for callee, n in calls.items()
+                           if n and callee != name)
     return total("tern_top")
 
 
