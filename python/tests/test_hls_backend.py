@@ -370,6 +370,27 @@ def test_tiny_model_out_of_range_token(tiny_packages, tmp_path, option, token):
     assert run.returncode in (0, 1) and "index check" not in run.stdout
 
 
+def test_ternc_run_hls_csim_out_of_range_token(tmp_path):
+    """`ternc run --target=hls-csim` with an out-of-range token: the C simulation's status
+    register names the node (without goldens; with them the CPU golden run refuses first)."""
+    if not os.path.exists(TINY):
+        pytest.skip("no bundled model")
+    np.save(tmp_path / "tokens.npy", np.array([300], np.int64))
+    np.save(tmp_path / "state.npy", np.zeros((3, 1, 256), np.float32))
+    args = [ternc(), "run", TINY, "--target=hls-csim", "--quiet",
+            f"--input=@{tmp_path / 'tokens.npy'}", f"--input=@{tmp_path / 'state.npy'}"]
+    proc = subprocess.run(args + ["--hls-goldens=false"], capture_output=True, text=True)
+    assert proc.returncode != 0
+    assert "C simulation failed (exit 3): index check 1 failed: node 'n_Gather'" in proc.stderr
+    assert "index 300 is out of range" in proc.stderr
+    proc = subprocess.run(args, capture_output=True, text=True)
+    assert proc.returncode != 0 and "index 300 is out of range" in proc.stderr, proc.stderr
+    # With AXI4-Stream I/O the state is on chip: it cannot be an input.
+    proc = subprocess.run(args + ["--hls-io=axis"], capture_output=True, text=True)
+    assert proc.returncode != 0 and "cannot be given as an input" in proc.stderr, proc.stderr
+    assert "func.func" not in proc.stderr and "tern.hls" not in proc.stderr
+
+
 def _per_call(kernel, pattern):
     """How often lines matching `pattern` run per call of the top: each statement times its
     enclosing loops' trip counts times the calls of its function."""

@@ -97,7 +97,7 @@ FailureOr<ModelSignature> compileHLSPackage(ModuleOp module, StringRef dir,
     // The state lives in the kernel and starts at zero: tb_data holds a
     // sequence of tokens, and the goldens carry the state from step to step.
     if (options.inputs)
-      return module.emitError("--hls-io=axis keeps the recurrent state on chip (zero after "
+      return emitError(module.getLoc(), "--hls-io=axis keeps the recurrent state on chip (zero after "
                               "reset_state), so it cannot be given as an input; use "
                               "--hls-io=m_axi to run one step from a given state"),
              failure();
