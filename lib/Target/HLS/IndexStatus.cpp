@@ -112,14 +112,15 @@ struct IndexStatusPass : impl::TernHLSIndexStatusBase<IndexStatusPass> {
     Type i32 = b.getI32Type(), i64 = b.getI64Type();
     auto statusType = RankedTensorType::get({}, i32);
     auto indexType = RankedTensorType::get({}, i64);
-    Value status = linalg::FillOp::create(
-                       b, loc, ValueRange{arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(0))},
-                       ValueRange{tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{}, i32)})
-                       .getResult(0);
-    Value bad = linalg::FillOp::create(
-                    b, loc, ValueRange{arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(0))},
-                    ValueRange{tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{}, i64)})
-                    .getResult(0);
+    // Each check fills its own zero-initialized registers (one producer per
+    // dataflow channel); several are combined below.
+    auto zeros = [&](Type t) {
+      return linalg::FillOp::create(b, loc,
+                                    ValueRange{arith::ConstantOp::create(b, loc, b.getIntegerAttr(t, 0))},
+                                    ValueRange{tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{}, t)})
+          .getResult(0);
+    };
+    SmallVector<Value> perCheck; // status, bad_index of each check
     SmallVector<Attribute> descriptions;
     for (size_t n = 0; n < checks.size(); ++n) {
       Check &c = checks[n];
@@ -132,7 +133,7 @@ struct IndexStatusPass : impl::TernHLSIndexStatusBase<IndexStatusPass> {
       int64_t id = static_cast<int64_t>(n) + 1;
       auto generic = linalg::GenericOp::create(
           b, c.call.getLoc(), TypeRange{statusType, indexType}, ValueRange{c.indices},
-          ValueRange{status, bad}, maps, iterators,
+          ValueRange{zeros(i32), zeros(i64)}, maps, iterators,
           [&](OpBuilder &nb, Location l, ValueRange args) {
             Value v = args[0];
             if (v.getType() != i64)
@@ -150,11 +151,32 @@ struct IndexStatusPass : impl::TernHLSIndexStatusBase<IndexStatusPass> {
             Value k = arith::SelectOp::create(nb, l, take, v, args[2]);
             linalg::YieldOp::create(nb, l, ValueRange{s, k});
           });
-      status = generic.getResult(0);
-      bad = generic.getResult(1);
+      perCheck.push_back(generic.getResult(0));
+      perCheck.push_back(generic.getResult(1));
       descriptions.push_back(b.getDictionaryAttr(
           {b.getNamedAttr("what", b.getStringAttr(c.what)),
            b.getNamedAttr("dim", b.getI64IntegerAttr(c.dim))}));
+    }
+
+    Value status = perCheck[0], bad = perCheck[1];
+    if (checks.size() > 1) {
+      // The first failing check in id order wins.
+      SmallVector<AffineMap> maps(perCheck.size() + 2, AffineMap::get(0, 0, b.getContext()));
+      auto combine = linalg::GenericOp::create(
+          b, loc, TypeRange{statusType, indexType}, perCheck, ValueRange{zeros(i32), zeros(i64)},
+          maps, ArrayRef<utils::IteratorType>{}, [&](OpBuilder &nb, Location l, ValueRange args) {
+            Value zero = arith::ConstantOp::create(nb, l, nb.getI32IntegerAttr(0));
+            Value s = args[perCheck.size() - 2], k = args[perCheck.size() - 1];
+            for (size_t n = perCheck.size() - 2; n >= 2; n -= 2) {
+              Value failed =
+                  arith::CmpIOp::create(nb, l, arith::CmpIPredicate::ne, args[n - 2], zero);
+              s = arith::SelectOp::create(nb, l, failed, args[n - 2], s);
+              k = arith::SelectOp::create(nb, l, failed, args[n - 1], k);
+            }
+            linalg::YieldOp::create(nb, l, ValueRange{s, k});
+          });
+      status = combine.getResult(0);
+      bad = combine.getResult(1);
     }
 
     // The scans (the outermost op of each check in the function body) go.
