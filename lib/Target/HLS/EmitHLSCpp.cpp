@@ -400,7 +400,8 @@ LogicalResult HLSEmitter::emitAxisTop(bool declaration) {
         continue;
       bool in = p.kind == HLSPort::Input;
       depth = std::max<size_t>(1, p.shape.size()) + 1;
-      os << "// AXI4-Stream adapter: " << (in ? "stream -> buffer" : "buffer -> stream, TLAST on the last beat") << "\n"
+      os << "// AXI4-Stream adapter: "
+         << (in ? "stream -> buffer" : "buffer -> stream, TLAST on the last beat") << "\n"
          << "static void " << name << (in ? "_read_" : "_write_") << p.name << "(";
       if (in)
         os << "tern_stream<" << beat(p) << " > &s, " << p.cType << " buf" << dims(p);
@@ -505,10 +506,10 @@ LogicalResult HLSEmitter::emitAxisTop(bool declaration) {
   os << "  " << functionName(top) << "(";
   for (auto [i, p] : llvm::enumerate(ports))
     os << (i ? ", " : "") << p.name
-       << (isStream(p)                                   ? "_buf"
-           : isState(p) && p.kind == HLSPort::Input      ? "_state"
-           : isState(p)                                  ? "_next"
-                                                         : "");
+       << (isStream(p)                              ? "_buf"
+           : isState(p) && p.kind == HLSPort::Input ? "_state"
+           : isState(p)                             ? "_next"
+                                                    : "");
   os << ");\n";
   for (const HLSPort &p : ports)
     if (isStream(p) && p.kind == HLSPort::Output)

@@ -97,9 +97,10 @@ FailureOr<ModelSignature> compileHLSPackage(ModuleOp module, StringRef dir,
     // The state lives in the kernel and starts at zero: tb_data holds a
     // sequence of tokens, and the goldens carry the state from step to step.
     if (options.inputs)
-      return emitError(module.getLoc(), "--hls-io=axis keeps the recurrent state on chip (zero after "
-                              "reset_state), so it cannot be given as an input; use "
-                              "--hls-io=m_axi to run one step from a given state"),
+      return emitError(module.getLoc(),
+                       "--hls-io=axis keeps the recurrent state on chip (zero after "
+                       "reset_state), so it cannot be given as an input; use "
+                       "--hls-io=m_axi to run one step from a given state"),
              failure();
     if (options.progress)
       options.progress("golden outputs of 4 tokens from the CPU backend (tb_data/*.golden.bin)");
@@ -186,7 +187,7 @@ static LogicalResult writeTBFile(Location loc, StringRef dir, const std::string 
 /// Compiles the tern-level module `ternModule` (consumed) with the CPU
 /// backend's portable kernels for a generic x86-64 CPU and loads it.
 static std::unique_ptr<::tern::runtime::Model> loadCPUGoldenModel(Location loc,
-                                                                   ModuleOp ternModule) {
+                                                                  ModuleOp ternModule) {
   FailureOr<ModelSignature> sig = prepareModelFunction(ternModule);
   if (failed(sig))
     return nullptr;
@@ -310,8 +311,7 @@ static LogicalResult writeHLSStreamSteps(ModuleOp lowered, ModuleOp ternModule, 
       if (p.kind != HLSPort::Output || p.status || p.statePair >= 0)
         continue;
       const ::tern::runtime::Array &a = outputs[cpuIndex[i]];
-      if (a.numElements() != p.numElements() ||
-          ::tern::runtime::dtypeSize(a.dtype) != p.fileBytes)
+      if (a.numElements() != p.numElements() || ::tern::runtime::dtypeSize(a.dtype) != p.fileBytes)
         return emitError(loc) << "CPU output " << cpuIndex[i] << " does not match HLS port '"
                               << p.name << "'";
       files[i].data.insert(files[i].data.end(), a.data.begin(), a.data.end());

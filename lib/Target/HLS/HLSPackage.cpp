@@ -111,7 +111,8 @@ void statusCheck(llvm::raw_ostream &os, func::FuncOp top, const std::vector<HLSP
   }
   os << "};\n"
      << indent << "  const long id = static_cast<long>(" << status->name << "[0]);\n"
-     << indent << "  std::printf(\"index check %ld failed: %s: index %lld is out of range\\n\", id,\n"
+     << indent
+     << "  std::printf(\"index check %ld failed: %s: index %lld is out of range\\n\", id,\n"
      << indent << "              id >= 1 && id <= " << checks.size() << " ? what[id - 1] : \"?\",\n"
      << indent << "              static_cast<long long>(" << index->name << "[0]));\n"
      << indent << "  std::printf(\"C simulation FAILED\\n\");\n"
@@ -139,13 +140,15 @@ void axisTestbenchMain(llvm::raw_ostream &os, func::FuncOp top, const std::vecto
     os << "  {\n"
        << "    FILE *f = std::fopen((data + \"/" << first->name << ".bin\").c_str(), \"rb\");\n"
        << "    if (!f || std::fseek(f, 0, SEEK_END) != 0) {\n"
-       << "      std::fprintf(stderr, \"cannot read %s/" << first->name << ".bin\\n\", data.c_str());\n"
+       << "      std::fprintf(stderr, \"cannot read %s/" << first->name
+       << ".bin\\n\", data.c_str());\n"
        << "      return 2;\n    }\n"
-       << "    steps = static_cast<size_t>(std::ftell(f)) / (" << first->numElements() << " * sizeof("
-       << first->fileType << "));\n"
+       << "    steps = static_cast<size_t>(std::ftell(f)) / (" << first->numElements()
+       << " * sizeof(" << first->fileType << "));\n"
        << "    std::fclose(f);\n"
        << "    if (steps == 0) {\n"
-       << "      std::fprintf(stderr, \"%s/" << first->name << ".bin is empty\\n\", data.c_str());\n"
+       << "      std::fprintf(stderr, \"%s/" << first->name
+       << ".bin is empty\\n\", data.c_str());\n"
        << "      return 2;\n    }\n"
        << "  }\n";
   for (const HLSPort &p : ports) {
@@ -158,7 +161,8 @@ void axisTestbenchMain(llvm::raw_ostream &os, func::FuncOp top, const std::vecto
       os << "  std::vector<" << p.fileType << "> " << file << "(steps * " << n << ");\n";
       if (p.kind == HLSPort::Input)
         os << "  if (!readFile(data + \"/" << p.name << ".bin\", " << file << ")) {\n"
-           << "    std::fprintf(stderr, \"cannot read %s/" << p.name << ".bin (%zu steps)\\n\", data.c_str(), steps);\n"
+           << "    std::fprintf(stderr, \"cannot read %s/" << p.name
+           << ".bin (%zu steps)\\n\", data.c_str(), steps);\n"
            << "    return 2;\n  }\n";
       continue;
     }
@@ -223,7 +227,8 @@ void axisTestbenchMain(llvm::raw_ostream &os, func::FuncOp top, const std::vecto
        << "      ++tlastErrors;\n    }\n";
   }
   os << "  }\n"
-     << "  std::printf(\"AXI4-Stream: %zu step(s), TLAST %s\\n\", steps, tlastErrors ? \"WRONG\" : \"ok\");\n"
+     << "  std::printf(\"AXI4-Stream: %zu step(s), TLAST %s\\n\", steps, tlastErrors ? \"WRONG\" : "
+        "\"ok\");\n"
      << "  failures += tlastErrors ? 1 : 0;\n";
   for (const HLSPort &p : ports) {
     if (!isStream(p) || p.kind != HLSPort::Output)
@@ -231,7 +236,8 @@ void axisTestbenchMain(llvm::raw_ostream &os, func::FuncOp top, const std::vecto
     int64_t n = p.numElements();
     std::string file = p.name + "_file";
     os << "  if (!writeFile(data + \"/" << p.name << ".out.bin\", " << file << ")) {\n"
-       << "    std::fprintf(stderr, \"cannot write %s/" << p.name << ".out.bin\\n\", data.c_str());\n"
+       << "    std::fprintf(stderr, \"cannot write %s/" << p.name
+       << ".out.bin\\n\", data.c_str());\n"
        << "    return 2;\n  }\n"
        << "  {\n"
        << "    std::vector<" << p.fileType << "> golden(" << file << ".size());\n"
@@ -241,8 +247,8 @@ void axisTestbenchMain(llvm::raw_ostream &os, func::FuncOp top, const std::vecto
        << "      failures += 1;\n"
        << "    } else {\n"
        << "      for (size_t t = 0; t < steps; ++t) {\n"
-       << "        std::vector<" << p.fileType << "> got(" << file << ".begin() + t * " << n
-       << ", " << file << ".begin() + (t + 1) * " << n << ");\n"
+       << "        std::vector<" << p.fileType << "> got(" << file << ".begin() + t * " << n << ", "
+       << file << ".begin() + (t + 1) * " << n << ");\n"
        << "        std::vector<" << p.fileType << "> want(golden.begin() + t * " << n
        << ", golden.begin() + (t + 1) * " << n << ");\n"
        << "        std::string label = \"" << p.name << "\";\n"
@@ -275,20 +281,23 @@ std::string testbench(func::FuncOp top, const std::vector<HLSPort> &ports,
      << "#include \"tern_kernel.h\"\n\n"
      << "#include <cmath>\n#include <cstdint>\n#include <cstdio>\n#include <cstdlib>\n"
      << "#include <string>\n#include <vector>\n\n"
-     << "template <typename T> static bool readFile(const std::string &path, std::vector<T> &data) {\n"
+     << "template <typename T> static bool readFile(const std::string &path, std::vector<T> &data) "
+        "{\n"
      << "  FILE *f = std::fopen(path.c_str(), \"rb\");\n"
      << "  if (!f)\n    return false;\n"
      << "  size_t n = std::fread(data.data(), sizeof(T), data.size(), f);\n"
      << "  bool extra = std::fgetc(f) != EOF;\n"
      << "  std::fclose(f);\n"
      << "  return n == data.size() && !extra;\n}\n\n"
-     << "template <typename T> static bool writeFile(const std::string &path, const std::vector<T> &data) {\n"
+     << "template <typename T> static bool writeFile(const std::string &path, const std::vector<T> "
+        "&data) {\n"
      << "  FILE *f = std::fopen(path.c_str(), \"wb\");\n"
      << "  if (!f)\n    return false;\n"
      << "  size_t n = std::fwrite(data.data(), sizeof(T), data.size(), f);\n"
      << "  return std::fclose(f) == 0 && n == data.size();\n}\n\n"
      << "template <typename T>\n"
-     << "static int compare(const char *name, const std::vector<T> &got, const std::vector<T> &want,\n"
+     << "static int compare(const char *name, const std::vector<T> &got, const std::vector<T> "
+        "&want,\n"
      << "                   double rtol) {\n"
      << "  double scale = 0, worst = 0;\n"
      << "  for (size_t i = 0; i < want.size(); ++i)\n"
@@ -299,7 +308,8 @@ std::string testbench(func::FuncOp top, const std::vector<HLSPort> &ports,
      << "    worst = std::fmax(worst, err);\n"
      << "    if (!(err <= rtol * scale + 1e-5))\n      ++bad;\n"
      << "  }\n"
-     << "  std::printf(\"%s: %zu values, max |err| %.3g (max |want| %.3g): %s\\n\", name, want.size(),\n"
+     << "  std::printf(\"%s: %zu values, max |err| %.3g (max |want| %.3g): %s\\n\", name, "
+        "want.size(),\n"
      << "              worst, scale, bad ? \"MISMATCH\" : \"ok\");\n"
      << "  return bad ? 1 : 0;\n}\n\n"
      << "int main(int argc, char **argv) {\n"
@@ -471,10 +481,10 @@ std::string readme(const ModelSignature &sig, const std::vector<HLSPort> &ports,
      << " MHz |\n"
      << "| parallelism | PE = " << pe << " output rows, SIMD = " << simd
      << " packed weight bytes per row per cycle (4·SIMD trits) |\n"
-     << "| element-wise math | " << (options.math == HLSMath::Fixed ? "fixed" : "float")
-     << " |\n"
-     << "| token I/O | " << (options.axisIO ? "AXI4-Stream (`axis`), row-major, one element per beat"
-                                            : "AXI4 master (`m_axi`)")
+     << "| element-wise math | " << (options.math == HLSMath::Fixed ? "fixed" : "float") << " |\n"
+     << "| token I/O | "
+     << (options.axisIO ? "AXI4-Stream (`axis`), row-major, one element per beat"
+                        : "AXI4 master (`m_axi`)")
      << " |\n\n"
      << "## Files\n\n"
      << "- `firmware/tern_kernel.cpp`: one function per stage (`#pragma HLS INLINE off`); the\n"

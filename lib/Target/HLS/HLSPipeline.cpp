@@ -48,8 +48,8 @@ void buildHLSToLoopsPipeline(OpPassManager &pm, const HLSPipelineOptions &option
   addPipelineString(pm, kToLoops);
   pm.addPass(createTernHLSScalarizeReductions());
   pm.addPass(createCanonicalizerPass());
-  pm.addPass(createTernHLSHoistRowInvariants(
-      TernHLSHoistRowInvariantsOptions{options.rowReciprocal}));
+  pm.addPass(
+      createTernHLSHoistRowInvariants(TernHLSHoistRowInvariantsOptions{options.rowReciprocal}));
   if (options.share)
     pm.addPass(createTernHLSShareStages());
   else

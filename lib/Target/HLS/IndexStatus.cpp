@@ -82,8 +82,8 @@ struct IndexStatusPass : impl::TernHLSIndexStatusBase<IndexStatusPass> {
         return WalkResult::advance();
       FailureOr<Check> c = matchCheck(call);
       auto fn = call->getParentOfType<func::FuncOp>();
-      if (failed(c) || !isa<RankedTensorType>(c->indices.getType()) ||
-          (model && fn != model) || fn.isPrivate()) {
+      if (failed(c) || !isa<RankedTensorType>(c->indices.getType()) || (model && fn != model) ||
+          fn.isPrivate()) {
         call.emitOpError("HLS: cannot turn this index check into a status output (expected "
                          "the import's scan of a static index tensor in the model function)");
         return WalkResult::interrupt();
@@ -96,9 +96,8 @@ struct IndexStatusPass : impl::TernHLSIndexStatusBase<IndexStatusPass> {
       return signalPassFailure();
     if (checks.empty())
       return eraseRuntimeDecls(module);
-    if (!llvm::all_of(checks, [&](Check &c) {
-          return c.indices.getParentRegion() == &model.getBody();
-        })) {
+    if (!llvm::all_of(checks,
+                      [&](Check &c) { return c.indices.getParentRegion() == &model.getBody(); })) {
       checks.front().call.emitOpError("HLS: the index tensor must be defined in the model "
                                       "function's body");
       return signalPassFailure();
@@ -115,9 +114,9 @@ struct IndexStatusPass : impl::TernHLSIndexStatusBase<IndexStatusPass> {
     // Each check fills its own zero-initialized registers (one producer per
     // dataflow channel); several are combined below.
     auto zeros = [&](Type t) {
-      return linalg::FillOp::create(b, loc,
-                                    ValueRange{arith::ConstantOp::create(b, loc, b.getIntegerAttr(t, 0))},
-                                    ValueRange{tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{}, t)})
+      return linalg::FillOp::create(
+                 b, loc, ValueRange{arith::ConstantOp::create(b, loc, b.getIntegerAttr(t, 0))},
+                 ValueRange{tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{}, t)})
           .getResult(0);
     };
     SmallVector<Value> perCheck; // status, bad_index of each check
@@ -153,9 +152,9 @@ struct IndexStatusPass : impl::TernHLSIndexStatusBase<IndexStatusPass> {
           });
       perCheck.push_back(generic.getResult(0));
       perCheck.push_back(generic.getResult(1));
-      descriptions.push_back(b.getDictionaryAttr(
-          {b.getNamedAttr("what", b.getStringAttr(c.what)),
-           b.getNamedAttr("dim", b.getI64IntegerAttr(c.dim))}));
+      descriptions.push_back(
+          b.getDictionaryAttr({b.getNamedAttr("what", b.getStringAttr(c.what)),
+                               b.getNamedAttr("dim", b.getI64IntegerAttr(c.dim))}));
     }
 
     Value status = perCheck[0], bad = perCheck[1];
@@ -197,11 +196,10 @@ struct IndexStatusPass : impl::TernHLSIndexStatusBase<IndexStatusPass> {
     results.push_back(status);
     results.push_back(bad);
     ret->setOperands(results);
-    if (failed(model.insertResults({first, first}, {statusType, indexType},
-                                   {b.getDictionaryAttr({b.getNamedAttr(
-                                        "tern.name", b.getStringAttr("status"))}),
-                                    b.getDictionaryAttr({b.getNamedAttr(
-                                        "tern.name", b.getStringAttr("bad_index"))})})))
+    if (failed(model.insertResults(
+            {first, first}, {statusType, indexType},
+            {b.getDictionaryAttr({b.getNamedAttr("tern.name", b.getStringAttr("status"))}),
+             b.getDictionaryAttr({b.getNamedAttr("tern.name", b.getStringAttr("bad_index"))})})))
       return signalPassFailure();
     // The message casts and index extracts the scans used.
     for (Operation &op : llvm::make_early_inc_range(llvm::reverse(model.getBody().front())))
@@ -220,8 +218,8 @@ struct IndexStatusPass : impl::TernHLSIndexStatusBase<IndexStatusPass> {
       auto sym = dyn_cast<SymbolOpInterface>(&op);
       if (!sym || !sym.isPrivate())
         continue;
-      bool runtime = sym.getName() == kIndexErrorFunction ||
-                     sym.getName().starts_with("tern_rt_index_check");
+      bool runtime =
+          sym.getName() == kIndexErrorFunction || sym.getName().starts_with("tern_rt_index_check");
       if (runtime && SymbolTable::symbolKnownUseEmpty(&op, module))
         op.erase();
     }

@@ -34,7 +34,8 @@ struct VerifyChannelsPass : impl::TernHLSVerifyChannelsBase<VerifyChannelsPass> 
       else if (hlsMayRead(module, arg))
         readers.push_back(call);
     }
-    for (auto [calls, role] : {std::pair(&writers, "producers"), std::pair(&readers, "consumers")}) {
+    for (auto [calls, role] :
+         {std::pair(&writers, "producers"), std::pair(&readers, "consumers")}) {
       if (calls->size() <= 1)
         continue;
       InFlightDiagnostic diag = emitError(channel.getLoc())

@@ -105,8 +105,8 @@ private:
 // <ap_axi_sdata.h>. The open-source ap_types headers (hls4ml) and the plain
 // C++ build lack that header: this struct has the same fields.
 
-#if defined(__SYNTHESIS__) || (TERN_HLS_AP_TYPES && defined(__has_include) && \
-                               __has_include(<ap_axi_sdata.h>))
+#if defined(__SYNTHESIS__) ||                                                                      \
+    (TERN_HLS_AP_TYPES && defined(__has_include) && __has_include(<ap_axi_sdata.h>))
 #include <ap_axi_sdata.h>
 template <typename T> using tern_axis = hls::axis<T, 0, 0, 0>;
 #else
@@ -114,7 +114,7 @@ template <typename T> struct tern_axis {
   T data;
   tern_u64 keep; ///< byte enables, all ones: every byte of data is valid
   tern_u64 strb;
-  bool last;     ///< TLAST: the last beat of a tensor
+  bool last; ///< TLAST: the last beat of a tensor
 };
 #endif
 
