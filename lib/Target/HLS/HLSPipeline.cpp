@@ -50,6 +50,10 @@ void buildHLSToLoopsPipeline(OpPassManager &pm, const HLSPipelineOptions &option
   pm.addPass(createCanonicalizerPass());
   pm.addPass(
       createTernHLSHoistRowInvariants(TernHLSHoistRowInvariantsOptions{options.rowReciprocal}));
+  // Enough partial sums to take `simd` elements per cycle at II = the
+  // float adder latency (4 cycles).
+  pm.addPass(createTernHLSInterleaveReductions(
+      TernHLSInterleaveReductionsOptions{std::max<int64_t>(8, 4 * options.simd), 4}));
   if (options.share)
     pm.addPass(createTernHLSShareStages());
   else

@@ -245,6 +245,28 @@ def TernHLSHoistRowInvariants : Pass<"tern-hls-hoist-row-invariants", "::mlir::M
   let dependentDialects = ["::mlir::affine::AffineDialect", "::mlir::arith::ArithDialect"];
 }
 
+def TernHLSInterleaveReductions : Pass<"tern-hls-interleave-reductions", "::mlir::ModuleOp"> {
+  let summary = "Float accumulations as interleaved partial sums and a final tree";
+  let description = [{
+    In stage functions, an `affine.for` (constant bounds, step 1, trip a
+    multiple of `partials`, no directives yet) that carries one f32 value
+    through `addf`/`maximumf`/`maxnumf` with a term becomes a loop of step
+    `partials` carrying `partials` independent accumulators (partial 0
+    starts at the initial value, the others at 0, or at the initial value
+    for max), one per element of the step, followed by a balanced tree of
+    the same operator. The new loop gets `tern.hls.pipeline = latency`: each
+    accumulator takes one add per iteration, so the pipeline consumes
+    `partials / latency` elements per cycle instead of one element per
+    `latency` cycles. Float rounding changes with the order of the sum.
+  }];
+  let options = [
+    Option<"partials", "partials", "int64_t", "8", "Interleaved partial sums per reduction">,
+    Option<"latency", "latency", "int64_t", "4",
+           "Cycles of the float adder (the II of the interleaved loop)">,
+  ];
+  let dependentDialects = ["::mlir::affine::AffineDialect", "::mlir::arith::ArithDialect"];
+}
+
 def TernHLSIndexStatus : Pass<"tern-hls-index-status", "::mlir::ModuleOp"> {
   let summary = "Report gather index checks through status outputs of the HLS top";
   let description = [{
