@@ -147,6 +147,10 @@ def lint_kernel(source: str) -> List[str]:
                 continue
             if not dims and "*" not in p:
                 continue  # a scalar: s_axilite only
+            if dims.replace(" ", "") == "[1]" and any(
+                    re.search(rf"\bs_axilite\b.*\bport={port}\b", x) for x in pragmas) and not any(
+                    re.search(rf"\bm_axi\b.*\bport={port}\b", x) for x in pragmas):
+                continue  # an AXI4-Lite register (index-check status)
             if not any(re.search(rf"\bm_axi\b.*\bport={port}\b.*\bdepth=\d+", x) or
                        re.search(rf"\bport={port}\b.*\bm_axi\b.*\bdepth=\d+", x) for x in pragmas):
                 problems.append(f"top {name}: pointer/array port '{port}' lacks an m_axi "

@@ -426,7 +426,8 @@ int hlsCommand(MLIRContext &ctx, bool run) {
   if (!module)
     return 1;
   mt::ModelSignature unused;
-  if (failed(lowerForCPU(*module, "tern", unused, progress, /*indexChecks=*/false)))
+  // Index checks become the HLS top's status registers (tern-hls-index-status).
+  if (failed(lowerForCPU(*module, "tern", unused, progress, /*indexChecks=*/true)))
     return 1;
   mt::HLSCompileOptions options;
   options.pipeline.pe = hlsPE;

@@ -179,6 +179,8 @@ FailureOr<std::vector<HLSPort>> getHLSPorts(func::FuncOp top) {
         name = cast<StringAttr>(outNames[outIndex]).getValue().str();
       else
         name = "out" + std::to_string(outIndex);
+      if (auto st = top->getAttrOfType<DenseI64ArrayAttr>(hls::kStatusOutputs))
+        port.status = llvm::is_contained(st.asArrayRef(), static_cast<int64_t>(outIndex));
       ++outIndex;
     }
     name = sanitize(name);
@@ -206,6 +208,9 @@ FailureOr<std::vector<HLSPort>> getHLSPorts(func::FuncOp top) {
       return top.emitOpError("unsupported port element type ") << elem, failure();
     }
     port.shape.assign(type.getShape().begin(), type.getShape().end());
+    for (StringRef pair : {hls::kStateOut, hls::kStateIn})
+      if (auto p = top.getArgAttrOfType<IntegerAttr>(i, pair))
+        port.statePair = static_cast<int>(p.getInt());
     ports.push_back(std::move(port));
   }
   return ports;
@@ -374,83 +379,168 @@ LogicalResult HLSEmitter::emitModule() {
 }
 
 /// The AXI4-Stream top: one adapter per token port (row-major, one element
-/// per beat, II=1), the model core between them, all in a dataflow region.
+/// per beat, II=1, TLAST on the last beat of every tensor), the model core
+/// between them. A recurrent state (tern-hls-keep-state-on-chip) stays in a
+/// static on-chip array of the top: zeroed when `reset_state` is set, read
+/// by the core and updated from its next-state output after every token;
+/// the top is then sequential (a DATAFLOW region must not share a static
+/// array between processes), otherwise it is a dataflow region.
 LogicalResult HLSEmitter::emitAxisTop(bool declaration) {
   std::string name = sanitize(top.getName());
   auto dims = [](const HLSPort &p) {
     std::string s;
     for (int64_t d : p.shape)
       s += "[" + std::to_string(d) + "]";
-    return s;
+    return s.empty() ? std::string("[1]") : s;
   };
-  auto isStream = [](const HLSPort &p) { return p.kind != HLSPort::Weight; };
+  auto isStream = [](const HLSPort &p) {
+    return p.kind != HLSPort::Weight && !p.status && p.statePair < 0;
+  };
+  auto isState = [](const HLSPort &p) { return p.kind != HLSPort::Weight && p.statePair >= 0; };
+  bool stateful = llvm::any_of(ports, isState);
+  auto beat = [](const HLSPort &p) { return "tern_axis<" + p.cType + ">"; };
+  // A loop nest over a port's elements around `body` (index in `[i0][i1]..`).
+  auto forEach = [&](const HLSPort &p, llvm::function_ref<void(StringRef, StringRef)> body) {
+    SmallVector<int64_t> shape(p.shape.begin(), p.shape.end());
+    if (shape.empty())
+      shape.push_back(1);
+    std::string index, last;
+    for (size_t d = 0; d < shape.size(); ++d) {
+      os.indent(2 * (d + 1)) << "for (int i" << d << " = 0; i" << d << " < " << shape[d] << "; i"
+                             << d << " += 1) {\n";
+      index += "[i" + std::to_string(d) + "]";
+      last += (d ? " && i" : "i") + std::to_string(d) + " == " + std::to_string(shape[d] - 1);
+    }
+    os.indent(2 * (shape.size() + 1)) << "#pragma HLS PIPELINE II=1\n";
+    body(index, last);
+    for (size_t d = shape.size(); d > 0; --d)
+      os.indent(2 * d) << "}\n";
+  };
+  size_t depth = 0;
   if (!declaration) {
     for (const HLSPort &p : ports) {
       if (!isStream(p))
         continue;
       bool in = p.kind == HLSPort::Input;
-      os << "// AXI4-Stream adapter: " << (in ? "stream -> buffer" : "buffer -> stream") << "\n"
+      depth = std::max<size_t>(1, p.shape.size()) + 1;
+      os << "// AXI4-Stream adapter: "
+         << (in ? "stream -> buffer" : "buffer -> stream, TLAST on the last beat") << "\n"
          << "static void " << name << (in ? "_read_" : "_write_") << p.name << "(";
       if (in)
-        os << "tern_stream<" << p.cType << "> &s, " << p.cType << " buf" << dims(p);
+        os << "tern_stream<" << beat(p) << " > &s, " << p.cType << " buf" << dims(p);
       else
-        os << "const " << p.cType << " buf" << dims(p) << ", tern_stream<" << p.cType << "> &s";
+        os << "const " << p.cType << " buf" << dims(p) << ", tern_stream<" << beat(p) << " > &s";
       os << ") {\n  #pragma HLS INLINE off\n";
-      std::string index;
-      for (size_t d = 0; d < p.shape.size(); ++d) {
-        os.indent(2 * (d + 1)) << "for (int i" << d << " = 0; i" << d << " < " << p.shape[d]
-                               << "; i" << d << " += 1) {\n";
-        index += "[i" + std::to_string(d) + "]";
-      }
-      size_t depth = p.shape.size() + 1;
-      os.indent(2 * depth) << "#pragma HLS PIPELINE II=1\n";
-      if (in)
-        os.indent(2 * depth) << "buf" << index << " = s.read();\n";
-      else
-        os.indent(2 * depth) << "s.write(buf" << index << ");\n";
-      for (size_t d = p.shape.size(); d > 0; --d)
-        os.indent(2 * d) << "}\n";
+      forEach(p, [&](StringRef index, StringRef last) {
+        if (in) {
+          os.indent(2 * depth) << "buf" << index << " = s.read().data;\n";
+          return;
+        }
+        os.indent(2 * depth) << beat(p) << " beat;\n";
+        os.indent(2 * depth) << "beat.data = buf" << index << ";\n";
+        os.indent(2 * depth) << "beat.keep = -1;\n";
+        os.indent(2 * depth) << "beat.strb = -1;\n";
+        os.indent(2 * depth) << "beat.last = " << last << ";\n";
+        os.indent(2 * depth) << "s.write(beat);\n";
+      });
+      os << "}\n\n";
+    }
+    for (const HLSPort &p : ports) {
+      if (!isState(p) || p.kind != HLSPort::Input)
+        continue;
+      depth = std::max<size_t>(1, p.shape.size()) + 1;
+      std::string zero = p.cType == "tern_real" ? "tern_real(0.0f)" : "(" + p.cType + ")0";
+      os << "// On-chip recurrent state '" << p.name << "': cleared by reset_state.\n"
+         << "static void " << name << "_reset_" << p.name << "(" << p.cType << " buf" << dims(p)
+         << ") {\n  #pragma HLS INLINE off\n";
+      forEach(p, [&](StringRef index, StringRef) {
+        os.indent(2 * depth) << "buf" << index << " = " << zero << ";\n";
+      });
+      os << "}\n\n"
+         << "// The next state becomes the state of the next token.\n"
+         << "static void " << name << "_update_" << p.name << "(const " << p.cType << " next"
+         << dims(p) << ", " << p.cType << " buf" << dims(p) << ") {\n  #pragma HLS INLINE off\n";
+      forEach(p, [&](StringRef index, StringRef) {
+        os.indent(2 * depth) << "buf" << index << " = next" << index << ";\n";
+      });
       os << "}\n\n";
     }
     os << "// Top function: token I/O as AXI4-Stream, weights as AXI4 masters in DDR/HBM,\n"
-       << "// AXI4-Lite control.\n";
+       << "// AXI4-Lite control" << (stateful ? "; the recurrent state stays on chip" : "")
+       << ".\n";
   }
   os << "void " << name << "(";
-  for (auto [i, p] : llvm::enumerate(ports)) {
-    os << (i ? ", " : "");
+  bool firstParam = true;
+  for (const HLSPort &p : ports) {
+    if (isState(p))
+      continue;
+    os << (firstParam ? "" : ", ");
+    firstParam = false;
     if (isStream(p))
-      os << "tern_stream<" << p.cType << "> &" << p.name;
+      os << "tern_stream<" << beat(p) << " > &" << p.name;
+    else if (p.status)
+      os << p.cType << " " << p.name << dims(p);
     else
       os << "const " << p.cType << " " << p.name << dims(p);
   }
+  if (stateful)
+    os << (firstParam ? "" : ", ") << "bool reset_state";
   os << ")";
   if (declaration)
     return success();
   os << " {\n";
   for (const HLSPort &p : ports) {
+    if (isState(p))
+      continue;
     if (isStream(p))
       os << "  #pragma HLS INTERFACE mode=axis port=" << p.name << "\n";
+    else if (p.status)
+      os << "  #pragma HLS INTERFACE mode=s_axilite port=" << p.name << " bundle=control\n";
     else
       os << "  #pragma HLS INTERFACE mode=m_axi port=" << p.name << " offset=slave bundle="
          << (p.bundle.empty() ? "gmem_w" : p.bundle) << " depth=" << p.numElements()
          << " max_read_burst_length=64\n"
          << "  #pragma HLS INTERFACE mode=s_axilite port=" << p.name << " bundle=control\n";
   }
-  os << "  #pragma HLS INTERFACE mode=s_axilite port=return bundle=control\n"
-     << "  #pragma HLS DATAFLOW\n";
-  for (const HLSPort &p : ports)
+  if (stateful)
+    os << "  #pragma HLS INTERFACE mode=s_axilite port=reset_state bundle=control\n";
+  os << "  #pragma HLS INTERFACE mode=s_axilite port=return bundle=control\n";
+  if (!stateful)
+    os << "  #pragma HLS DATAFLOW\n";
+  for (const HLSPort &p : ports) {
     if (isStream(p))
       os << "  TERN_LOCAL " << p.cType << " " << p.name << "_buf" << dims(p) << ";\n";
+    else if (isState(p) && p.kind == HLSPort::Input)
+      os << "  static " << p.cType << " " << p.name << "_state" << dims(p)
+         << "; // kept between calls\n";
+    else if (isState(p))
+      os << "  TERN_LOCAL " << p.cType << " " << p.name << "_next" << dims(p) << ";\n";
+  }
+  if (stateful) {
+    os << "  if (reset_state) {\n";
+    for (const HLSPort &p : ports)
+      if (isState(p) && p.kind == HLSPort::Input)
+        os << "    " << name << "_reset_" << p.name << "(" << p.name << "_state);\n";
+    os << "  }\n";
+  }
   for (const HLSPort &p : ports)
-    if (p.kind == HLSPort::Input)
+    if (isStream(p) && p.kind == HLSPort::Input)
       os << "  " << name << "_read_" << p.name << "(" << p.name << ", " << p.name << "_buf);\n";
   os << "  " << functionName(top) << "(";
   for (auto [i, p] : llvm::enumerate(ports))
-    os << (i ? ", " : "") << p.name << (isStream(p) ? "_buf" : "");
+    os << (i ? ", " : "") << p.name
+       << (isStream(p)                              ? "_buf"
+           : isState(p) && p.kind == HLSPort::Input ? "_state"
+           : isState(p)                             ? "_next"
+                                                    : "");
   os << ");\n";
   for (const HLSPort &p : ports)
-    if (p.kind == HLSPort::Output)
+    if (isStream(p) && p.kind == HLSPort::Output)
       os << "  " << name << "_write_" << p.name << "(" << p.name << "_buf, " << p.name << ");\n";
+  for (const HLSPort &p : ports)
+    if (isState(p) && p.kind == HLSPort::Input)
+      os << "  " << name << "_update_" << p.name << "(" << ports[p.statePair].name << "_next, "
+         << p.name << "_state);\n";
   os << "}\n";
   return success();
 }
@@ -604,6 +694,8 @@ LogicalResult HLSEmitter::emitFunction(func::FuncOp fn) {
   indentLevel = 1;
   if (isTop && !options.axisIO) {
     for (const HLSPort &port : ports) {
+      if (port.status) // index-check status: an AXI4-Lite register, below
+        continue;
       std::string bundle = port.kind == HLSPort::Weight
                                ? (port.bundle.empty() ? "gmem_w" : port.bundle)
                            : port.kind == HLSPort::Input ? "gmem_in"

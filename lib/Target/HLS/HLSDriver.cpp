@@ -44,7 +44,15 @@ FailureOr<ModelSignature> lowerForHLS(ModuleOp module, const HLSCompileOptions &
   PassManager pm(module.getContext());
   if (failed(applyPassManagerCLOptions(pm)))
     return failure();
-  buildHLSToLoopsPipeline(pm, options.pipeline);
+  // Fixed math keeps divisions (ap_fixed truncates a quotient; a reciprocal
+  // and a product would round twice).
+  HLSPipelineOptions pipeline;
+  pipeline.copyOptionValuesFrom(options.pipeline);
+  if (options.package.math == HLSMath::Fixed)
+    pipeline.rowReciprocal = false;
+  buildHLSToLoopsPipeline(pm, pipeline);
+  if (options.package.axisIO)
+    pm.addPass(createTernHLSKeepStateOnChip());
   if (options.printPipeline) {
     *options.printPipeline << "// tern-hls-to-loops:\n";
     pm.printAsTextualPipeline(*options.printPipeline);
@@ -53,6 +61,17 @@ FailureOr<ModelSignature> lowerForHLS(ModuleOp module, const HLSCompileOptions &
   if (failed(pm.run(module)))
     return failure();
   return sig;
+}
+
+static LogicalResult writeHLSStreamSteps(ModuleOp lowered, ModuleOp ternModule, StringRef dir,
+                                         const ModelSignature &sig, int steps);
+
+/// True if the lowered top keeps a recurrent state on chip (axis I/O).
+static bool keepsStateOnChip(ModuleOp lowered) {
+  FailureOr<func::FuncOp> top = getHLSTop(lowered);
+  return succeeded(top) && llvm::any_of(top->getArguments(), [&](BlockArgument a) {
+           return top->getArgAttr(a.getArgNumber(), hls::kStateOut);
+         });
 }
 
 FailureOr<ModelSignature> compileHLSPackage(ModuleOp module, StringRef dir,
@@ -74,6 +93,21 @@ FailureOr<ModelSignature> compileHLSPackage(ModuleOp module, StringRef dir,
     return failure();
   if (!options.cpuGoldens && !options.inputs)
     return sig;
+  if (keepsStateOnChip(module)) {
+    // The state lives in the kernel and starts at zero: tb_data holds a
+    // sequence of tokens, and the goldens carry the state from step to step.
+    if (options.inputs)
+      return emitError(module.getLoc(),
+                       "--hls-io=axis keeps the recurrent state on chip (zero after "
+                       "reset_state), so it cannot be given as an input; use "
+                       "--hls-io=m_axi to run one step from a given state"),
+             failure();
+    if (options.progress)
+      options.progress("golden outputs of 4 tokens from the CPU backend (tb_data/*.golden.bin)");
+    if (failed(writeHLSStreamSteps(module, *ternModule, dir, *sig, 4)))
+      return failure();
+    return sig;
+  }
   std::vector<::tern::runtime::Array> made;
   if (!options.inputs)
     made = makeHLSTestInputs(*sig);
@@ -152,7 +186,8 @@ static LogicalResult writeTBFile(Location loc, StringRef dir, const std::string 
 
 /// Pairs the top's ports of `kind` (in argument order) with `arrays` one to
 /// one and calls `fn(port, index)` on each pair; a count mismatch is an error
-/// ("got N <what>").
+/// ("got N <what>"). The index-check status registers have no CPU
+/// counterpart and are skipped.
 static LogicalResult
 forEachPortOfKind(ModuleOp lowered, HLSPort::Kind kind,
                   const std::vector<::tern::runtime::Array> &arrays, StringRef what,
@@ -164,46 +199,59 @@ forEachPortOfKind(ModuleOp lowered, HLSPort::Kind kind,
   FailureOr<std::vector<HLSPort>> ports = getHLSPorts(*top);
   if (failed(ports))
     return failure();
-  size_t count = llvm::count_if(*ports, [&](const HLSPort &p) { return p.kind == kind; });
+  auto paired = [&](const HLSPort &p) { return p.kind == kind && !p.status; };
+  size_t count = llvm::count_if(*ports, paired);
   if (count != arrays.size())
     return emitError(loc) << "the HLS top has " << count
                           << (kind == HLSPort::Input ? " input" : " output") << " ports; got "
                           << arrays.size() << " " << what;
   size_t index = 0;
   for (const HLSPort &p : *ports)
-    if (p.kind == kind && failed(fn(p, index++)))
+    if (paired(p) && failed(fn(p, index++)))
       return failure();
   return success();
 }
 
-LogicalResult writeHLSGoldens(ModuleOp lowered, ModuleOp ternModule, StringRef dir,
-                              const std::vector<::tern::runtime::Array> &inputs) {
-  Location loc = lowered.getLoc();
+/// Compiles the tern-level module `ternModule` (consumed) with the CPU
+/// backend's portable kernels for a generic x86-64 CPU and loads it.
+static std::unique_ptr<::tern::runtime::Model> loadCPUGoldenModel(Location loc,
+                                                                  ModuleOp ternModule) {
   FailureOr<ModelSignature> sig = prepareModelFunction(ternModule);
   if (failed(sig))
-    return failure();
+    return nullptr;
   // The portable kernels for a generic CPU: goldens must not depend on the host's ISA.
   CPUCodegenOptions codegen;
   codegen.cpu = "generic";
   codegen.features = "";
   if (failed(recordCPUTarget(ternModule, codegen)))
-    return failure();
+    return nullptr;
   PassManager pm(ternModule.getContext());
   buildCPUTernToLinalgPipeline(pm, "portable");
   buildCPULinalgToLLVMPipeline(pm);
   if (failed(pm.run(ternModule)))
-    return emitError(loc) << "the CPU backend failed on the model (needed for the goldens)";
+    return emitError(loc) << "the CPU backend failed on the model (needed for the goldens)",
+           nullptr;
   SmallString<128> soPath;
   if (std::error_code ec = llvm::sys::fs::createTemporaryFile("ternc-hls-golden", "so", soPath))
-    return emitError(loc) << "cannot create a temporary file: " << ec.message();
+    return emitError(loc) << "cannot create a temporary file: " << ec.message(), nullptr;
   llvm::FileRemover removeSo(soPath);
   if (failed(buildModelLibrary(ternModule, *sig, codegen, soPath)))
-    return failure();
+    return nullptr;
   std::string error;
   std::unique_ptr<::tern::runtime::Model> model =
       ::tern::runtime::Model::load(std::string(soPath), error);
   if (!model)
-    return emitError(loc) << "cannot load the CPU golden model: " << error;
+    emitError(loc) << "cannot load the CPU golden model: " << error;
+  return model;
+}
+
+LogicalResult writeHLSGoldens(ModuleOp lowered, ModuleOp ternModule, StringRef dir,
+                              const std::vector<::tern::runtime::Array> &inputs) {
+  Location loc = lowered.getLoc();
+  std::unique_ptr<::tern::runtime::Model> model = loadCPUGoldenModel(loc, ternModule);
+  if (!model)
+    return failure();
+  std::string error;
   std::vector<::tern::runtime::Array> outputs;
   if (!model->run(inputs, outputs, error))
     return emitError(loc) << "the CPU golden run failed: " << error;
@@ -216,6 +264,81 @@ LogicalResult writeHLSGoldens(ModuleOp lowered, ModuleOp ternModule, StringRef d
                                               << " does not match HLS port '" << p.name << "'");
         return writeTBFile(loc, dir, p.name + ".golden.bin", a);
       });
+}
+
+static LogicalResult writeHLSStreamSteps(ModuleOp lowered, ModuleOp ternModule, StringRef dir,
+                                         const ModelSignature &sig, int steps) {
+  Location loc = lowered.getLoc();
+  FailureOr<func::FuncOp> top = getHLSTop(lowered);
+  if (failed(top))
+    return failure();
+  FailureOr<std::vector<HLSPort>> ports = getHLSPorts(*top);
+  if (failed(ports))
+    return failure();
+  // CPU input/output number of each port (inputs in order; outputs without
+  // the status registers).
+  std::vector<int> cpuIndex(ports->size(), -1);
+  int nIn = 0, nOut = 0;
+  for (auto [i, p] : llvm::enumerate(*ports))
+    if (p.kind == HLSPort::Input)
+      cpuIndex[i] = nIn++;
+    else if (p.kind == HLSPort::Output && !p.status)
+      cpuIndex[i] = nOut++;
+  std::unique_ptr<::tern::runtime::Model> model = loadCPUGoldenModel(loc, ternModule);
+  if (!model)
+    return failure();
+  std::vector<::tern::runtime::Array> inputs = makeHLSTestInputs(sig), outputs;
+  if (static_cast<int>(inputs.size()) != nIn)
+    return emitError(loc) << "the CPU model has " << inputs.size() << " inputs, the HLS top "
+                          << nIn;
+  // Stream files: every step's tensor back to back.
+  std::vector<::tern::runtime::Array> files(ports->size());
+  for (int t = 0; t < steps; ++t) {
+    for (auto [i, p] : llvm::enumerate(*ports)) {
+      if (p.kind != HLSPort::Input)
+        continue;
+      ::tern::runtime::Array &a = inputs[cpuIndex[i]];
+      if (p.statePair >= 0) {
+        // Zero after reset, then the previous step's next state.
+        if (t == 0)
+          std::fill(a.data.begin(), a.data.end(), 0);
+        else
+          a.data = outputs[cpuIndex[p.statePair]].data;
+        continue;
+      }
+      // Token ids 1, 2, 1, ... shifted by one each step; floats stay.
+      size_t width = ::tern::runtime::dtypeSize(a.dtype);
+      if (a.dtype == TERN_I64 || a.dtype == TERN_I32)
+        for (int64_t k = 0; k < a.numElements(); ++k) {
+          int64_t v = 1 + (k + t) % 2;
+          memcpy(a.data.data() + width * k, &v, width); // little-endian low bytes
+        }
+      files[i].data.insert(files[i].data.end(), a.data.begin(), a.data.end());
+    }
+    std::string error;
+    if (!model->run(inputs, outputs, error))
+      return emitError(loc) << "the CPU golden run failed at step " << t << ": " << error;
+    if (static_cast<int>(outputs.size()) != nOut)
+      return emitError(loc) << "the CPU model has " << outputs.size() << " outputs, the HLS top "
+                            << nOut;
+    for (auto [i, p] : llvm::enumerate(*ports)) {
+      if (p.kind != HLSPort::Output || p.status || p.statePair >= 0)
+        continue;
+      const ::tern::runtime::Array &a = outputs[cpuIndex[i]];
+      if (a.numElements() != p.numElements() || ::tern::runtime::dtypeSize(a.dtype) != p.fileBytes)
+        return emitError(loc) << "CPU output " << cpuIndex[i] << " does not match HLS port '"
+                              << p.name << "'";
+      files[i].data.insert(files[i].data.end(), a.data.begin(), a.data.end());
+    }
+  }
+  for (auto [i, p] : llvm::enumerate(*ports)) {
+    if (files[i].data.empty())
+      continue;
+    std::string name = p.kind == HLSPort::Input ? p.name + ".bin" : p.name + ".golden.bin";
+    if (failed(writeTBFile(loc, dir, name, files[i])))
+      return failure();
+  }
+  return success();
 }
 
 static bool fileTypeMatches(const HLSPort &port, tern_dtype dtype) {
@@ -277,7 +400,7 @@ LogicalResult runHLSCSim(ModuleOp module, const ModelSignature &sig, StringRef d
   size_t index = 0;
   outputs.clear();
   for (const HLSPort &p : *ports) {
-    if (p.kind != HLSPort::Output)
+    if (p.kind != HLSPort::Output || p.status)
       continue;
     if (index >= sig.outputs.size())
       return emitError(loc) << "more output ports than model outputs";

@@ -91,6 +91,193 @@ void emitWordPortRead(llvm::raw_ostream &os, const HLSPort &p, const std::string
      << "  for (size_t i = 0; i < " << p.name << ".size(); ++i)\n"
      << "    " << p.name << "[i] = tern_word_from_bytes<" << p.wordBits << ">(&" << file << "[i * "
      << p.fileBytes << "]);\n";
+/// The argument a testbench passes for a port held in a std::vector.
+std::string portArgument(const HLSPort &p) {
+  if (p.shape.size() <= 1)
+    return p.name + ".data()";
+  std::string inner;
+  for (size_t d = 1; d < p.shape.size(); ++d)
+    inner += "[" + std::to_string(p.shape[d]) + "]";
+  return "reinterpret_cast<" + p.cType + " (*)" + inner + ">(" + p.name + ".data())";
+}
+
+/// Testbench code run after each call of the top: a failed index check
+/// (status != 0) prints its node and the bad index and fails.
+void statusCheck(llvm::raw_ostream &os, func::FuncOp top, const std::vector<HLSPort> &ports,
+                 StringRef indent) {
+  auto checks = top->getAttrOfType<ArrayAttr>(hls::kIndexChecks);
+  const HLSPort *status = nullptr, *index = nullptr;
+  for (const HLSPort &p : ports)
+    if (p.status)
+      (status ? index : status) = &p;
+  if (!checks || !status || !index)
+    return;
+  os << indent << "if (" << status->name << "[0] != 0) {\n"
+     << indent << "  static const char *const what[] = {";
+  for (auto [i, c] : llvm::enumerate(checks)) {
+    auto dict = cast<DictionaryAttr>(c);
+    std::string text;
+    for (char ch : dict.getAs<StringAttr>("what").getValue())
+      text += ch == '"' || ch == '\\' ? std::string("\\") + ch : std::string(1, ch);
+    os << (i ? ", " : "") << "\"" << text << " (table size "
+       << dict.getAs<IntegerAttr>("dim").getInt() << ")\"";
+  }
+  os << "};\n"
+     << indent << "  const long id = static_cast<long>(" << status->name << "[0]);\n"
+     << indent
+     << "  std::printf(\"index check %ld failed: %s: index %lld is out of range\\n\", id,\n"
+     << indent << "              id >= 1 && id <= " << checks.size() << " ? what[id - 1] : \"?\",\n"
+     << indent << "              static_cast<long long>(" << index->name << "[0]));\n"
+     << indent << "  std::printf(\"C simulation FAILED\\n\");\n"
+     << indent << "  return 3;\n"
+     << indent << "}\n";
+}
+
+/// The AXI4-Stream testbench: every tensor is streamed with TLAST on its last
+/// beat; the outputs' TLAST is checked. tb_data holds one or more steps
+/// (tokens) back to back; a recurrent state stays in the kernel, which is
+/// reset before the first step, and every step is compared with its golden.
+void axisTestbenchMain(llvm::raw_ostream &os, func::FuncOp top, const std::vector<HLSPort> &ports,
+                       StringRef topName) {
+  auto isStream = [](const HLSPort &p) {
+    return p.kind != HLSPort::Weight && !p.status && p.statePair < 0;
+  };
+  bool stateful = llvm::any_of(ports, [](const HLSPort &p) { return p.statePair >= 0; });
+  const HLSPort *first = nullptr;
+  for (const HLSPort &p : ports)
+    if (isStream(p) && p.kind == HLSPort::Input && !first)
+      first = &p;
+  os << "  // Steps: the first stream input's file holds one tensor per step.\n"
+     << "  size_t steps = 1;\n";
+  if (first)
+    os << "  {\n"
+       << "    FILE *f = std::fopen((data + \"/" << first->name << ".bin\").c_str(), \"rb\");\n"
+       << "    if (!f || std::fseek(f, 0, SEEK_END) != 0) {\n"
+       << "      std::fprintf(stderr, \"cannot read %s/" << first->name
+       << ".bin\\n\", data.c_str());\n"
+       << "      return 2;\n    }\n"
+       << "    steps = static_cast<size_t>(std::ftell(f)) / (" << first->numElements()
+       << " * sizeof(" << first->fileType << "));\n"
+       << "    std::fclose(f);\n"
+       << "    if (steps == 0) {\n"
+       << "      std::fprintf(stderr, \"%s/" << first->name
+       << ".bin is empty\\n\", data.c_str());\n"
+       << "      return 2;\n    }\n"
+       << "  }\n";
+  for (const HLSPort &p : ports) {
+    if (p.kind == HLSPort::Input && !isStream(p))
+      continue;
+    int64_t n = p.numElements();
+    std::string file = p.name + "_file";
+    os << "  // " << kindText(p.kind) << " " << p.name << ": " << p.cType << shapeText(p) << "\n";
+    if (isStream(p)) {
+      os << "  std::vector<" << p.fileType << "> " << file << "(steps * " << n << ");\n";
+      if (p.kind == HLSPort::Input)
+        os << "  if (!readFile(data + \"/" << p.name << ".bin\", " << file << ")) {\n"
+           << "    std::fprintf(stderr, \"cannot read %s/" << p.name
+           << ".bin (%zu steps)\\n\", data.c_str(), steps);\n"
+           << "    return 2;\n  }\n";
+      continue;
+    }
+    if (p.kind == HLSPort::Output) {
+      if (p.status)
+        os << "  std::vector<" << p.cType << "> " << p.name << "(" << n << ");\n";
+      continue;
+    }
+    if (p.wordBits) {
+      emitWordPortRead(os, p, file);
+      continue;
+    }
+    os << "  std::vector<" << p.fileType << "> " << file << "(" << n << ");\n"
+       << "  std::vector<" << p.cType << "> " << p.name << "(" << n << ");\n"
+       << "  if (!readFile(weights + \"/" << p.name << ".bin\", " << file << ")) {\n"
+       << "    std::fprintf(stderr, \"cannot read %s/" << p.name << ".bin\\n\", weights.c_str());\n"
+       << "    return 2;\n  }\n"
+       << "  for (size_t i = 0; i < " << p.name << ".size(); ++i)\n"
+       << "    " << p.name << "[i] = " << p.cType << "(" << file << "[i]);\n";
+  }
+  os << "  size_t tlastErrors = 0;\n"
+     << "  for (size_t t = 0; t < steps; ++t) {\n";
+  for (const HLSPort &p : ports) {
+    if (!isStream(p))
+      continue;
+    int64_t n = p.numElements();
+    os << "    tern_stream<tern_axis<" << p.cType << "> > " << p.name << "_stream;\n";
+    if (p.kind == HLSPort::Input)
+      os << "    for (size_t i = 0; i < " << n << "; ++i) {\n"
+         << "      tern_axis<" << p.cType << "> beat;\n"
+         << "      beat.data = " << p.cType << "(" << p.name << "_file[t * " << n << " + i]);\n"
+         << "      beat.keep = -1;\n      beat.strb = -1;\n"
+         << "      beat.last = i == " << n - 1 << ";\n"
+         << "      " << p.name << "_stream.write(beat);\n    }\n";
+  }
+  os << "    " << topName << "(";
+  bool firstArg = true;
+  for (const HLSPort &p : ports) {
+    if (p.statePair >= 0)
+      continue;
+    os << (firstArg ? "" : ", ") << (isStream(p) ? p.name + "_stream" : portArgument(p));
+    firstArg = false;
+  }
+  if (stateful)
+    os << (firstArg ? "" : ", ") << "/*reset_state=*/t == 0";
+  os << ");\n";
+  statusCheck(os, top, ports, "    ");
+  for (const HLSPort &p : ports) {
+    if (!isStream(p) || p.kind != HLSPort::Output)
+      continue;
+    int64_t n = p.numElements();
+    os << "    for (size_t i = 0; i < " << n << "; ++i) {\n"
+       << "      if (" << p.name << "_stream.empty()) {\n"
+       << "        std::printf(\"" << p.name << ": the stream ended after %zu of " << n
+       << " beats\\n\", i);\n"
+       << "        ++tlastErrors;\n        break;\n      }\n"
+       << "      tern_axis<" << p.cType << "> beat = " << p.name << "_stream.read();\n"
+       << "      if (static_cast<bool>(beat.last) != (i == " << n - 1 << "))\n"
+       << "        ++tlastErrors;\n"
+       << "      " << p.name << "_file[t * " << n << " + i] = "
+       << (p.fileType == "float" ? "tern_to_float(beat.data)"
+                                 : "static_cast<" + p.fileType + ">(beat.data)")
+       << ";\n    }\n"
+       << "    if (!" << p.name << "_stream.empty()) {\n"
+       << "      std::printf(\"" << p.name << ": more than " << n << " beats\\n\");\n"
+       << "      ++tlastErrors;\n    }\n";
+  }
+  os << "  }\n"
+     << "  std::printf(\"AXI4-Stream: %zu step(s), TLAST %s\\n\", steps, tlastErrors ? \"WRONG\" : "
+        "\"ok\");\n"
+     << "  failures += tlastErrors ? 1 : 0;\n";
+  for (const HLSPort &p : ports) {
+    if (!isStream(p) || p.kind != HLSPort::Output)
+      continue;
+    int64_t n = p.numElements();
+    std::string file = p.name + "_file";
+    os << "  if (!writeFile(data + \"/" << p.name << ".out.bin\", " << file << ")) {\n"
+       << "    std::fprintf(stderr, \"cannot write %s/" << p.name
+       << ".out.bin\\n\", data.c_str());\n"
+       << "    return 2;\n  }\n"
+       << "  {\n"
+       << "    std::vector<" << p.fileType << "> golden(" << file << ".size());\n"
+       << "    if (!readFile(data + \"/" << p.name << ".golden.bin\", golden)) {\n"
+       << "      std::fprintf(stderr, \"" << p.name << ": cannot read the golden %s/" << p.name
+       << ".golden.bin (%zu steps)\\n\", data.c_str(), steps);\n"
+       << "      failures += 1;\n"
+       << "    } else {\n"
+       << "      for (size_t t = 0; t < steps; ++t) {\n"
+       << "        std::vector<" << p.fileType << "> got(" << file << ".begin() + t * " << n << ", "
+       << file << ".begin() + (t + 1) * " << n << ");\n"
+       << "        std::vector<" << p.fileType << "> want(golden.begin() + t * " << n
+       << ", golden.begin() + (t + 1) * " << n << ");\n"
+       << "        std::string label = \"" << p.name << "\";\n"
+       << "        if (steps > 1)\n"
+       << "          label += \"[step \" + std::to_string(t) + \"]\";\n"
+       << "        failures += compare(label.c_str(), got, want, rtol);\n"
+       << "      }\n"
+       << "    }\n"
+       << "  }\n";
+  }
+  os << "  std::printf(failures ? \"C simulation FAILED\\n\" : \"C simulation passed\\n\");\n"
+     << "  return failures ? 1 : 0;\n}\n";
 }
 
 /// The testbench: per-port reads, conversions and comparisons.
@@ -106,24 +293,28 @@ std::string testbench(func::FuncOp top, const std::vector<HLSPort> &ports,
      << "// writes DATA_DIR/<output>.out.bin and compares it with DATA_DIR/<output>.golden.bin\n"
      << "// (the CPU backend's outputs): |got - want| <= RTOL * max|want| + 1e-5 everywhere.\n"
      << "// A missing golden is a failure.\n"
-     << "// Returns 0 on pass (Vitis HLS convention), 1 on a mismatch, 2 on an I/O error.\n"
+     << "// Returns 0 on pass (Vitis HLS convention), 1 on a mismatch, 2 on an I/O error,\n"
+     << "// 3 when a gather index check failed (the kernel's status register is not 0).\n"
      << "#include \"tern_kernel.h\"\n\n"
      << "#include <cmath>\n#include <cstdint>\n#include <cstdio>\n#include <cstdlib>\n"
      << "#include <string>\n#include <vector>\n\n"
-     << "template <typename T> static bool readFile(const std::string &path, std::vector<T> &data) {\n"
+     << "template <typename T> static bool readFile(const std::string &path, std::vector<T> &data) "
+        "{\n"
      << "  FILE *f = std::fopen(path.c_str(), \"rb\");\n"
      << "  if (!f)\n    return false;\n"
      << "  size_t n = std::fread(data.data(), sizeof(T), data.size(), f);\n"
      << "  bool extra = std::fgetc(f) != EOF;\n"
      << "  std::fclose(f);\n"
      << "  return n == data.size() && !extra;\n}\n\n"
-     << "template <typename T> static bool writeFile(const std::string &path, const std::vector<T> &data) {\n"
+     << "template <typename T> static bool writeFile(const std::string &path, const std::vector<T> "
+        "&data) {\n"
      << "  FILE *f = std::fopen(path.c_str(), \"wb\");\n"
      << "  if (!f)\n    return false;\n"
      << "  size_t n = std::fwrite(data.data(), sizeof(T), data.size(), f);\n"
      << "  return std::fclose(f) == 0 && n == data.size();\n}\n\n"
      << "template <typename T>\n"
-     << "static int compare(const char *name, const std::vector<T> &got, const std::vector<T> &want,\n"
+     << "static int compare(const char *name, const std::vector<T> &got, const std::vector<T> "
+        "&want,\n"
      << "                   double rtol) {\n"
      << "  double scale = 0, worst = 0;\n"
      << "  for (size_t i = 0; i < want.size(); ++i)\n"
@@ -134,7 +325,8 @@ std::string testbench(func::FuncOp top, const std::vector<HLSPort> &ports,
      << "    worst = std::fmax(worst, err);\n"
      << "    if (!(err <= rtol * scale + 1e-5))\n      ++bad;\n"
      << "  }\n"
-     << "  std::printf(\"%s: %zu values, max |err| %.3g (max |want| %.3g): %s\\n\", name, want.size(),\n"
+     << "  std::printf(\"%s: %zu values, max |err| %.3g (max |want| %.3g): %s\\n\", name, "
+        "want.size(),\n"
      << "              worst, scale, bad ? \"MISMATCH\" : \"ok\");\n"
      << "  return bad ? 1 : 0;\n}\n\n"
      << "int main(int argc, char **argv) {\n"
@@ -142,6 +334,10 @@ std::string testbench(func::FuncOp top, const std::vector<HLSPort> &ports,
      << "  const std::string weights = argc > 2 ? argv[2] : \"weights\";\n"
      << "  const double rtol = argc > 3 ? std::atof(argv[3]) : " << rtol << ";\n"
      << "  int failures = 0;\n\n";
+  if (options.axisIO) {
+    axisTestbenchMain(os, top, ports, topName);
+    return s;
+  }
   for (const HLSPort &p : ports) {
     int64_t n = p.numElements();
     std::string file = p.name + "_file";
@@ -162,41 +358,15 @@ std::string testbench(func::FuncOp top, const std::vector<HLSPort> &ports,
        << "  for (size_t i = 0; i < " << p.name << ".size(); ++i)\n"
        << "    " << p.name << "[i] = " << p.cType << "(" << file << "[i]);\n";
   }
-  if (options.axisIO) {
-    // Token I/O through AXI4-Stream: row-major, one element per beat.
-    for (const HLSPort &p : ports) {
-      if (p.kind == HLSPort::Weight)
-        continue;
-      os << "  tern_stream<" << p.cType << "> " << p.name << "_stream;\n";
-      if (p.kind == HLSPort::Input)
-        os << "  for (size_t i = 0; i < " << p.name << ".size(); ++i)\n"
-           << "    " << p.name << "_stream.write(" << p.name << "[i]);\n";
-    }
-  }
   os << "\n  " << topName << "(";
-  for (auto [i, p] : llvm::enumerate(ports)) {
-    os << (i ? ", " : "");
-    if (options.axisIO && p.kind != HLSPort::Weight) {
-      os << p.name << "_stream";
-      continue;
-    }
-    if (p.shape.size() <= 1) {
-      os << p.name << ".data()";
-      continue;
-    }
-    std::string inner;
-    for (size_t d = 1; d < p.shape.size(); ++d)
-      inner += "[" + std::to_string(p.shape[d]) + "]";
-    os << "reinterpret_cast<" << p.cType << " (*)" << inner << ">(" << p.name << ".data())";
-  }
+  for (auto [i, p] : llvm::enumerate(ports))
+    os << (i ? ", " : "") << portArgument(p);
   os << ");\n\n";
+  statusCheck(os, top, ports, "  ");
   for (const HLSPort &p : ports) {
-    if (p.kind != HLSPort::Output)
+    if (p.kind != HLSPort::Output || p.status)
       continue;
     std::string file = p.name + "_file";
-    if (options.axisIO)
-      os << "  for (size_t i = 0; i < " << p.name << ".size(); ++i)\n"
-         << "    " << p.name << "[i] = " << p.name << "_stream.read();\n";
     os << "  for (size_t i = 0; i < " << p.name << ".size(); ++i)\n";
     if (p.fileType == "float")
       os << "    " << file << "[i] = tern_to_float(" << p.name << "[i]);\n";
@@ -332,10 +502,10 @@ std::string readme(const ModelSignature &sig, const std::vector<HLSPort> &ports,
      << " MHz |\n"
      << "| parallelism | PE = " << pe << " output rows, SIMD = " << simd
      << " packed weight bytes per row per cycle (4·SIMD trits) |\n"
-     << "| element-wise math | " << (options.math == HLSMath::Fixed ? "fixed" : "float")
-     << " |\n"
-     << "| token I/O | " << (options.axisIO ? "AXI4-Stream (`axis`), row-major, one element per beat"
-                                            : "AXI4 master (`m_axi`)")
+     << "| element-wise math | " << (options.math == HLSMath::Fixed ? "fixed" : "float") << " |\n"
+     << "| token I/O | "
+     << (options.axisIO ? "AXI4-Stream (`axis`), row-major, one element per beat"
+                        : "AXI4 master (`m_axi`)")
      << " |\n\n"
      << "## Files\n\n"
      << "- `firmware/tern_kernel.cpp`: one function per stage (`#pragma HLS INLINE off`); the\n"
@@ -362,8 +532,11 @@ std::string readme(const ModelSignature &sig, const std::vector<HLSPort> &ports,
      << "v++ -c --mode hls --config hls_config.cfg --work_dir tern_comp\n```\n\n"
      << "## Ports\n\n"
      << (options.axisIO
-             ? "Inputs and outputs are AXI4-Stream ports (`axis`: the top reads each input\n"
-               "stream, row-major, into a buffer, runs the model core and streams the outputs);\n"
+             ? "Inputs and outputs are AXI4-Stream ports (`axis`, `hls::axis<T,0,0,0>` beats: the\n"
+               "top reads each input stream, row-major, into a buffer, runs the model core and\n"
+               "streams the outputs with TLAST on the last beat of every tensor); a recurrent\n"
+               "state (input `X`, output `X_out`) stays in an on-chip array of the top, zeroed\n"
+               "when the AXI4-Lite flag `reset_state` is 1 (set it for the first token);\n"
                "weights are AXI4 masters (`m_axi`, `depth` = element count, one bundle\n"
                "`gmem_w<k>` per engine, banks in `connectivity.cfg`) with their base addresses\n"
                "and the start/done control in the AXI4-Lite `control` bundle.\n\n"
@@ -372,6 +545,12 @@ std::string readme(const ModelSignature &sig, const std::vector<HLSPort> &ports,
                "one engine reads\nshare a bundle; `connectivity.cfg` puts each bundle on a memory "
                "bank) with its base\naddress and the start/done control in the AXI4-Lite "
                "`control` bundle.\n\n")
+     << (llvm::any_of(ports, [](const HLSPort &p) { return p.status; })
+             ? "Gather index checks: `status` and `bad_index` are AXI4-Lite registers; after a\n"
+               "call, `status` is 0 when every index was in range, else the 1-based id of the\n"
+               "first failing check (the testbench prints its ONNX node) and `bad_index` the\n"
+               "index it saw. The gather reads a clamped row, never out of bounds.\n\n"
+             : "")
      << "| kind | port | type | file | bundle, bank |\n|---|---|---|---|---|\n";
   for (const HLSPort &p : ports) {
     std::string file = p.kind == HLSPort::Weight ? "weights/" + p.name + ".bin"

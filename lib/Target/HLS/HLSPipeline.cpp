@@ -37,6 +37,7 @@ void buildHLSToLoopsPipeline(OpPassManager &pm, const HLSPipelineOptions &option
   buildCPUTernToLinalgPipeline(pm);
   pm.addPass(createTernHLSTileTernaryMatmul(TernHLSTileTernaryMatmulOptions{options.pe}));
   pm.addPass(createTernVerifyNoMultiply());
+  pm.addPass(createTernHLSIndexStatus());
   pm.addPass(createTernHLSExternalizeWeights(
       TernHLSExternalizeWeightsOptions{options.romThreshold, options.top}));
   pm.addPass(createTernHLSOutlineStages());
@@ -47,10 +48,17 @@ void buildHLSToLoopsPipeline(OpPassManager &pm, const HLSPipelineOptions &option
   addPipelineString(pm, kToLoops);
   pm.addPass(createTernHLSScalarizeReductions());
   pm.addPass(createCanonicalizerPass());
+  pm.addPass(
+      createTernHLSHoistRowInvariants(TernHLSHoistRowInvariantsOptions{options.rowReciprocal}));
+  // Enough partial sums to take `simd` elements per cycle at II = the
+  // float adder latency (4 cycles).
+  pm.addPass(createTernHLSInterleaveReductions(
+      TernHLSInterleaveReductionsOptions{std::max<int64_t>(8, 4 * options.simd), 4}));
   if (options.share)
     pm.addPass(createTernHLSShareStages());
   else
     pm.addPass(createTernHLSSplitFanout());
+  pm.addPass(createTernHLSVerifyChannels());
   pm.addPass(createTernHLSDirectives(TernHLSDirectivesOptions{options.simd, 4}));
   pm.addPass(createTernHLSNameConstants());
   bool onChip = options.weightMemory == "onchip";

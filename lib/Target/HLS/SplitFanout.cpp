@@ -65,6 +65,8 @@ struct SplitFanoutPass : impl::TernHLSSplitFanoutBase<SplitFanoutPass> {
           buffers.push_back(alloc);
       for (memref::AllocOp alloc : buffers)
         split(module, alloc);
+      for (BlockArgument arg : fn.getArguments())
+        splitInput(module, fn, arg);
       if (!isLegal(module, fn))
         fn->removeAttr(hls::kDataflow);
     }
@@ -152,6 +154,51 @@ struct SplitFanoutPass : impl::TernHLSSplitFanoutBase<SplitFanoutPass> {
       readers[i]->replaceUsesOfWith(alloc.getResult(), copies[i - 1]);
   }
 
+  /// An input port read by several stages: a `load` stage reads it once
+  /// into one local buffer per reader (stage calls only; ports stay read-only).
+  void splitInput(ModuleOp module, func::FuncOp fn, BlockArgument arg) {
+    auto type = dyn_cast<MemRefType>(arg.getType());
+    if (!type || !type.hasStaticShape())
+      return;
+    SmallVector<func::CallOp> readers, writers;
+    bool other;
+    accessors(module, arg, readers, writers, other);
+    if (other || !writers.empty() || readers.size() < 2)
+      return;
+    MLIRContext *ctx = module.getContext();
+    Location loc = arg.getLoc();
+    // The load stage: for every element, load once, store to each copy.
+    OpBuilder mb(ctx);
+    mb.setInsertionPoint(fn);
+    SmallVector<Type> argTypes(readers.size() + 1, type);
+    std::string name = (fn.getName() + "_load" + Twine(arg.getArgNumber())).str();
+    auto load = func::FuncOp::create(mb, loc, name, mb.getFunctionType(argTypes, {}));
+    load.setPrivate();
+    load->setAttr(hls::kStage, mb.getStringAttr("load"));
+    SymbolTable(module).insert(load);
+    OpBuilder b = OpBuilder::atBlockBegin(load.addEntryBlock());
+    SmallVector<Value> ivs;
+    for (int64_t size : type.getShape()) {
+      auto loop = affine::AffineForOp::create(b, loc, 0, size);
+      ivs.push_back(loop.getInductionVar());
+      b.setInsertionPointToStart(loop.getBody());
+    }
+    Value v = affine::AffineLoadOp::create(b, loc, load.getArgument(0), ivs);
+    for (size_t i = 0; i < readers.size(); ++i)
+      affine::AffineStoreOp::create(b, loc, v, load.getArgument(i + 1), ivs);
+    b.setInsertionPointToEnd(&load.getBody().front());
+    func::ReturnOp::create(b, loc);
+    // One buffer per reader, filled before the first reader runs.
+    OpBuilder fb = OpBuilder::atBlockBegin(&fn.getBody().front());
+    SmallVector<Value> operands = {arg};
+    for (size_t i = 0; i < readers.size(); ++i)
+      operands.push_back(memref::AllocOp::create(fb, loc, type));
+    fb.setInsertionPoint(readers.front());
+    func::CallOp::create(fb, loc, load, operands);
+    for (size_t i = 0; i < readers.size(); ++i)
+      readers[i]->replaceUsesOfWith(arg, operands[i + 1]);
+  }
+
   /// One producer per buffer, before all its consumers; ports: inputs are
   /// only read, outputs written once.
   bool isLegal(ModuleOp module, func::FuncOp fn) {
@@ -184,5 +231,6 @@ struct SplitFanoutPass : impl::TernHLSSplitFanoutBase<SplitFanoutPass> {
 } // namespace
 
 bool hlsMayWrite(ModuleOp module, Value memref) { return effectsOf(module, memref).write; }
+bool hlsMayRead(ModuleOp module, Value memref) { return effectsOf(module, memref).read; }
 
 } // namespace mlir::tern

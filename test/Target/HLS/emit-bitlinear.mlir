@@ -105,7 +105,10 @@ func.func @main(%x: tensor<1x8xf32> {tern.name = "x"}) -> (tensor<1x4xf32> {tern
 // CHECK-NEXT: #pragma HLS INTERFACE mode=s_axilite port=y bundle=control
 // CHECK-NEXT: #pragma HLS INTERFACE mode=s_axilite port=return bundle=control
 // CHECK-NEXT: #pragma HLS DATAFLOW
-// CHECK: tern_top_s0_reduction(x, buf{{[0-9]+}});
+// The input x has two readers: a load stage gives each its own buffer.
+// CHECK: tern_top_load0(x, [[X0:buf[0-9]+]], [[X1:buf[0-9]+]]);
+// CHECK: tern_top_s0_reduction([[X0]], buf{{[0-9]+}});
+// CHECK: tern_top_s1_elementwise([[X1]], 
 // CHECK: tern_top_s{{[0-9]+}}_ternary_matmul(buf{{[0-9]+}}, w0, buf{{[0-9]+}});
 // CHECK: tern_top_s{{[0-9]+}}_elementwise(buf{{[0-9]+}}, buf{{[0-9]+}}, y);
 // CHECK-NEXT: }
@@ -117,16 +120,22 @@ func.func @main(%x: tensor<1x8xf32> {tern.name = "x"}) -> (tensor<1x4xf32> {tern
 // SCALAR: // Top function
 
 // Token I/O as AXI4-Stream: the model becomes tern_top_core, between stream
-// adapters in a dataflow top; weights stay AXI4 masters.
+// adapters in a dataflow top; weights stay AXI4 masters. Beats are
+// hls::axis (tern_axis) with TLAST on the last element of the tensor.
 // AXIS: static void tern_top_core(const tern_real x[1][8], const tern_i8 w0[4][2][1], tern_real y[1][4]) {
 // AXIS-NEXT: #pragma HLS INLINE off
 // AXIS-NEXT: #pragma HLS DATAFLOW
-// AXIS-LABEL: static void tern_top_read_x(tern_stream<tern_real> &s, tern_real buf[1][8]) {
+// AXIS-LABEL: static void tern_top_read_x(tern_stream<tern_axis<tern_real> > &s, tern_real buf[1][8]) {
 // AXIS: #pragma HLS PIPELINE II=1
-// AXIS-NEXT: buf[i0][i1] = s.read();
-// AXIS-LABEL: static void tern_top_write_y(const tern_real buf[1][4], tern_stream<tern_real> &s) {
-// AXIS: s.write(buf[i0][i1]);
-// AXIS-LABEL: void tern_top(tern_stream<tern_real> &x, const tern_i8 w0[4][2][1], tern_stream<tern_real> &y) {
+// AXIS-NEXT: buf[i0][i1] = s.read().data;
+// AXIS-LABEL: static void tern_top_write_y(const tern_real buf[1][4], tern_stream<tern_axis<tern_real> > &s) {
+// AXIS: tern_axis<tern_real> beat;
+// AXIS-NEXT: beat.data = buf[i0][i1];
+// AXIS-NEXT: beat.keep = -1;
+// AXIS-NEXT: beat.strb = -1;
+// AXIS-NEXT: beat.last = i0 == 0 && i1 == 3;
+// AXIS-NEXT: s.write(beat);
+// AXIS-LABEL: void tern_top(tern_stream<tern_axis<tern_real> > &x, const tern_i8 w0[4][2][1], tern_stream<tern_axis<tern_real> > &y) {
 // AXIS-NEXT: #pragma HLS INTERFACE mode=axis port=x
 // AXIS-NEXT: #pragma HLS INTERFACE mode=m_axi port=w0 offset=slave bundle=gmem_w0 depth=8
 // AXIS-NEXT: #pragma HLS INTERFACE mode=s_axilite port=w0 bundle=control

@@ -63,3 +63,36 @@ module {
     return
   }
 }
+
+// -----
+
+// An input port read by two stages: a load stage reads it once into one
+// buffer per reader; the port itself is then read by the load stage only.
+// CHECK-LABEL: func.func private @top_load0(
+// CHECK-SAME: %[[S:.*]]: memref<4xf32>, %[[D0:.*]]: memref<4xf32>, %[[D1:.*]]: memref<4xf32>)
+// CHECK-SAME: tern.hls.stage = "load"
+// CHECK: %[[V:.*]] = affine.load %[[S]][%[[I:.*]]]
+// CHECK-NEXT: affine.store %[[V]], %[[D0]][%[[I]]]
+// CHECK-NEXT: affine.store %[[V]], %[[D1]][%[[I]]]
+// CHECK-LABEL: func.func @top(
+// CHECK-SAME: %[[IN:.*]]: memref<4xf32>, %[[O1:.*]]: memref<4xf32>, %[[O2:.*]]: memref<4xf32>)
+// CHECK-SAME: tern.hls.dataflow
+// CHECK: %[[B0:.*]] = memref.alloc() : memref<4xf32>
+// CHECK-NEXT: %[[B1:.*]] = memref.alloc() : memref<4xf32>
+// CHECK-NEXT: call @top_load0(%[[IN]], %[[B0]], %[[B1]])
+// CHECK-NEXT: call @consumer(%[[B0]], %[[O1]])
+// CHECK-NEXT: call @consumer(%[[B1]], %[[O2]])
+module {
+  func.func private @consumer(%a: memref<4xf32>, %o: memref<4xf32>) attributes {tern.hls.stage = "elementwise"} {
+    affine.for %i = 0 to 4 {
+      %v = affine.load %a[%i] : memref<4xf32>
+      affine.store %v, %o[%i] : memref<4xf32>
+    }
+    return
+  }
+  func.func @top(%in: memref<4xf32>, %o1: memref<4xf32>, %o2: memref<4xf32>) attributes {tern.hls.top, tern.hls.dataflow, tern.hls.num_inputs = 1 : i64} {
+    call @consumer(%in, %o1) : (memref<4xf32>, memref<4xf32>) -> ()
+    call @consumer(%in, %o2) : (memref<4xf32>, memref<4xf32>) -> ()
+    return
+  }
+}

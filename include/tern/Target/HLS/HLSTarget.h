@@ -82,6 +82,15 @@ constexpr llvm::StringLiteral kUnroll = "tern.hls.unroll";
 /// On memref.alloc/alloca (and function arguments): DenseI64ArrayAttr
 /// [dim (1-based), factor]; factor 0 = complete.
 constexpr llvm::StringLiteral kPartition = "tern.hls.partition";
+/// On the top's arguments (tern-hls-keep-state-on-chip): I64, the argument
+/// number of the paired next-state output / of the state input.
+constexpr llvm::StringLiteral kStateOut = "tern.hls.state_out";
+constexpr llvm::StringLiteral kStateIn = "tern.hls.state_in";
+/// On the top (tern-hls-index-status): ArrayAttr of {what, dim} dictionaries,
+/// one per run-time index check (id = position + 1), and DenseI64ArrayAttr,
+/// the output numbers of the status and bad_index outputs.
+constexpr llvm::StringLiteral kIndexChecks = "tern.hls.index_checks";
+constexpr llvm::StringLiteral kStatusOutputs = "tern.hls.status_outputs";
 } // namespace hls
 
 /// The options of the HLS lowering (also the `tern-hls-to-loops` pipeline's).
@@ -117,6 +126,11 @@ struct HLSPipelineOptions : public PassPipelineOptions<HLSPipelineOptions> {
                                llvm::cl::init(4032)};
   Option<std::string> top{*this, "top", llvm::cl::desc("Name of the top function"),
                           llvm::cl::init("tern_top")};
+  Option<bool> rowReciprocal{
+      *this, "row-reciprocal",
+      llvm::cl::desc("Divide by a row-invariant value as one reciprocal per row and multiplies "
+                     "(float math; fixed math keeps the division)"),
+      llvm::cl::init(true)};
 };
 
 /// tern ops -> static affine loops on memrefs in stage functions with HLS
@@ -158,11 +172,17 @@ struct HLSPort {
   std::string bank;          ///< weights: memory bank for connectivity.cfg
   unsigned wordBits = 0;     ///< wide weight words (tern_word<wordBits>): 0 if not
   Attribute data;            ///< weights: the ElementsAttr
+  /// Outputs: the index-check status/bad_index registers (not model outputs).
+  bool status = false;
+  /// Recurrent state kept on chip (axis I/O): the paired port's index.
+  int statePair = -1;
 };
 
 /// True if a memref (a function argument, a buffer) may be written by its
 /// users, through calls (loads only: false).
 bool hlsMayWrite(ModuleOp module, Value memref);
+/// True if a memref may be read by its users, through calls.
+bool hlsMayRead(ModuleOp module, Value memref);
 
 /// The weight word of a ternary pipeline reading `bytesPerCycle` packed
 /// bytes per cycle through one port of at most `maxWordBits`: the smallest

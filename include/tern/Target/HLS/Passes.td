@@ -248,4 +248,90 @@ def TernHLSDirectives : Pass<"tern-hls-directives", "::mlir::ModuleOp"> {
   ];
 }
 
+def TernHLSKeepStateOnChip : Pass<"tern-hls-keep-state-on-chip", "::mlir::ModuleOp"> {
+  let summary = "Pair the top's recurrent state input with its next-state output";
+  let description = [{
+    For AXI4-Stream token I/O (`--hls-io=axis`): a model input `X` and a
+    model output `X_out` of the same type are the recurrent state of a
+    decode step. The pass marks the input argument with
+    `tern.hls.state_out = <output argument number>` and the output with
+    `tern.hls.state_in = <input argument number>`. The emitter then keeps
+    the state in a static on-chip array of the top (zeroed when the
+    s_axilite flag `reset_state` is set, updated from the next-state output
+    after every token) instead of streaming it in and out each token.
+  }];
+}
+
+def TernHLSVerifyChannels : Pass<"tern-hls-verify-channels", "::mlir::ModuleOp"> {
+  let summary = "Check that every dataflow channel has one producer and one consumer";
+  let description = [{
+    In every `tern.hls.dataflow` function, each buffer and each memref
+    argument passed to stage calls must be written by at most one call and
+    read by at most one call (the FIFO/ping-pong rule of an HLS DATAFLOW
+    region); a violation is an error naming the buffer and the calls. Runs
+    after `tern-hls-split-fanout`, which establishes the rule.
+  }];
+}
+
+def TernHLSHoistRowInvariants : Pass<"tern-hls-hoist-row-invariants", "::mlir::ModuleOp"> {
+  let summary = "Compute row-invariant values once per row; one reciprocal per row";
+  let description = [{
+    In stage functions, an `affine.for` whose body computes values that do
+    not depend on its induction variable (loads of a per-row sum, the
+    `mean + eps`, `sqrt` of RMSNorm, a quantization scale) computes them
+    once before the loop instead of once per element. With `reciprocal`,
+    a float division `x / d` inside the loop whose divisor `d` is
+    loop-invariant becomes `x * r` with `r = 1 / d` computed once before the
+    loop (float mode: within one rounding of the division; fixed mode keeps
+    the division, which ap_fixed truncates, so that the plain C++ and
+    ap_fixed builds stay bit-exact with the package's own rounding model).
+    Loops carrying directives stay as they are otherwise.
+  }];
+  let options = [
+    Option<"reciprocal", "reciprocal", "bool", "true",
+           "Replace divisions by a loop-invariant divisor with a multiply by its reciprocal">,
+  ];
+  let dependentDialects = ["::mlir::affine::AffineDialect", "::mlir::arith::ArithDialect"];
+}
+
+def TernHLSInterleaveReductions : Pass<"tern-hls-interleave-reductions", "::mlir::ModuleOp"> {
+  let summary = "Float accumulations as interleaved partial sums and a final tree";
+  let description = [{
+    In stage functions, an `affine.for` (constant bounds, step 1, trip a
+    multiple of `partials`, no directives yet) that carries one f32 value
+    through `addf`/`maximumf`/`maxnumf` with a term becomes a loop of step
+    `partials` carrying `partials` independent accumulators (partial 0
+    starts at the initial value, the others at 0, or at the initial value
+    for max), one per element of the step, followed by a balanced tree of
+    the same operator. The new loop gets `tern.hls.pipeline = latency`: each
+    accumulator takes one add per iteration, so the pipeline consumes
+    `partials / latency` elements per cycle instead of one element per
+    `latency` cycles. Float rounding changes with the order of the sum.
+  }];
+  let options = [
+    Option<"partials", "partials", "int64_t", "8", "Interleaved partial sums per reduction">,
+    Option<"latency", "latency", "int64_t", "4",
+           "Cycles of the float adder (the II of the interleaved loop)">,
+  ];
+  let dependentDialects = ["::mlir::affine::AffineDialect", "::mlir::arith::ArithDialect"];
+}
+
+def TernHLSIndexStatus : Pass<"tern-hls-index-status", "::mlir::ModuleOp"> {
+  let summary = "Report gather index checks through status outputs of the HLS top";
+  let description = [{
+    On tensors, before stage outlining. The run-time index checks of the
+    import (`scf.for` scans calling `tern_rt_index_error(what, index, dim)`)
+    have no runtime to call on an FPGA. Each check becomes a
+    `linalg.generic` reduction over its index tensor that records the first
+    failing check: the model function gets two more results, `status`
+    (i32: 0 if every index is in range, else the 1-based id of the failing
+    check) and `bad_index` (i64: the index it saw), marked
+    `tern.hls.status`; the top lists the checks' messages and bounds in
+    `tern.hls.index_checks`. The access itself stays clamped, so no read
+    leaves its table. The testbench prints the failing node and fails.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect", "::mlir::tensor::TensorDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
 #endif // TERN_TARGET_HLS_PASSES_TD

@@ -164,6 +164,24 @@ template <int W> static inline tern_word<W> tern_word_from_bytes(const uint8_t *
     w.set_byte(k, b[k]);
   return w;
 }
+//===--- AXI4-Stream beats ---------------------------------------------------===//
+//
+// tern_axis<T>: one AXI4-Stream beat carrying a T with TKEEP/TSTRB and TLAST
+// (no TUSER/TID/TDEST). Vitis HLS: hls::axis<T, 0, 0, 0> from
+// <ap_axi_sdata.h>. The open-source ap_types headers (hls4ml) and the plain
+// C++ build lack that header: this struct has the same fields.
+
+#if defined(__SYNTHESIS__) ||                                                                      \
+    (TERN_HLS_AP_TYPES && defined(__has_include) && __has_include(<ap_axi_sdata.h>))
+#include <ap_axi_sdata.h>
+template <typename T> using tern_axis = hls::axis<T, 0, 0, 0>;
+#else
+template <typename T> struct tern_axis {
+  T data;
+  tern_u64 keep; ///< byte enables, all ones: every byte of data is valid
+  tern_u64 strb;
+  bool last; ///< TLAST: the last beat of a tensor
+};
 #endif
 
 //===--- tern_real: float ---------------------------------------------------===//
