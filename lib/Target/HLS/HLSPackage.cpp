@@ -91,6 +91,8 @@ void emitWordPortRead(llvm::raw_ostream &os, const HLSPort &p, const std::string
      << "  for (size_t i = 0; i < " << p.name << ".size(); ++i)\n"
      << "    " << p.name << "[i] = tern_word_from_bytes<" << p.wordBits << ">(&" << file << "[i * "
      << p.fileBytes << "]);\n";
+}
+
 /// The argument a testbench passes for a port held in a std::vector.
 std::string portArgument(const HLSPort &p) {
   if (p.shape.size() <= 1)

@@ -164,6 +164,8 @@ template <int W> static inline tern_word<W> tern_word_from_bytes(const uint8_t *
     w.set_byte(k, b[k]);
   return w;
 }
+#endif
+
 //===--- AXI4-Stream beats ---------------------------------------------------===//
 //
 // tern_axis<T>: one AXI4-Stream beat carrying a T with TKEEP/TSTRB and TLAST
