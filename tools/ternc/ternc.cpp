@@ -6,8 +6,6 @@
 // The driver only assembles registered pipelines (see lib/Target).
 //
 //===----------------------------------------------------------------------===//
-#include "Tern/TernOps.h"
-#include "tern/InitAllPasses.h"
 #include "tern/Runtime/Model.h"
 #include "tern/Target/CPU/CPUTarget.h"
 #include "tern/Target/CPU/CPUTargetInfo.h"
@@ -21,8 +19,6 @@
 #endif
 
 #include "mlir/IR/Diagnostics.h"
-#include "mlir/InitAllDialects.h"
-#include "mlir/InitAllExtensions.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
@@ -515,12 +511,10 @@ int compileCommand(MLIRContext &ctx) {
   if (emit == "mlir") {
     std::string text;
     llvm::raw_string_ostream os(text);
-    // Imported ONNX nodes carry their names in locations: keep them, so the
-    // printed module parses back with "node 'NAME'" in its diagnostics.
-    OpPrintingFlags flags;
-    if (stopAfter == "imported")
-      flags.enableDebugInfo();
-    module->print(os, flags);
+    // ONNX nodes, and the tern ops recognized from them, carry their names in
+    // locations: keep them at every stage, so the printed module parses back
+    // (tern-opt) with "node 'NAME'" in its reports and diagnostics.
+    module->print(os, OpPrintingFlags().enableDebugInfo());
     return failed(writeFile(out, text));
   }
   if (emit == "so") {
@@ -809,7 +803,7 @@ int main(int argc, char **argv) {
   registerAsmPrinterCLOptions();
   registerMLIRContextCLOptions();
   registerPassManagerCLOptions();
-  mt::registerAllTernPasses();
+  ::tern::registerToolPasses();
   // Argument 0 names the program and subcommand, so help reads "ternc run".
   std::string program = std::string("ternc ") + command.str();
   std::vector<const char *> args = {program.c_str()};
