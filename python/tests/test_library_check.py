@@ -24,9 +24,9 @@ def library(tmp_path_factory):
 
 
 @pytest.mark.parametrize("cut,message", [
-    (lambda b: b[:len(b) // 2], "truncated or corrupt shared library"),
-    (lambda b: b[:40], "shorter than an ELF header"),
-    (lambda b: b"not an ELF file at all" * 4, "no ELF magic"),
+    (lambda b: b[:len(b) // 2], r"truncated or corrupt shared library \("),
+    (lambda b: b[:40], r"not a shared library \(40 bytes: shorter than an ELF header\)"),
+    (lambda b: b"not an ELF file at all" * 4, r"not a shared library \(no ELF magic\)"),
     (lambda b: b[:4] + b"\x01" + b[5:], "not a 64-bit little-endian ELF shared library"),
 ], ids=["half", "header", "text", "32-bit"])
 def test_bad_library_is_refused(tmp_path, library, cut, message):
