@@ -38,10 +38,10 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <cerrno>
-#include <deque>
 #include <chrono>
 #include <cmath>
 #include <cstring>
+#include <deque>
 #include <unistd.h>
 
 using namespace mlir;
