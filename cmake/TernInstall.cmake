@@ -11,7 +11,7 @@ install(TARGETS TernSupport TernUtils TernDialect TernTransforms TernConversion 
   LIBRARY DESTINATION lib ARCHIVE DESTINATION lib)
 # Libraries the tools link but that are not part of the CMake package (backends,
 # importer): installed so the installed tools run.
-foreach(lib TernTargetCPU TernImportONNX TernONNXDialect TernTargetHLS TernTargetCUDA)
+foreach(lib TernTargetCPU TernImportONNX TernONNXDialect TernTargetHLS TernTargetCUDA TernRuntimeShared)
   if(TARGET ${lib})
     install(TARGETS ${lib} LIBRARY DESTINATION lib)
   endif()
@@ -40,11 +40,12 @@ install(FILES ${PROJECT_BINARY_DIR}/TernConfig.cmake
 #   <prefix>/share/tern/models/tiny-mmfree   the bundled model (ternc generate's default)
 #   <prefix>/share/tern/python/tern          the Python package (ternc generate runs its
 #                                            exporter; `pip install <prefix>/share/tern/python`)
+#   <prefix>/share/tern/scripts              tern-bench's onnxruntime baseline script
 # The build tree mirrors that layout under build/share/tern, so build/bin/ternc and an
 # installed ternc resolve the same relative paths; no source path is compiled in.
 set(TERN_SHARE_BUILD_DIR ${PROJECT_BINARY_DIR}/share/tern)
 file(MAKE_DIRECTORY ${TERN_SHARE_BUILD_DIR}/models)
-foreach(link models/tiny-mmfree python)
+foreach(link models/tiny-mmfree python scripts)
   if(NOT EXISTS ${TERN_SHARE_BUILD_DIR}/${link})
     file(CREATE_LINK ${PROJECT_SOURCE_DIR}/${link} ${TERN_SHARE_BUILD_DIR}/${link} SYMBOLIC)
   endif()
@@ -61,4 +62,7 @@ install(FILES ${PROJECT_SOURCE_DIR}/python/pyproject.toml ${PROJECT_SOURCE_DIR}/
   DESTINATION share/tern/python)
 if(TARGET tern-bench)
   install(TARGETS tern-bench RUNTIME DESTINATION bin)
+  # tern-bench decode's onnxruntime baseline (share/tern/scripts/../python is the package).
+  install(PROGRAMS ${PROJECT_SOURCE_DIR}/scripts/bench_vs_onnxruntime.py
+    DESTINATION share/tern/scripts)
 endif()

@@ -50,20 +50,25 @@ Value ONNXNodeOp::getInput(unsigned i) {
   return v;
 }
 
-StringRef ONNXNodeOp::getNodeName() {
-  Location loc = getLoc();
-  if (auto fused = dyn_cast<FusedLoc>(loc))
-    for (Location l : fused.getLocations())
-      if (auto name = dyn_cast<NameLoc>(l))
-        return name.getName().getValue();
+StringRef mlir::tern::getONNXNodeName(Location loc) {
   if (auto name = dyn_cast<NameLoc>(loc))
     return name.getName().getValue();
+  if (auto fused = dyn_cast<FusedLoc>(loc))
+    for (Location l : fused.getLocations())
+      if (StringRef name = getONNXNodeName(l); !name.empty())
+        return name;
+  if (auto site = dyn_cast<CallSiteLoc>(loc))
+    return getONNXNodeName(site.getCallee());
   return "";
 }
 
+StringRef ONNXNodeOp::getNodeName() { return getONNXNodeName(getLoc()); }
+
 std::string ONNXNodeOp::describe() {
-  std::string s = "node '" + getNodeName().str() + "' (" + getOpType().str() +
-                  ", domain '" +
+  StringRef name = getNodeName();
+  // Unnamed only when the MLIR was printed without locations and read back.
+  std::string s = (name.empty() ? std::string("unnamed node") : "node '" + name.str() + "'") +
+                  " (" + getOpType().str() + ", domain '" +
                   (isDefaultDomain() ? std::string("ai.onnx") : getDomain().str()) + "')";
   return s;
 }

@@ -20,4 +20,12 @@
 #define GET_OP_CLASSES
 #include "ONNX/ONNXOps.h.inc"
 
+namespace mlir::tern {
+/// The ONNX node name a location carries: the importer gives each node (and
+/// every op recognized from it) `loc("NAME"(file))`; rewrites may wrap it in a
+/// fused or call-site location. "" when there is none (e.g. MLIR printed
+/// without --mlir-print-debuginfo and parsed back).
+llvm::StringRef getONNXNodeName(Location loc);
+} // namespace mlir::tern
+
 #endif // TERN_ONNX_ONNXOPS_H

@@ -77,15 +77,10 @@ static llvm::StringRef archName(TernaryArch arch) {
   return arch == TernaryArch::X86 ? "x86-64" : arch == TernaryArch::AArch64 ? "aarch64" : "any";
 }
 
-std::string getTernaryKernelHelp() {
-  std::string out = "CPU ternary kernels: auto (the best the target allows)";
-  for (const TernaryKernelInfo &info : kTable) {
-    out += "; " + getTernaryKernelName(info.kind) + " (" + info.summary.str() + "; " +
-           archName(info.arch).str();
-    for (llvm::StringRef f : info.features)
-      out += " +" + f.str();
-    out += ")";
-  }
+std::string getTernaryKernelDescription(const TernaryKernelInfo &info) {
+  std::string out = info.summary.str() + "; " + archName(info.arch).str();
+  for (llvm::StringRef f : info.features)
+    out += " +" + f.str();
   return out;
 }
 

@@ -51,8 +51,9 @@ std::string getTernaryKernelName(TernaryKernelKind kind);
 std::optional<TernaryKernelKind> parseTernaryKernelName(llvm::StringRef name);
 /// "auto, portable, select, ..." for help texts and errors.
 std::string getTernaryKernelNameList();
-/// One line per kernel: name, target and summary (for --help).
-std::string getTernaryKernelHelp();
+/// A kernel's summary and the target it needs, e.g. "AVX2 ...; x86-64 +avx2"
+/// (for --help).
+std::string getTernaryKernelDescription(const TernaryKernelInfo &info);
 
 /// The host: process triple, host CPU name and host features.
 LLVM::TargetAttr getHostTarget(MLIRContext *ctx);

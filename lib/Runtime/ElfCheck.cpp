@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <vector>
 
@@ -114,3 +115,15 @@ bool checkSharedObject(const std::string &path, std::string &error) {
 }
 
 } // namespace tern::runtime
+
+extern "C" int tern_check_shared_object(const char *path, char *error, size_t error_size) {
+  std::string message;
+  if (tern::runtime::checkSharedObject(path ? path : "", message))
+    return 0;
+  if (error && error_size) {
+    size_t n = std::min(message.size(), error_size - 1);
+    std::memcpy(error, message.data(), n);
+    error[n] = '\0';
+  }
+  return 1;
+}

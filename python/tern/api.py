@@ -19,8 +19,6 @@ from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from .elfcheck import check_shared_object
-
 _DTYPES = {0: np.float32, 1: np.float64, 2: np.int64, 3: np.int32, 4: np.int8, 5: np.bool_,
            6: np.uint8, 7: np.int16, 8: np.uint16, 9: np.float16, 10: np.uint32, 11: np.uint64}
 _CODES = {np.dtype(v): k for k, v in _DTYPES.items()}
@@ -78,15 +76,49 @@ def find_ternc() -> str:
     return found
 
 
+_RUNTIME = None
+
+
+def find_runtime_library() -> str:
+    """``$TERN_RUNTIME_LIB``, else ``libtern_runtime.so`` in the ``lib/`` beside the
+    ``bin/`` of :func:`find_ternc` (a build tree or an install)."""
+    if os.environ.get("TERN_RUNTIME_LIB"):
+        return os.environ["TERN_RUNTIME_LIB"]
+    prefix = os.path.dirname(os.path.dirname(os.path.realpath(find_ternc())))
+    return os.path.join(prefix, "lib", "libtern_runtime.so")
+
+
+def check_shared_object(path: str) -> None:
+    """Raises :class:`TernError` unless ``path`` is a complete ELF shared library for this
+    machine. dlopen maps a truncated file and dies with SIGBUS when it touches a page past
+    its end; the check is lib/Runtime/ElfCheck.cpp's, the one ``ternc run`` makes, called
+    through the C ABI of ``libtern_runtime.so``."""
+    global _RUNTIME
+    if _RUNTIME is None:
+        lib = find_runtime_library()
+        try:
+            runtime = ctypes.CDLL(lib)
+        except OSError as e:
+            raise TernError(f"cannot load Tern's runtime library ({e}); set TERN_RUNTIME_LIB "
+                            "to libtern_runtime.so") from None
+        runtime.tern_check_shared_object.argtypes = [ctypes.c_char_p, ctypes.c_char_p,
+                                                     ctypes.c_size_t]
+        runtime.tern_check_shared_object.restype = ctypes.c_int
+        _RUNTIME = runtime
+    error = ctypes.create_string_buffer(1024)
+    if _RUNTIME.tern_check_shared_object(os.fsencode(path), error, len(error)) != 0:
+        raise TernError(f"cannot load model library: {error.value.decode(errors='replace')}")
+
+
 class CompiledModel:
     """A compiled model library loaded with ctypes."""
 
     def __init__(self, library: str):
         self.library = os.path.abspath(library)  # the .so (``ternc generate`` loads it too)
+        check_shared_object(self.library)  # dlopen of a truncated file is a SIGBUS
         try:
-            check_shared_object(self.library)  # dlopen of a truncated file is a SIGBUS
             self._lib = ctypes.CDLL(self.library)
-        except (ValueError, OSError) as e:
+        except OSError as e:
             raise TernError(f"cannot load model library: {e}") from None
         lib = self._lib
         # The C ABI the library implements (TERN_MODEL_ABI_VERSION of tern_runtime.h).

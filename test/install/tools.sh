@@ -23,8 +23,8 @@ for bin in ternc ternc-generate tern-opt tern-translate tern-bench; do
   "$prefix/bin/$bin" --version | grep -q "^$bin (Tern "
 done
 test -f "$prefix/share/tern/models/tiny-mmfree/model.onnx"
-! grep -aq "$src" "$prefix/bin/ternc" "$prefix/bin/ternc-generate" \
-  || { echo "a source path is compiled into the installed ternc"; exit 1; }
+! grep -aq "$src" "$prefix/bin/ternc" "$prefix/bin/ternc-generate" "$prefix/bin/tern-bench" \
+  || { echo "a source path is compiled into an installed tool"; exit 1; }
 
 # ternc generate with no model: the installed bundled model, the PyTorch reference's text.
 prompt="In the beginning"
@@ -68,3 +68,11 @@ print(tern.generate(tern.CompiledModel('model.so'), 'In the beginning', 30))")
 cli=$(TERN_TERNC="$prefix/bin/ternc" "$py" -m tern generate model.so --prompt "$prompt" -n 30 -q)
 [ "$cli" = "$want" ] || { echo "python -m tern generate: '$cli'"; exit 1; }
 echo "pip-installed tern: $cli"
+
+# tern-bench finds its onnxruntime baseline (share/tern/scripts, with the installed package)
+# from its own directory; $TERN_PYTHON names a Python with onnxruntime.
+if "$src/.venv/bin/python" -c "import onnxruntime" 2>/dev/null; then
+  bench=$(TERN_PYTHON="$src/.venv/bin/python" "$prefix/bin/tern-bench" decode --config tiny --onnxruntime on)
+  echo "installed tern-bench: $bench"
+  grep -q '"vs_onnxruntime": [0-9]' <<< "$bench" || { echo "no onnxruntime figure"; exit 1; }
+fi

@@ -1,8 +1,10 @@
 //===- OnnxRuntimeBaseline.cpp - onnxruntime next to a decode bench -------===//
 //
-// onnxruntime has no C++ package on Debian; the project's Python environment
-// (scripts/setup.sh installs it from pip) runs it, through the same script a
-// user would run by hand, so both figures come from one ONNX file.
+// onnxruntime has no C++ package on Debian; a Python with it ($TERN_PYTHON, as
+// for `ternc generate`, else python3 on PATH) runs it, through the same script
+// a user would run by hand (scripts/bench_vs_onnxruntime.py, installed as
+// <prefix>/share/tern/scripts/), so both figures come from one ONNX file. No
+// source path is compiled in: the build tree mirrors the install's share/.
 //
 //===----------------------------------------------------------------------===//
 #include "OnnxRuntimeBaseline.h"
@@ -14,6 +16,7 @@
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
+#include "llvm/Support/Process.h"
 #include "llvm/Support/Program.h"
 
 #include <optional>
@@ -23,14 +26,20 @@ extern char **environ;
 namespace tern::bench {
 
 namespace {
-/// The project's virtual environment, else python3 on PATH.
+/// $TERN_PYTHON, else python3 on PATH.
 std::string findPython() {
-  llvm::SmallString<256> venv(TERN_SOURCE_DIR);
-  llvm::sys::path::append(venv, ".venv", "bin", "python");
-  if (llvm::sys::fs::can_execute(venv))
-    return std::string(venv);
+  if (std::optional<std::string> env = llvm::sys::Process::GetEnv("TERN_PYTHON"))
+    return *env;
   auto found = llvm::sys::findProgramByName("python3");
   return found ? *found : std::string();
+}
+
+/// <prefix>/share/tern/scripts/NAME beside <prefix>/bin/tern-bench.
+std::string findScript(llvm::StringRef name) {
+  std::string self = llvm::sys::fs::getMainExecutable(nullptr, nullptr);
+  llvm::SmallString<256> script(llvm::sys::path::parent_path(llvm::sys::path::parent_path(self)));
+  llvm::sys::path::append(script, "share", "tern", "scripts", name);
+  return std::string(script);
 }
 
 /// This process's environment plus TERN_BUILD_DIR (the build this tern-bench
@@ -61,14 +70,18 @@ bool runOnnxRuntimeBaseline(const std::string &mode, const std::string &config, 
   if (python.empty() ||
       llvm::sys::ExecuteAndWait(python, {python, "-c", "import onnxruntime"}, std::nullopt, quiet) != 0) {
     if (mode == "on") {
-      error = "onnxruntime is not importable (run scripts/setup.sh, or use --onnxruntime off)";
+      error = "onnxruntime is not importable by " + (python.empty() ? "python3" : python) +
+              " (set TERN_PYTHON to a Python that has it, or use --onnxruntime off)";
       return false;
     }
     fields.push_back({"onnxruntime", "\"not installed\""});
     return true;
   }
-  llvm::SmallString<256> script(TERN_SOURCE_DIR);
-  llvm::sys::path::append(script, "scripts", "bench_vs_onnxruntime.py");
+  std::string script = findScript("bench_vs_onnxruntime.py");
+  if (!llvm::sys::fs::exists(script)) {
+    error = "the onnxruntime baseline script is missing: " + script;
+    return false;
+  }
   llvm::SmallString<128> out;
   if (llvm::sys::fs::createTemporaryFile("tern-bench-ort", "json", out)) {
     error = "cannot create a temporary file";

@@ -1,9 +1,5 @@
 //===- TernPlugin.cpp - tern as an mlir-opt dialect and pass plugin ---===//
-#include "Tern/TernOps.h"
-#include "tern/InitAllPasses.h"
-#include "tern/Target/CPU/CPUTarget.h"
-#include "ONNX/ONNXOps.h"
-#include "tern/Import/ONNX/ImportONNX.h"
+#include "tern/Tools/ToolSetup.h"
 
 #include "mlir/Tools/Plugins/DialectPlugin.h"
 #include "mlir/Tools/Plugins/PassPlugin.h"
@@ -11,15 +7,10 @@
 
 extern "C" LLVM_ATTRIBUTE_WEAK mlir::DialectPluginLibraryInfo mlirGetDialectPluginInfo() {
   return {MLIR_PLUGIN_API_VERSION, "Tern", LLVM_VERSION_STRING,
-          [](mlir::DialectRegistry *registry) {
-            registry->insert<mlir::tern::TernDialect, mlir::tern::ONNXDialect>();
-          }};
+          [](mlir::DialectRegistry *registry) { ::tern::registerTernDialects(*registry); }};
 }
 
 extern "C" LLVM_ATTRIBUTE_WEAK mlir::PassPluginLibraryInfo mlirGetPassPluginInfo() {
   return {MLIR_PLUGIN_API_VERSION, "TernPasses", LLVM_VERSION_STRING,
-          []() {
-            mlir::tern::registerAllTernPasses();
-            mlir::tern::registerONNXImportPasses();
-          }};
+          []() { ::tern::registerToolPasses(); }};
 }

@@ -420,8 +420,7 @@ bool compileModel(StringRef self, StringRef model, StringRef soPath, StringRef t
     argv.push_back("--quiet");
   if (llvm::sys::path::extension(model) != ".mlir")
     argv.push_back("--dim=B=1");
-  clock.say("compiling " + model + " for " + target +
-            (llvm::sys::Process::StandardErrIsDisplayed() ? "" : " (stages show on a terminal)"));
+  clock.say("compiling " + model + " for " + target);
   SmallString<256> header(out);
   llvm::sys::path::replace_extension(header, "h");
   llvm::FileRemover removeHeader(header); // the cache keeps only the .so
@@ -812,6 +811,41 @@ std::unique_ptr<rt::Model> loadDecodeStep(Options &o, const char *argv0, ModelIn
   return model;
 }
 
+/// What `generate` and `perplexity` start from: the decode step of MODEL,
+/// its vocabulary, where its config lives, and its tokenizer.
+struct Checkpoint {
+  ModelInfo info;
+  std::optional<llvm::FileRemover> removeTemp; // a library compiled outside the cache
+  std::unique_ptr<rt::Model> model;
+  int64_t vocab = 0;
+  std::unique_ptr<Tokenizer> tok; // null when not needed and not found
+};
+
+/// Loads MODEL's decode step and, unless `o.printIds`, its tokenizer, which
+/// is an error to lack when `needTokenizer`.
+bool openCheckpoint(Options &o, const char *argv0, bool needTokenizer, Checkpoint &c,
+                    std::string &error) {
+  c.model = loadDecodeStep(o, argv0, c.info, c.removeTemp, error);
+  if (!c.model)
+    return false;
+  c.vocab = c.model->outputs()[0].shape[1];
+  if (o.printIds && !needTokenizer)
+    return true;
+  c.tok = loadTokenizer(o, c.info, c.vocab, error);
+  if (!c.tok) {
+    if (needTokenizer)
+      return false;
+    error.clear(); // token ids in, token ids out
+    return true;
+  }
+  if (c.tok->vocabSize() > c.vocab) {
+    error = "the tokenizer has " + std::to_string(c.tok->vocabSize()) + " tokens, the model only " +
+            std::to_string(c.vocab) + " logits";
+    return false;
+  }
+  return true;
+}
+
 /// One decode step after another over the model's recurrent state.
 class Decoder {
 public:
@@ -862,30 +896,18 @@ int ternGenerateMain(int argc, char **argv, const char *argv0) {
   std::vector<std::string> args(argv, argv + argc);
   if (std::optional<int> rc = parseArgs(args, o))
     return *rc;
-  ModelInfo info;
-  std::optional<llvm::FileRemover> removeTemp;
-  std::string error;
-  std::unique_ptr<rt::Model> model = loadDecodeStep(o, argv0, info, removeTemp, error);
-  if (!model)
-    return fail(error);
-  int64_t vocab = model->outputs()[0].shape[1];
-
-  std::unique_ptr<Tokenizer> tok;
   std::vector<int64_t> prompt;
-  if (!o.promptIds.empty()) {
-    if (!parseIds(o.promptIds, prompt))
-      return fail("--prompt-ids expects integers separated by commas or spaces");
-    if (!o.printIds)
-      tok = loadTokenizer(o, info, vocab, error);
-  } else {
-    tok = loadTokenizer(o, info, vocab, error);
-    if (!tok)
-      return fail(error);
-    if (tok->vocabSize() > vocab)
-      return fail("the tokenizer has " + std::to_string(tok->vocabSize()) +
-                  " tokens, the model only " + std::to_string(vocab) + " logits");
+  if (!o.promptIds.empty() && !parseIds(o.promptIds, prompt))
+    return fail("--prompt-ids expects integers separated by commas or spaces");
+  Checkpoint c;
+  std::string error;
+  if (!openCheckpoint(o, argv0, /*needTokenizer=*/o.promptIds.empty(), c, error))
+    return fail(error);
+  const ModelInfo &info = c.info;
+  int64_t vocab = c.vocab;
+  std::unique_ptr<Tokenizer> &tok = c.tok;
+  if (o.promptIds.empty())
     prompt = promptIds(o, *tok, info, o.prompt);
-  }
   if (prompt.empty())
     return fail("the prompt is empty");
   for (int64_t t : prompt)
@@ -899,7 +921,7 @@ int ternGenerateMain(int argc, char **argv, const char *argv0) {
       !dynamic_cast<ByteTokenizer *>(tok.get()))
     context.erase(context.begin());
 
-  Decoder dec(*model);
+  Decoder dec(*c.model);
   auto start = std::chrono::steady_clock::now();
   for (int64_t t : prompt)
     if (!dec.step(t, error))
@@ -984,24 +1006,19 @@ int ternPerplexityMain(int argc, char **argv, const char *argv0) {
   auto text = llvm::MemoryBuffer::getFile(o.textFile);
   if (!text)
     return fail("cannot read " + o.textFile + ": " + text.getError().message());
-  ModelInfo info;
-  std::optional<llvm::FileRemover> removeTemp;
+  Checkpoint c;
   std::string error;
-  std::unique_ptr<rt::Model> model = loadDecodeStep(o, argv0, info, removeTemp, error);
-  if (!model)
+  if (!openCheckpoint(o, argv0, /*needTokenizer=*/true, c, error))
     return fail(error);
-  int64_t vocab = model->outputs()[0].shape[1];
-  std::unique_ptr<Tokenizer> tok = loadTokenizer(o, info, vocab, error);
-  if (!tok)
-    return fail(error);
-  std::vector<int64_t> ids = promptIds(o, *tok, info, (*text)->getBuffer());
+  int64_t vocab = c.vocab;
+  std::vector<int64_t> ids = promptIds(o, *c.tok, c.info, (*text)->getBuffer());
   if (ids.size() < 2)
     return fail("perplexity needs at least two tokens of text");
   for (int64_t t : ids)
     if (t < 0 || t >= vocab)
       return fail("token " + std::to_string(t) + " is outside the model's vocabulary [0, " +
                   std::to_string(vocab) + ")");
-  Decoder dec(*model);
+  Decoder dec(*c.model);
   double nll = 0;
   auto start = std::chrono::steady_clock::now();
   for (size_t i = 0; i + 1 < ids.size(); ++i) {

@@ -6,8 +6,6 @@
 // The driver only assembles registered pipelines (see lib/Target).
 //
 //===----------------------------------------------------------------------===//
-#include "Tern/TernOps.h"
-#include "tern/InitAllPasses.h"
 #include "tern/Runtime/Model.h"
 #include "tern/Target/CPU/CPUTarget.h"
 #include "tern/Target/CPU/CPUTargetInfo.h"
@@ -21,8 +19,6 @@
 #endif
 
 #include "mlir/IR/Diagnostics.h"
-#include "mlir/InitAllDialects.h"
-#include "mlir/InitAllExtensions.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
@@ -31,6 +27,7 @@
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FileUtilities.h"
+#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Process.h"
@@ -44,6 +41,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstring>
+#include <deque>
 #include <unistd.h>
 
 using namespace mlir;
@@ -63,21 +61,33 @@ static cl::opt<TargetKind, false, ::tern::ChoiceParser<TargetKind>> target(
                clEnumValN(TargetKind::HLSCSim, "hls-csim",
                           "run: the HLS package's C simulation, built with --hls-cxx")),
     cl::cat(ternCategory));
-static cl::opt<std::string> cudaMac(
-    "cuda-mac",
-    cl::desc("--target=cuda ternary MAC: auto (= dp4a), dp4a (offset codes c=t+1 through the "
-             "int8 dot product), select (multiply-free: bit-plane masks, AND/XOR, byte adds)"),
-    cl::init("auto"), cl::cat(ternCategory));
+static cl::opt<mt::CUDAMac, false, ::tern::ChoiceParser<mt::CUDAMac>> cudaMac(
+    "cuda-mac", cl::desc("--target=cuda ternary MAC"), cl::init(mt::CUDAMac::DP4A),
+    mt::getCUDAMacValues(), cl::cat(ternCategory));
 static cl::opt<std::string> outputPath("o", cl::desc("Output file"), cl::value_desc("path"),
                                        cl::cat(ternCategory));
-static cl::opt<std::string> emit("emit",
-                                 cl::desc("compile output: so (default), obj, asm, llvm, mlir, header, "
-                                          "wrapper (the C source of the ABI wrapper to link with obj); "
-                                          "--target=cuda: so, cu, mlir, header"),
-                                 cl::init("so"), cl::cat(ternCategory));
-static cl::opt<std::string> mlirStage(
-    "mlir-stage", cl::desc("with --emit=mlir: imported, tern (default), linalg or llvm"),
-    cl::init("tern"), cl::cat(ternCategory));
+enum class EmitKind { SO, Obj, Asm, LLVM, MLIR, Header, Wrapper, CU };
+static cl::opt<EmitKind, false, ::tern::ChoiceParser<EmitKind>> emit(
+    "emit", cl::desc("compile output"), cl::init(EmitKind::SO),
+    cl::values(clEnumValN(EmitKind::SO, "so", "a shared library and its header (default)"),
+               clEnumValN(EmitKind::Obj, "obj", "cpu: an object file (link it with --emit=wrapper)"),
+               clEnumValN(EmitKind::Asm, "asm", "cpu: assembly"),
+               clEnumValN(EmitKind::LLVM, "llvm", "cpu: LLVM IR"),
+               clEnumValN(EmitKind::MLIR, "mlir", "MLIR at --mlir-stage (cuda: the prepared module)"),
+               clEnumValN(EmitKind::Header, "header", "the C header of the model's ABI"),
+               clEnumValN(EmitKind::Wrapper, "wrapper",
+                          "cpu: the C source of the ABI wrapper to link with obj"),
+               clEnumValN(EmitKind::CU, "cu", "cuda: the CUDA C++ source")),
+    cl::cat(ternCategory));
+/// How far `compile --emit=mlir` lowers, in pipeline order.
+enum class MLIRStage { Imported, Tern, Linalg, LLVM };
+static cl::opt<MLIRStage, false, ::tern::ChoiceParser<MLIRStage>> mlirStage(
+    "mlir-stage", cl::desc("with --emit=mlir: the stage to print"), cl::init(MLIRStage::Tern),
+    cl::values(clEnumValN(MLIRStage::Imported, "imported", "the onnx dialect, as imported"),
+               clEnumValN(MLIRStage::Tern, "tern", "ternary layers recognized as tern ops (default)"),
+               clEnumValN(MLIRStage::Linalg, "linalg", "ternary layers lowered for the CPU kernel"),
+               clEnumValN(MLIRStage::LLVM, "llvm", "the LLVM dialect")),
+    cl::cat(ternCategory));
 static cl::opt<std::string> targetTriple(
     "target-triple",
     cl::desc("CPU target triple, e.g. aarch64-linux-gnu (default: the host's); `run` on another "
@@ -105,11 +115,13 @@ static cl::opt<std::string> qemu("qemu",
                                  cl::desc("run on another architecture: the qemu-user program "
                                           "(default: qemu-ARCH on PATH)"),
                                  cl::cat(ternCategory));
-// The help lists the kernel table (TernaryKernels.cpp), not a copy of it.
-static const std::string ternaryKernelHelp = mt::getTernaryKernelHelp();
-static cl::opt<std::string> ternaryKernel(
-    "ternary-kernel", cl::desc(ternaryKernelHelp),
-    cl::init("auto"), cl::cat(ternCategory));
+// The choices are the kernel table's (TernaryKernels.cpp), added in main():
+// a kernel's TernaryKernelKind, or Auto.
+enum class KernelChoice : int { Auto = -1 };
+static cl::opt<KernelChoice, false, ::tern::ChoiceParser<KernelChoice>> ternaryKernel(
+    "ternary-kernel", cl::desc("CPU ternary kernel"), cl::init(KernelChoice::Auto),
+    cl::values(clEnumValN(KernelChoice::Auto, "auto", "the best the target allows (default)")),
+    cl::cat(ternCategory));
 static cl::list<std::string> dims("dim", cl::desc("Value of a symbolic input dimension: NAME=N"),
                                   cl::cat(ternCategory));
 static cl::opt<bool> reportFusion("report-fusion",
@@ -134,7 +146,7 @@ static cl::opt<bool> hlsDataflow("hls-dataflow",
                                           "shared stages (overrides --hls-share)"),
                                  cl::cat(ternCategory));
 enum class HLSWeights { HBM, DDR, OnChip };
-static cl::opt<HLSWeights> hlsWeights(
+static cl::opt<HLSWeights, false, ::tern::ChoiceParser<HLSWeights>> hlsWeights(
     "hls-weights", cl::desc("hls: where the weights live"),
     cl::values(clEnumValN(HLSWeights::HBM, "hbm",
                           "HBM (default): one m_axi bundle per engine, spread over the "
@@ -143,20 +155,28 @@ static cl::opt<HLSWeights> hlsWeights(
                clEnumValN(HLSWeights::OnChip, "onchip",
                           "on-chip block-RAM ROMs (small models; refused when they do not fit)")),
     cl::init(HLSWeights::HBM), cl::cat(ternCategory));
-static cl::opt<std::string> hlsPlatform("hls-platform",
-                                        cl::desc("hls: u280 (default) or u55c, for "
-                                                 "connectivity.cfg and the bank limits"),
-                                        cl::init("u280"), cl::cat(ternCategory));
+enum class HLSPlatform { U280, U55C };
+static cl::opt<HLSPlatform, false, ::tern::ChoiceParser<HLSPlatform>> hlsPlatform(
+    "hls-platform", cl::desc("hls: the board, for connectivity.cfg and the bank limits"),
+    cl::init(HLSPlatform::U280),
+    cl::values(clEnumValN(HLSPlatform::U280, "u280", "Alveo U280: HBM and DDR (default)"),
+               clEnumValN(HLSPlatform::U55C, "u55c", "Alveo U55C: HBM only")),
+    cl::cat(ternCategory));
 static cl::opt<bool> hlsGoldens("hls-goldens",
                                 cl::desc("hls: write tb_data/ inputs and the CPU backend's "
                                          "goldens (default on)"),
                                 cl::init(true), cl::cat(ternCategory));
-static cl::opt<std::string> hlsIO("hls-io",
-                                  cl::desc("hls: token I/O ports, m_axi (default) or axis "
-                                           "(AXI4-Stream; weights stay m_axi)"),
-                                  cl::init("m_axi"), cl::cat(ternCategory));
-static cl::opt<std::string> hlsMath("hls-math", cl::desc("hls: element-wise math, float or fixed"),
-                                    cl::init("float"), cl::cat(ternCategory));
+enum class HLSIO { MAxi, Axis };
+static cl::opt<HLSIO, false, ::tern::ChoiceParser<HLSIO>> hlsIO(
+    "hls-io", cl::desc("hls: token I/O ports"), cl::init(HLSIO::MAxi),
+    cl::values(clEnumValN(HLSIO::MAxi, "m_axi", "AXI4 memory-mapped (default)"),
+               clEnumValN(HLSIO::Axis, "axis", "AXI4-Stream beats with TLAST, state kept on chip")),
+    cl::cat(ternCategory));
+static cl::opt<mt::HLSMath, false, ::tern::ChoiceParser<mt::HLSMath>> hlsMath(
+    "hls-math", cl::desc("hls: element-wise math"), cl::init(mt::HLSMath::Float),
+    cl::values(clEnumValN(mt::HLSMath::Float, "float", "fp32 (default)"),
+               clEnumValN(mt::HLSMath::Fixed, "fixed", "ap_fixed")),
+    cl::cat(ternCategory));
 static cl::opt<std::string> hlsPart("hls-part", cl::desc("hls: FPGA part for run_hls.tcl/hls_config.cfg"),
                                     cl::init("xcu280-fsvh2892-2L-e"), cl::cat(ternCategory));
 static cl::opt<double> hlsClock("hls-clock-mhz", cl::desc("hls: target clock in MHz"),
@@ -179,23 +199,78 @@ static cl::list<std::string> outputs("output",
 
 namespace {
 
-/// Progress on a terminal, with elapsed time (silenced by --quiet).
+/// The stages of a compile on stderr, with elapsed time (silenced by --quiet).
+/// On a terminal, one line rewritten in place ("\r[ternc 12.3s] 3/5 lowering
+/// ..."), which stays on screen once done; elsewhere (a log, a pipe) one plain
+/// line per stage, so a log shows where a long compile spent its time.
 class Progress {
 public:
-  Progress() : enabled(!quiet && llvm::sys::Process::StandardErrIsDisplayed()) {}
+  /// `total`: the stages this command expects (it grows if more come).
+  explicit Progress(int total)
+      : enabled(!quiet), terminal(llvm::sys::Process::StandardErrIsDisplayed()), total(total) {
+    active = this;
+  }
+  ~Progress() {
+    endLine();
+    if (watched)
+      watched->getDiagEngine().eraseHandler(handler);
+    active = nullptr;
+  }
+  /// Ends the line in place before anything else writes to the terminal.
+  void endLine() {
+    if (shown)
+      llvm::errs() << "\n";
+    shown = false;
+  }
+  /// Ends the line before each diagnostic (call after the SourceMgr handler is
+  /// registered: handlers run newest first, and this one passes them on).
+  void watch(MLIRContext &ctx) {
+    watched = &ctx;
+    handler = ctx.getDiagEngine().registerHandler([this](Diagnostic &) {
+      endLine();
+      return failure();
+    });
+  }
+  /// The Progress of the running command (fail() ends its line).
+  static inline Progress *active = nullptr;
   void step(StringRef what) {
+    total = std::max(total, ++done);
+    show(llvm::formatv("{0}/{1} {2}", done, total, what).str());
+  }
+  /// The last line (what was written), not counted as a stage.
+  void finish(StringRef what) { show(what.str()); }
+
+private:
+  void show(const std::string &text) {
     if (!enabled)
       return;
     double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    llvm::errs() << llvm::format("[ternc %6.1fs] ", s) << what << "\n";
+    std::string line = llvm::formatv("[ternc {0,6:f1}s] ", s).str() + text;
+    if (!terminal) {
+      llvm::errs() << line << "\n";
+      return;
+    }
+    // One screen line: cut to the terminal's width, clear what the last one left.
+    unsigned columns = llvm::sys::Process::StandardErrColumns();
+    if (columns > 1 && line.size() >= columns)
+      line.resize(columns - 1);
+    llvm::errs() << "\r" << line << "\x1b[K";
+    llvm::errs().flush();
+    shown = true;
   }
-
-private:
-  bool enabled;
+  bool enabled, terminal, shown = false;
+  int total, done = 0;
+  MLIRContext *watched = nullptr;
+  DiagnosticEngine::HandlerID handler = 0;
   std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
 };
 
+/// The command-line spelling of --emit's value (compileForCUDA takes it).
+std::string emitName() { return emit.getParser().nameOf(emit).str(); }
+
 int fail(const Twine &message) {
+  if (Progress::active)
+    Progress::active->endLine();
   llvm::errs() << "ternc: error: " << message << "\n";
   return 1;
 }
@@ -300,9 +375,9 @@ FailureOr<mt::CPUTargetDesc> commandLineTarget(std::string &error) {
 }
 
 /// Everything up to the LLVM dialect; `stopAfter` ends early for --emit=mlir.
-LogicalResult lowerForCPU(ModuleOp module, StringRef stopAfter, mt::ModelSignature &sig,
+LogicalResult lowerForCPU(ModuleOp module, MLIRStage stopAfter, mt::ModelSignature &sig,
                           Progress &progress, bool indexChecks = true) {
-  if (stopAfter == "imported")
+  if (stopAfter == MLIRStage::Imported)
     return success();
 #ifdef TERN_HAVE_ONNX_IMPORT
   progress.step("recognizing ternary layers and legalizing ONNX ops");
@@ -313,7 +388,7 @@ LogicalResult lowerForCPU(ModuleOp module, StringRef stopAfter, mt::ModelSignatu
                          "onnx-to-tern")))
     return failure();
 #endif
-  if (stopAfter == "tern")
+  if (stopAfter == MLIRStage::Tern)
     return success();
   FailureOr<mt::ModelSignature> s = mt::prepareModelFunction(module);
   if (failed(s))
@@ -322,7 +397,12 @@ LogicalResult lowerForCPU(ModuleOp module, StringRef stopAfter, mt::ModelSignatu
   // The target rides on the module: the pipeline's passes and codegen read it.
   if (failed(mt::recordCPUTarget(module, codegenOptions())))
     return failure();
-  FailureOr<mt::TernaryKernelAttr> kernel = mt::selectTernaryKernel(module, ternaryKernel, codegenOptions());
+  FailureOr<mt::TernaryKernelAttr> kernel = mt::selectTernaryKernel(
+      module,
+      ternaryKernel == KernelChoice::Auto
+          ? std::string("auto")
+          : mt::getTernaryKernelName(static_cast<mt::TernaryKernelKind>(ternaryKernel.getValue())),
+      codegenOptions());
   if (failed(kernel))
     return failure();
   progress.step("lowering ternary layers (" + mt::getTernaryKernelName(kernel->getKind()) + " kernels)");
@@ -330,7 +410,7 @@ LogicalResult lowerForCPU(ModuleOp module, StringRef stopAfter, mt::ModelSignatu
           module, [&](OpPassManager &pm) { mt::buildCPUTernToLinalgPipeline(pm); },
           "tern-cpu-to-linalg")))
     return failure();
-  if (stopAfter == "linalg")
+  if (stopAfter == MLIRStage::Linalg)
     return success();
   progress.step("bufferizing and lowering to LLVM");
   return runPipeline(
@@ -359,27 +439,26 @@ LogicalResult buildLibrary(ModuleOp module, const mt::ModelSignature &sig, Strin
 /// (see lib/Target/CUDA); `kind` is so, cu, mlir or header.
 LogicalResult buildCUDA(ModuleOp module, StringRef out, StringRef kind, Progress &progress) {
   mt::ModelSignature sig;
-  if (failed(lowerForCPU(module, "tern", sig, progress, /*indexChecks=*/true)))
+  if (failed(lowerForCPU(module, MLIRStage::Tern, sig, progress, /*indexChecks=*/true)))
     return failure();
   mt::CUDABuildOptions options;
-  FailureOr<mt::CUDAMac> mac = mt::parseCUDAMac(cudaMac);
-  if (failed(mac))
-    return fail("unknown --cuda-mac '" + cudaMac + "' (auto, dp4a, select)"), failure();
-  options.mac = *mac;
+  options.mac = cudaMac;
   return mt::compileForCUDA(module, kind, out, options, printPipeline ? &llvm::errs() : nullptr,
                             [&](StringRef s) { progress.step(s); });
 }
 
 int compileCUDACommand(MLIRContext &ctx) {
-  std::string kind = emit;
-  static const char *kinds[] = {"so", "cu", "mlir", "header"};
-  if (!llvm::is_contained(kinds, StringRef(kind)))
-    return fail("unknown --emit '" + kind + "' for --target=cuda (so, cu, mlir, header)");
+  static const EmitKind kinds[] = {EmitKind::SO, EmitKind::CU, EmitKind::MLIR, EmitKind::Header};
+  if (!llvm::is_contained(kinds, emit))
+    return fail("--emit=" + emitName() + " is not a --target=cuda output (so, cu, mlir, header)");
+  std::string kind = emitName();
   if (outputPath.empty() && kind != "mlir" && kind != "header")
     return fail("compile needs -o OUTPUT");
-  Progress progress;
+  // import, recognize, then tern-cuda-prepare, emit and nvcc as far as `kind` goes.
+  Progress progress(kind == "header" ? 2 : kind == "mlir" ? 3 : kind == "cu" ? 4 : 5);
   llvm::SourceMgr sourceMgr;
   SourceMgrDiagnosticHandler handler(sourceMgr, &ctx);
+  progress.watch(ctx);
   progress.step("importing " + modelPath);
   OwningOpRef<ModuleOp> module = loadModel(ctx, sourceMgr);
   if (!module)
@@ -387,7 +466,7 @@ int compileCUDACommand(MLIRContext &ctx) {
   std::string out = outputPath.empty() ? "-" : outputPath.getValue();
   if (failed(buildCUDA(*module, out, kind, progress)))
     return 1;
-  progress.step("wrote " + out);
+  progress.finish("wrote " + out);
   return 0;
 }
 
@@ -406,46 +485,43 @@ int hlsCommand(MLIRContext &ctx, bool run) {
       return fail(error);
     in.push_back(std::move(a));
   }
-  if (hlsMath != "float" && hlsMath != "fixed")
-    return fail("--hls-math must be float or fixed");
-  if (hlsIO != "m_axi" && hlsIO != "axis")
-    return fail("--hls-io must be m_axi or axis");
-  if (hlsPlatform != "u280" && hlsPlatform != "u55c")
-    return fail("--hls-platform must be u280 or u55c");
-  if (hlsPlatform == "u55c" && hlsWeights == HLSWeights::DDR)
+  if (hlsPlatform == HLSPlatform::U55C && hlsWeights == HLSWeights::DDR)
     return fail("--hls-platform=u55c has no DDR: use --hls-weights=hbm");
   if (hlsPE < 1 || hlsSIMD < 1 || hlsClock <= 0)
     return fail("--hls-pe and --hls-simd must be >= 1, --hls-clock-mhz > 0");
   if (!run && outputPath.empty())
     return fail("compile --target=hls needs -o DIR (the package directory)");
-  Progress progress;
+  // import, recognize, loops, package, [CPU goldens], [C simulation].
+  Progress progress(4 + (hlsGoldens ? 1 : 0) + (run ? 1 : 0));
   llvm::SourceMgr sourceMgr;
   SourceMgrDiagnosticHandler handler(sourceMgr, &ctx);
+  progress.watch(ctx);
   progress.step("importing " + modelPath);
   OwningOpRef<ModuleOp> module = loadModel(ctx, sourceMgr, run ? &in : nullptr);
   if (!module)
     return 1;
   mt::ModelSignature unused;
   // Index checks become the HLS top's status registers (tern-hls-index-status).
-  if (failed(lowerForCPU(*module, "tern", unused, progress, /*indexChecks=*/true)))
+  if (failed(lowerForCPU(*module, MLIRStage::Tern, unused, progress, /*indexChecks=*/true)))
     return 1;
   mt::HLSCompileOptions options;
   options.pipeline.pe = hlsPE;
   options.pipeline.simd = hlsSIMD;
   options.pipeline.romThreshold = hlsRomThreshold;
+  std::string platform = hlsPlatform == HLSPlatform::U55C ? "u55c" : "u280";
   options.pipeline.weightMemory = hlsWeights == HLSWeights::HBM   ? "hbm"
                                   : hlsWeights == HLSWeights::DDR ? "ddr"
                                                                   : "onchip";
   options.pipeline.weightBanks = hlsWeights == HLSWeights::DDR ? 2 : 32;
-  if (FailureOr<mt::HLSPlatformInfo> info = mt::getHLSPlatformInfo(hlsPlatform); succeeded(info))
+  if (FailureOr<mt::HLSPlatformInfo> info = mt::getHLSPlatformInfo(platform); succeeded(info))
     options.pipeline.onChipBRAM18 = info->bram18;
-  options.package.platform = hlsPlatform;
+  options.package.platform = platform;
   options.pipeline.share = hlsShare && !hlsDataflow;
   options.cpuGoldens = hlsGoldens;
   options.inputs = in.empty() ? nullptr : &in;
-  options.package.math = hlsMath == "fixed" ? mt::HLSMath::Fixed : mt::HLSMath::Float;
+  options.package.math = hlsMath;
   options.package.part = hlsPart;
-  options.package.axisIO = hlsIO == "axis";
+  options.package.axisIO = hlsIO == HLSIO::Axis;
   options.package.clockMHz = hlsClock;
   options.package.modelName = llvm::sys::path::stem(modelPath).str();
   options.printPipeline = printPipeline ? &llvm::errs() : nullptr;
@@ -458,13 +534,14 @@ int hlsCommand(MLIRContext &ctx, bool run) {
   if (failed(sig))
     return 1;
   if (!run) {
-    progress.step("wrote the HLS package " + std::string(dir));
+    progress.finish("wrote the HLS package " + std::string(dir));
     return 0;
   }
   if (!outputs.empty() && outputs.size() != sig->outputs.size())
     return fail("the model has " + Twine(sig->outputs.size()) + " outputs, got " +
                 Twine(outputs.size()) + " --output flags");
   progress.step("C simulation with " + hlsCXX);
+  progress.endLine();
   std::vector<rt::Array> out;
   if (failed(mt::runHLSCSim(*module, *sig, dir, hlsCXX, out)))
     return 1;
@@ -490,49 +567,49 @@ int compileCommand(MLIRContext &ctx) {
   if (target == TargetKind::HLSCSim)
     return fail("--target=hls-csim runs a model (ternc run); compile writes the package with "
                 "--target=hls");
-  if (outputPath.empty() && emit != "mlir" && emit != "llvm" && emit != "asm" && emit != "header" &&
-      emit != "wrapper")
+  if (emit == EmitKind::CU)
+    return fail("--emit=cu is a --target=cuda output");
+  if (outputPath.empty() && (emit == EmitKind::SO || emit == EmitKind::Obj))
     return fail("compile needs -o OUTPUT");
-  static const char *kinds[] = {"so", "obj", "asm", "llvm", "mlir", "header", "wrapper"};
-  if (!llvm::is_contained(kinds, StringRef(emit)))
-    return fail("unknown --emit '" + emit + "' (so, obj, asm, llvm, mlir, header, wrapper)");
   std::string targetError;
   if (failed(commandLineTarget(targetError)))
     return fail(targetError);
-  Progress progress;
+  bool codegen = emit == EmitKind::SO || emit == EmitKind::Obj || emit == EmitKind::Asm ||
+                 emit == EmitKind::LLVM;
+  MLIRStage lastStage = emit == EmitKind::MLIR ? mlirStage.getValue()
+                        : codegen              ? MLIRStage::LLVM
+                                               : MLIRStage::Tern;
+  // Import, then one stage per pipeline up to `lastStage`, then machine code.
+  Progress progress(1 + static_cast<int>(lastStage) + (codegen ? 1 : 0));
   llvm::SourceMgr sourceMgr;
   SourceMgrDiagnosticHandler handler(sourceMgr, &ctx);
+  progress.watch(ctx);
   progress.step("importing " + modelPath);
   OwningOpRef<ModuleOp> module = loadModel(ctx, sourceMgr);
   if (!module)
     return 1;
-  std::string stopAfter = emit == "mlir" ? mlirStage.getValue() : std::string("llvm");
-  static const char *stages[] = {"imported", "tern", "linalg", "llvm"};
-  if (!llvm::is_contained(stages, StringRef(stopAfter)))
-    return fail("unknown --mlir-stage '" + stopAfter + "' (imported, tern, linalg, llvm)");
   mt::ModelSignature sig;
-  bool abiOnly = emit == "header" || emit == "wrapper";
-  if (failed(lowerForCPU(*module, abiOnly ? "tern" : stopAfter, sig, progress)))
+  bool abiOnly = emit == EmitKind::Header || emit == EmitKind::Wrapper;
+  if (failed(lowerForCPU(*module, lastStage, sig, progress)))
     return 1;
   std::string out = outputPath.empty() ? "-" : outputPath.getValue();
   if (abiOnly) {
     FailureOr<mt::ModelSignature> s = mt::prepareModelFunction(*module);
     if (failed(s))
       return 1;
-    return failed(writeFile(out, emit == "header" ? mt::emitModelHeader(*s) : mt::emitModelWrapper(*s)));
+    return failed(writeFile(out, emit == EmitKind::Header ? mt::emitModelHeader(*s)
+                                                          : mt::emitModelWrapper(*s)));
   }
-  if (emit == "mlir") {
+  if (emit == EmitKind::MLIR) {
     std::string text;
     llvm::raw_string_ostream os(text);
-    // Imported ONNX nodes carry their names in locations: keep them, so the
-    // printed module parses back with "node 'NAME'" in its diagnostics.
-    OpPrintingFlags flags;
-    if (stopAfter == "imported")
-      flags.enableDebugInfo();
-    module->print(os, flags);
+    // ONNX nodes, and the tern ops recognized from them, carry their names in
+    // locations: keep them at every stage, so the printed module parses back
+    // (tern-opt) with "node 'NAME'" in its reports and diagnostics.
+    module->print(os, OpPrintingFlags().enableDebugInfo());
     return failed(writeFile(out, text));
   }
-  if (emit == "so") {
+  if (emit == EmitKind::SO) {
     if (failed(buildLibrary(*module, sig, out, progress)))
       return 1;
     // The generated header sits next to the library: model.so -> model.h.
@@ -540,7 +617,7 @@ int compileCommand(MLIRContext &ctx) {
     llvm::sys::path::replace_extension(header, "h");
     if (failed(writeFile(header, mt::emitModelHeader(sig))))
       return 1;
-    progress.step("wrote " + out + " and " + std::string(header));
+    progress.finish("wrote " + out + " and " + std::string(header));
     return 0;
   }
   std::error_code ec;
@@ -548,9 +625,9 @@ int compileCommand(MLIRContext &ctx) {
   if (ec)
     return fail("cannot write " + out + ": " + ec.message());
   mt::CPUCodegenOptions options = codegenOptions();
-  auto kind = emit == "obj" ? mt::CPUEmitKind::Object
-              : emit == "asm" ? mt::CPUEmitKind::Assembly
-                              : mt::CPUEmitKind::LLVMIR;
+  auto kind = emit == EmitKind::Obj   ? mt::CPUEmitKind::Object
+              : emit == EmitKind::Asm ? mt::CPUEmitKind::Assembly
+                                      : mt::CPUEmitKind::LLVMIR;
   return failed(mt::emitCPUCode(*module, options, kind, os));
 }
 
@@ -634,9 +711,10 @@ int runUnderQemu(MLIRContext &ctx, const mt::CPUTargetDesc &cpuTarget, const std
   FailureOr<ForeignRunner> runner = findForeignRunner(triple, error);
   if (failed(runner))
     return fail(error);
-  Progress progress;
+  Progress progress(6); // import, recognize, two lowerings, machine code, run
   llvm::SourceMgr sourceMgr;
   SourceMgrDiagnosticHandler handler(sourceMgr, &ctx);
+  progress.watch(ctx);
   progress.step("importing " + modelPath);
   OwningOpRef<ModuleOp> module = loadModel(ctx, sourceMgr, &in);
   if (!module)
@@ -648,7 +726,7 @@ int runUnderQemu(MLIRContext &ctx, const mt::CPUTargetDesc &cpuTarget, const std
   SmallString<128> soPath(dir);
   llvm::sys::path::append(soPath, "model.so");
   mt::ModelSignature sig;
-  if (failed(lowerForCPU(*module, "llvm", sig, progress)) ||
+  if (failed(lowerForCPU(*module, MLIRStage::LLVM, sig, progress)) ||
       failed(buildLibrary(*module, sig, soPath, progress)))
     return 1;
   if (!outputs.empty() && outputs.size() != sig.outputs.size())
@@ -665,6 +743,7 @@ int runUnderQemu(MLIRContext &ctx, const mt::CPUTargetDesc &cpuTarget, const std
     args.push_back("--output=@" + outFiles.back());
   }
   progress.step("running under " + runner->qemu);
+  progress.endLine();
   SmallVector<StringRef> argRefs(args.begin(), args.end());
   std::string message;
   int rc = llvm::sys::ExecuteAndWait(runner->qemu, argRefs, std::nullopt, {}, 0, 0, &message);
@@ -729,9 +808,11 @@ int runCommand(MLIRContext &ctx) {
     llvm::sys::fs::make_absolute(lib); // dlopen would search the library path for a bare name
     return runLibrary(std::string(lib), in);
   }
-  Progress progress;
+  // import, recognize, two lowerings (CPU) or prepare and emit (CUDA), machine code, run.
+  Progress progress(6);
   llvm::SourceMgr sourceMgr;
   SourceMgrDiagnosticHandler handler(sourceMgr, &ctx);
+  progress.watch(ctx);
   progress.step("importing " + modelPath);
   OwningOpRef<ModuleOp> module = loadModel(ctx, sourceMgr, &in);
   if (!module)
@@ -748,12 +829,13 @@ int runCommand(MLIRContext &ctx) {
       return 1;
   } else {
     mt::ModelSignature sig;
-    if (failed(lowerForCPU(*module, "llvm", sig, progress)))
+    if (failed(lowerForCPU(*module, MLIRStage::LLVM, sig, progress)))
       return 1;
     if (failed(buildLibrary(*module, sig, soPath, progress)))
       return 1;
   }
   progress.step("running");
+  progress.endLine();
   return runLibrary(std::string(soPath), in);
 }
 
@@ -818,7 +900,13 @@ int main(int argc, char **argv) {
   registerAsmPrinterCLOptions();
   registerMLIRContextCLOptions();
   registerPassManagerCLOptions();
-  mt::registerAllTernPasses();
+  ::tern::registerToolPasses();
+  static std::deque<std::string> kernelText; // the parser keeps StringRefs
+  for (const mt::TernaryKernelInfo &info : mt::getTernaryKernelTable())
+    ternaryKernel.getParser().addLiteralOption(
+        kernelText.emplace_back(mt::getTernaryKernelName(info.kind)),
+        static_cast<KernelChoice>(info.kind),
+        kernelText.emplace_back(mt::getTernaryKernelDescription(info)));
   // Argument 0 names the program and subcommand, so help reads "ternc run".
   std::string program = std::string("ternc ") + command.str();
   std::vector<const char *> args = {program.c_str()};

@@ -2,6 +2,7 @@
 #ifndef TERN_RUNTIME_ELFCHECK_H
 #define TERN_RUNTIME_ELFCHECK_H
 
+#include <cstddef>
 #include <string>
 
 namespace tern::runtime {
@@ -14,5 +15,11 @@ namespace tern::runtime {
 bool checkSharedObject(const std::string &path, std::string &error);
 
 } // namespace tern::runtime
+
+/// The same check through a C ABI, exported by libtern_runtime.so for loaders
+/// in other languages (the Python package's tern.CompiledModel): 0 when `path`
+/// is a complete shared library, else non-zero with the message in `error`
+/// (NUL-terminated, cut to `error_size`).
+extern "C" int tern_check_shared_object(const char *path, char *error, size_t error_size);
 
 #endif // TERN_RUNTIME_ELFCHECK_H

@@ -26,6 +26,13 @@ public:
     }
     return option.error("'" + arg + "' is not one of " + names);
   }
+  /// The spelling of `value` (the first, where several names share it).
+  llvm::StringRef nameOf(const T &value) const {
+    for (const auto &v : this->Values)
+      if (v.V.getValue() == value)
+        return v.Name;
+    return "";
+  }
 };
 
 } // namespace tern

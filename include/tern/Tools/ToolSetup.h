@@ -1,32 +1,38 @@
 //===- ToolSetup.h - the registry every Tern tool starts from -------------===//
 //
-// ternc, tern-opt and tern-bench parse and lower through the same dialects:
-// upstream's, their interface extensions and tern. One function registers them
-// (tools add what only they need, e.g. tern-opt the onnx dialect and passes);
-// with Options.h (enumerated options) and Version.h (--version) it is the
-// tools' shared setup.
+// ternc, tern-opt, tern-translate, tern-bench and the mlir-opt plugin parse and
+// lower through the same dialects and passes: upstream's dialects and their
+// interface extensions, tern, and the onnx dialect of imported models. The
+// functions here (lib/Tools, library TernToolSetup) are the one place that
+// lists them; with Options.h (enumerated options) and Version.h (--version)
+// they are the tools' shared setup. Tools add only what is theirs (tern-opt:
+// upstream passes; tern-translate: upstream translations).
 //
 //===----------------------------------------------------------------------===//
 #ifndef TERN_TOOLS_TOOLSETUP_H
 #define TERN_TOOLS_TOOLSETUP_H
 
-#include "Tern/TernOps.h"
-
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/MLIRContext.h"
-#include "mlir/InitAllDialects.h"
-#include "mlir/InitAllExtensions.h"
 
 namespace tern {
 
-inline void registerToolDialects(mlir::DialectRegistry &registry) {
-  mlir::registerAllDialects(registry);
-  mlir::registerAllExtensions(registry);
-  registry.insert<mlir::tern::TernDialect>();
-}
+/// Tern's own dialects: tern, and onnx when the importer is built.
+void registerTernDialects(mlir::DialectRegistry &registry);
+
+/// Every dialect a tool parses or lowers through: upstream's, their
+/// extensions, and registerTernDialects'.
+void registerToolDialects(mlir::DialectRegistry &registry);
 
 /// Loads every registered dialect up front, as pipelines built at run time need.
-inline void loadToolDialects(mlir::MLIRContext &ctx) { ctx.loadAllAvailableDialects(); }
+void loadToolDialects(mlir::MLIRContext &ctx);
+
+/// Tern's passes and pass pipelines: transforms, conversions, the ONNX
+/// recognition/legalization passes and the CPU, CUDA and HLS pipelines.
+void registerToolPasses();
+
+/// Tern's translations: --import-onnx and the CPU, CUDA and HLS emitters.
+void registerToolTranslations();
 
 } // namespace tern
 

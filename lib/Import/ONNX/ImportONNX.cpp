@@ -6,6 +6,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Verifier.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Tools/mlir-translate/Translation.h"
 #include "mlir/Transforms/Passes.h"
@@ -98,44 +99,59 @@ static OwningOpRef<Operation *> summarize(ModuleOp module) {
   return OwningOpRef<Operation *>(result.release());
 }
 
+/// `--import-onnx` and its options (--onnx-dim, --onnx-to-tern, --onnx-summary).
+static OwningOpRef<Operation *> importForTranslation(llvm::SourceMgr &sourceMgr,
+                                                     MLIRContext *context) {
+  const llvm::MemoryBuffer *buffer = sourceMgr.getMemoryBuffer(sourceMgr.getMainFileID());
+  StringRef name = buffer->getBufferIdentifier();
+  ONNXImportOptions options;
+  Location loc = FileLineColLoc::get(context, name, 0, 0);
+  for (const std::string &d : translateOptions().dims) {
+    auto [key, value] = StringRef(d).split('=');
+    int64_t v;
+    if (key.empty() || value.getAsInteger(10, v) || v < 0) {
+      emitError(loc) << "bad --onnx-dim '" << d << "' (expected NAME=VALUE)";
+      return {};
+    }
+    options.dimValues[key] = v;
+  }
+  StringRef dir = llvm::sys::path::parent_path(name);
+  options.externalDataDir = dir.empty() ? "." : dir.str();
+  bool isText = name.ends_with(".onnxtxt");
+  OwningOpRef<ModuleOp> module = onnx_import::readONNXBuffer(
+      buffer->getBuffer(), name, isText, context, options);
+  if (!module)
+    return {};
+  if (translateOptions().pipeline) {
+    PassManager pm(context);
+    buildONNXToTernPipeline(pm, translateOptions().report);
+    if (failed(pm.run(*module)))
+      return {};
+  }
+  if (translateOptions().summary)
+    return summarize(*module);
+  return OwningOpRef<Operation *>(module.release());
+}
+
 void mlir::tern::registerONNXImportTranslation() {
   (void)translateOptions();
-  static TranslateToMLIRRegistration reg(
-      "import-onnx", "Import an ONNX model (.onnx binary, .onnxtxt text) into MLIR",
-      [](llvm::SourceMgr &sourceMgr, MLIRContext *context) -> OwningOpRef<Operation *> {
-        const llvm::MemoryBuffer *buffer = sourceMgr.getMemoryBuffer(sourceMgr.getMainFileID());
-        StringRef name = buffer->getBufferIdentifier();
-        ONNXImportOptions options;
-        Location loc = FileLineColLoc::get(context, name, 0, 0);
-        for (const std::string &d : translateOptions().dims) {
-          auto [key, value] = StringRef(d).split('=');
-          int64_t v;
-          if (key.empty() || value.getAsInteger(10, v) || v < 0) {
-            emitError(loc) << "bad --onnx-dim '" << d << "' (expected NAME=VALUE)";
-            return {};
-          }
-          options.dimValues[key] = v;
-        }
-        StringRef dir = llvm::sys::path::parent_path(name);
-        options.externalDataDir = dir.empty() ? "." : dir.str();
-        bool isText = name.ends_with(".onnxtxt");
-        OwningOpRef<ModuleOp> module = onnx_import::readONNXBuffer(
-            buffer->getBuffer(), name, isText, context, options);
-        if (!module)
-          return {};
-        if (translateOptions().pipeline) {
-          PassManager pm(context);
-          buildONNXToTernPipeline(pm, translateOptions().report);
-          if (failed(pm.run(*module)))
-            return {};
-        }
-        if (translateOptions().summary)
-          return summarize(*module);
-        return OwningOpRef<Operation *>(module.release());
-      },
-      [](DialectRegistry &registry) {
+  // A raw translation rather than TranslateToMLIRRegistration, which prints
+  // without locations: ONNX node names live in them, and must survive
+  // `tern-translate --import-onnx x.onnx > x.mlir; tern-opt x.mlir ...`.
+  static TranslateRegistration reg(
+      "import-onnx", "Import an ONNX model (.onnx binary, .onnxtxt text) into MLIR; the output "
+                     "keeps node names as locations",
+      [](const std::shared_ptr<llvm::SourceMgr> &sourceMgr, raw_ostream &output,
+         MLIRContext *context) -> LogicalResult {
+        DialectRegistry registry;
         registry.insert<ONNXDialect, TernDialect, arith::ArithDialect, func::FuncDialect,
                         linalg::LinalgDialect, math::MathDialect, tensor::TensorDialect,
                         scf::SCFDialect>();
+        context->appendDialectRegistry(registry);
+        OwningOpRef<Operation *> op = importForTranslation(*sourceMgr, context);
+        if (!op || failed(verify(*op)))
+          return failure();
+        op.get()->print(output, OpPrintingFlags().enableDebugInfo());
+        return success();
       });
 }

@@ -512,8 +512,8 @@ void onnx_import::reportCandidate(bool enabled, Operation *op, StringRef pattern
   else {
     who = op->getName().getStringRef().str();
     // A recognized op keeps the ONNX node's name as its location.
-    if (auto name = dyn_cast<NameLoc>(op->getLoc()))
-      who += " '" + name.getName().str() + "'";
+    if (StringRef name = getONNXNodeName(op->getLoc()); !name.empty())
+      who += " '" + name.str() + "'";
   }
   InFlightDiagnostic d = op->emitRemark();
   d << pattern << (fused ? " fused" : " not fused") << " at " << who;

@@ -3,6 +3,7 @@
 
 #include "Tern/TernOps.h"
 #include "tern/Target/CPU/CPUTarget.h"
+#include "tern/Tools/Options.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -207,11 +208,9 @@ int countCUDADevices(std::string &why) {
   return n;
 }
 
-static llvm::cl::opt<std::string> clTranslateMac(
-    "tern-cuda-mac",
-    llvm::cl::desc("--tern-to-cuda: ternary MAC of the GEMV kernels: auto (= dp4a), dp4a "
-                   "(offset codes), select (multiply-free bit-plane masks)"),
-    llvm::cl::init("auto"));
+static llvm::cl::opt<CUDAMac, false, ::tern::ChoiceParser<CUDAMac>> clTranslateMac(
+    "tern-cuda-mac", llvm::cl::desc("--tern-to-cuda: ternary MAC of the GEMV kernels"),
+    llvm::cl::init(CUDAMac::DP4A), getCUDAMacValues());
 
 void registerCUDATranslation() {
   static TranslateFromMLIRRegistration reg(
@@ -226,11 +225,7 @@ void registerCUDATranslation() {
         if (failed(fn))
           return failure();
         CUDAEmitOptions options;
-        FailureOr<CUDAMac> mac = parseCUDAMac(clTranslateMac);
-        if (failed(mac))
-          return op->emitError("unknown --tern-cuda-mac '") << clTranslateMac
-                                                           << "' (auto, dp4a, select)";
-        options.mac = *mac;
+        options.mac = clTranslateMac;
         FailureOr<CUDAModelSource> model = emitCUDAModel(*fn, options);
         if (failed(model))
           return failure();

@@ -29,12 +29,12 @@ namespace mlir::tern {
 #include "TernCUDAKernels.inc"
 #include "TernCUDALauncher.inc"
 
-FailureOr<CUDAMac> parseCUDAMac(StringRef name) {
-  if (name == "select")
-    return CUDAMac::Select;
-  if (name == "dp4a" || name == "auto")
-    return CUDAMac::DP4A;
-  return failure();
+llvm::cl::ValuesClass getCUDAMacValues() {
+  return llvm::cl::values(
+      clEnumValN(CUDAMac::DP4A, "auto", "dp4a (the default)"),
+      clEnumValN(CUDAMac::DP4A, "dp4a", "offset codes c = t+1 through the int8 dot product"),
+      clEnumValN(CUDAMac::Select, "select",
+                 "multiply-free: bit-plane masks, AND/XOR selects, byte adds"));
 }
 
 void packTernaryForCUDA(ArrayRef<uint8_t> packed, int64_t rows, int64_t cols,

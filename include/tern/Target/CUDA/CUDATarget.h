@@ -11,6 +11,7 @@
 #ifndef TERN_TARGET_CUDA_CUDATARGET_H
 #define TERN_TARGET_CUDA_CUDATARGET_H
 
+#include "llvm/Support/CommandLine.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/Pass.h"
@@ -67,8 +68,9 @@ enum class CUDAMac {
   Select, ///< bit-plane masks, AND/XOR selects, DP4A as a byte adder: multiply-free
   DP4A,   ///< offset codes c = t + 1, DP4A c*x, minus sum(x): half the instructions
 };
-/// "select", "dp4a", or "auto" (= dp4a, like the CPU backend's auto = vnni).
-FailureOr<CUDAMac> parseCUDAMac(llvm::StringRef name);
+/// The choices of ternc's --cuda-mac and tern-translate's --tern-cuda-mac:
+/// auto (= dp4a, like the CPU backend's auto = vnni), dp4a and select.
+llvm::cl::ValuesClass getCUDAMacValues();
 
 struct CUDAEmitOptions {
   CUDAMac mac = CUDAMac::DP4A;
