@@ -83,6 +83,9 @@ void buildCPULinalgToLLVMPipeline(OpPassManager &pm, StringRef kernel) {
   // Bufferization's conflict analysis is cubic in a chain tied to one
   // CSE'd tensor.empty: untie it first (compile time linear in graph size).
   pm.addPass(createTernSplitSharedEmptyTensors());
+  // Later passes and LLVM work per function in proportion to its size:
+  // bound it (compile time linear in graph size).
+  pm.addPass(createTernSplitLargeFunctions());
   if (failed(parsePassPipeline(kBufferize, pm)))
     llvm::report_fatal_error("invalid built-in CPU pipeline");
   // The kernel the module's #tern.ternary_kernel names (portable: the
