@@ -113,13 +113,15 @@ def TernSplitLargeFunctions : Pass<"tern-split-large-functions", "::mlir::Module
 
     A run ends only where every value live across the cut is a tensor of
     static shape or a scalar (what a call can pass and bufferization can
-    return through an out-parameter). Operand-free pure ops (constants,
-    `tensor.empty`) are cloned into each run that uses them rather than
-    passed. The new functions carry `passthrough = ["noinline"]` and
-    internal linkage. Run it on tensors, before one-shot bufferization.
+    return through an out-parameter). Expressions of constants and arguments
+    that cost nothing to recompute (constants, `tensor.empty`, reshapes and
+    casts, scalar arithmetic) are cloned into each run that uses them rather
+    than passed, so a weight stays a view of its global. The new functions
+    carry `passthrough = ["noinline"]` and internal linkage. Run it on
+    tensors, before one-shot bufferization.
   }];
   let options = [
-    Option<"maxOps", "max-ops", "unsigned", "1024",
+    Option<"maxOps", "max-ops", "unsigned", "128",
            "Functions with more ops than this are split into runs of about this many ops">,
   ];
   let dependentDialects = ["::mlir::func::FuncDialect", "::mlir::LLVM::LLVMDialect"];

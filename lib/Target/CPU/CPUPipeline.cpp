@@ -41,6 +41,10 @@ void buildCPUTernToLinalgPipeline(OpPassManager &pm, StringRef kernel) {
 static constexpr const char *kBufferize =
     "one-shot-bufferize{bufferize-function-boundaries "
     "function-boundary-type-conversion=identity-layout-map},"
+    // The private functions of tern-split-large-functions write their
+    // results straight into the caller's buffers; the model function copies
+    // into the caller's outputs at the end (they may alias its inputs).
+    "buffer-results-to-out-params{hoist-static-allocs},"
     "buffer-results-to-out-params{modify-public-functions},"
     // Deallocation needs known memory effects, which the kernels' target
     // intrinsics lack: it runs before the kernels are generated.

@@ -9,7 +9,7 @@ class Module;
 namespace mlir::tern {
 
 /// Functions with more than this many top-level loops are split.
-inline constexpr unsigned kMaxTopLevelLoopsPerFunction = 32;
+inline constexpr unsigned kMaxTopLevelLoopsPerFunction = 512;
 
 /// Moves every top-level loop of a function that has more than
 /// kMaxTopLevelLoopsPerFunction of them into a function of its own (LLVM's
