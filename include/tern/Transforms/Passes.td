@@ -100,4 +100,31 @@ def TernSplitSharedEmptyTensors : Pass<"tern-split-shared-empty-tensors"> {
   let dependentDialects = ["::mlir::tensor::TensorDialect"];
 }
 
+def TernSplitLargeFunctions : Pass<"tern-split-large-functions", "::mlir::ModuleOp"> {
+  let summary = "Move the ops of a large function, in runs of bounded size, into private functions it calls";
+  let description = [{
+    Several passes after bufferization (SCF to CF, buffer-deallocation
+    simplification) and LLVM's code generation do work in proportion to the
+    whole function for each loop or buffer in it, so compiling one large
+    model function grew with the square of the graph. A function with more
+    than `max-ops` ops (counting nested ones) has its top-level ops moved, in
+    consecutive runs of at least `max-ops`, into private functions called in
+    their place, so every later pass sees functions of bounded size.
+
+    A run ends only where every value live across the cut is a tensor of
+    static shape or a scalar (what a call can pass and bufferization can
+    return through an out-parameter). Expressions of constants and arguments
+    that cost nothing to recompute (constants, `tensor.empty`, reshapes and
+    casts, scalar arithmetic) are cloned into each run that uses them rather
+    than passed, so a weight stays a view of its global. The new functions
+    carry `passthrough = ["noinline"]` and internal linkage. Run it on
+    tensors, before one-shot bufferization.
+  }];
+  let options = [
+    Option<"maxOps", "max-ops", "unsigned", "128",
+           "Functions with more ops than this are split into runs of about this many ops">,
+  ];
+  let dependentDialects = ["::mlir::func::FuncDialect", "::mlir::LLVM::LLVMDialect"];
+}
+
 #endif // TERN_TRANSFORMS_PASSES_TD

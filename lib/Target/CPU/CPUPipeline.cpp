@@ -41,6 +41,10 @@ void buildCPUTernToLinalgPipeline(OpPassManager &pm, StringRef kernel) {
 static constexpr const char *kBufferize =
     "one-shot-bufferize{bufferize-function-boundaries "
     "function-boundary-type-conversion=identity-layout-map},"
+    // The private functions of tern-split-large-functions write their
+    // results straight into the caller's buffers; the model function copies
+    // into the caller's outputs at the end (they may alias its inputs).
+    "buffer-results-to-out-params{hoist-static-allocs},"
     "buffer-results-to-out-params{modify-public-functions},"
     // Deallocation needs known memory effects, which the kernels' target
     // intrinsics lack: it runs before the kernels are generated.
@@ -83,6 +87,9 @@ void buildCPULinalgToLLVMPipeline(OpPassManager &pm, StringRef kernel) {
   // Bufferization's conflict analysis is cubic in a chain tied to one
   // CSE'd tensor.empty: untie it first (compile time linear in graph size).
   pm.addPass(createTernSplitSharedEmptyTensors());
+  // Later passes and LLVM work per function in proportion to its size:
+  // bound it (compile time linear in graph size).
+  pm.addPass(createTernSplitLargeFunctions());
   if (failed(parsePassPipeline(kBufferize, pm)))
     llvm::report_fatal_error("invalid built-in CPU pipeline");
   // The kernel the module's #tern.ternary_kernel names (portable: the

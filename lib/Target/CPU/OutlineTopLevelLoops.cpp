@@ -7,6 +7,8 @@
 // one would take minutes). Above a bound, each top-level loop moves into a
 // function of its own before optimization; the call per loop is noise next
 // to the loop, and the optimizer's work becomes linear in the graph.
+// tern-split-large-functions bounds functions before bufferization; this
+// remains for a function it could not cut (dynamic shapes live throughout).
 //
 //===----------------------------------------------------------------------===//
 #include "OutlineTopLevelLoops.h"
