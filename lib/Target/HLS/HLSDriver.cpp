@@ -184,6 +184,14 @@ static LogicalResult writeTBFile(Location loc, StringRef dir, const std::string 
   return success();
 }
 
+/// The ports of the lowered module's HLS top.
+static FailureOr<std::vector<HLSPort>> getTopPorts(ModuleOp lowered) {
+  FailureOr<func::FuncOp> top = getHLSTop(lowered);
+  if (failed(top))
+    return failure();
+  return getHLSPorts(*top);
+}
+
 /// Pairs the top's ports of `kind` (in argument order) with `arrays` one to
 /// one and calls `fn(port, index)` on each pair; a count mismatch is an error
 /// ("got N <what>"). The index-check status registers have no CPU
@@ -193,10 +201,7 @@ forEachPortOfKind(ModuleOp lowered, HLSPort::Kind kind,
                   const std::vector<::tern::runtime::Array> &arrays, StringRef what,
                   llvm::function_ref<LogicalResult(const HLSPort &, size_t)> fn) {
   Location loc = lowered.getLoc();
-  FailureOr<func::FuncOp> top = getHLSTop(lowered);
-  if (failed(top))
-    return failure();
-  FailureOr<std::vector<HLSPort>> ports = getHLSPorts(*top);
+  FailureOr<std::vector<HLSPort>> ports = getTopPorts(lowered);
   if (failed(ports))
     return failure();
   auto paired = [&](const HLSPort &p) { return p.kind == kind && !p.status; };
@@ -269,10 +274,7 @@ LogicalResult writeHLSGoldens(ModuleOp lowered, ModuleOp ternModule, StringRef d
 static LogicalResult writeHLSStreamSteps(ModuleOp lowered, ModuleOp ternModule, StringRef dir,
                                          const ModelSignature &sig, int steps) {
   Location loc = lowered.getLoc();
-  FailureOr<func::FuncOp> top = getHLSTop(lowered);
-  if (failed(top))
-    return failure();
-  FailureOr<std::vector<HLSPort>> ports = getHLSPorts(*top);
+  FailureOr<std::vector<HLSPort>> ports = getTopPorts(lowered);
   if (failed(ports))
     return failure();
   // CPU input/output number of each port (inputs in order; outputs without
@@ -391,10 +393,7 @@ LogicalResult runHLSCSim(ModuleOp module, const ModelSignature &sig, StringRef d
     return emitError(loc) << "C simulation failed (exit " << rc << ")"
                           << (text ? ": " + (*text)->getBuffer().str() : std::string());
   }
-  FailureOr<func::FuncOp> top = getHLSTop(module);
-  if (failed(top))
-    return failure();
-  FailureOr<std::vector<HLSPort>> ports = getHLSPorts(*top);
+  FailureOr<std::vector<HLSPort>> ports = getTopPorts(module);
   if (failed(ports))
     return failure();
   size_t index = 0;
