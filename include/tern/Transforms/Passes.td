@@ -100,6 +100,31 @@ def TernSplitSharedEmptyTensors : Pass<"tern-split-shared-empty-tensors"> {
   let dependentDialects = ["::mlir::tensor::TensorDialect"];
 }
 
+def TernFuseElementwise : Pass<"tern-fuse-elementwise"> {
+  let summary = "Fuse chains of element-wise linalg.generic ops, up to a bounded body size";
+  let description = [{
+    A graph of N element-wise nodes lowers to N loops, N buffers and N
+    allocations, each carried through every later pass and through LLVM:
+    compile time and memory traffic both scale with the node count. An
+    element-wise `linalg.generic` (every loop parallel, on tensors) whose
+    only use is an element-wise consumer reading it through the identity map
+    is fused into that consumer (upstream `linalg::fuseElementwiseOps`), so
+    a chain becomes a few loops that keep each element in registers. A fused
+    body holds at most `max-body-ops` ops, which bounds the work per loop
+    (and LLVM's per-block cost) whatever the chain's length. The scalar ops
+    and their order per element are unchanged, so results are bit-identical.
+
+    Generics that carry discardable attributes (the ternary accumulations
+    the kernels match, `tern.ternary_accumulation`) are neither fused nor
+    fused into. Run it on tensors, before bufferization.
+  }];
+  let options = [
+    Option<"maxBodyOps", "max-body-ops", "unsigned", "64",
+           "Largest fused body, in ops (the terminator not counted)">,
+  ];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
 def TernSplitLargeFunctions : Pass<"tern-split-large-functions", "::mlir::ModuleOp"> {
   let summary = "Move the ops of a large function, in runs of bounded size, into private functions it calls";
   let description = [{
