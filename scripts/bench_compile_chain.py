@@ -10,6 +10,9 @@ nodes and peak RSS. Compile time is linear in graph size when the per-1000 colum
   --ops mixed   Neg, Add(., x), Mul(., c_i) in turn: the graph input x is read all along
                 the chain and every Mul has its own constant, so a dropped, repeated or
                 reordered node changes the answer
+  --ops matmul  MatMul(., W_i) with W_i a signed permutation matrix of its own: nodes that
+                element-wise fusion cannot merge (a reduction each), so the chain keeps one
+                loop nest per node all the way to LLVM; exact in float32
   --check       also runs each model (`ternc run`) on random inputs and edge values and
                 compares with numpy float32, applying the same ops in the same order
                 (tolerance rtol 1e-5, atol 1e-6); exits 1 on a mismatch or a failed compile
@@ -38,13 +41,20 @@ def chain_model(n, ops, shape):
     prev = "x"
     for i in range(n):
         out = "y" if i == n - 1 else f"t{i}"
-        kind = "neg" if ops == "neg" else ("neg", "add", "mul")[i % 3]
+        kind = ops if ops in ("neg", "matmul") else ("neg", "add", "mul")[i % 3]
         if kind == "neg":
             nodes.append(helper.make_node("Neg", [prev], [out], name=f"neg{i}"))
             steps.append(("neg", None))
         elif kind == "add":
             nodes.append(helper.make_node("Add", [prev, "x"], [out], name=f"add{i}"))
             steps.append(("add", None))
+        elif kind == "matmul":
+            k = shape[-1]
+            w = np.zeros((k, k), np.float32)
+            w[rng.permutation(k), np.arange(k)] = rng.choice([-1.0, 1.0], k)
+            inits.append(numpy_helper.from_array(w, f"w{i}"))
+            nodes.append(helper.make_node("MatMul", [prev, f"w{i}"], [out], name=f"matmul{i}"))
+            steps.append(("matmul", w))
         else:
             c = np.float32(rng.uniform(0.5, 0.9))
             inits.append(numpy_helper.from_array(np.array(c, np.float32), f"c{i}"))
@@ -62,6 +72,8 @@ def chain_model(n, ops, shape):
         for kind, c in steps:
             if kind == "neg":
                 y = np.negative(y)
+            elif kind == "matmul":
+                y = (y @ c).astype(np.float32)
             elif kind == "add":
                 y = (y + x).astype(np.float32)
             else:
@@ -112,7 +124,7 @@ def main():
     ap.add_argument("--ternc", help="the ternc to time (default: BUILD_DIR/bin/ternc)")
     ap.add_argument("--n", default="1000,2000,5000,10000,20000",
                     help="comma-separated chain lengths")
-    ap.add_argument("--ops", choices=("neg", "mixed"), default="neg")
+    ap.add_argument("--ops", choices=("neg", "mixed", "matmul"), default="neg")
     ap.add_argument("--shape", default="2,3", help="the tensor shape, e.g. 2,3 or 4,64")
     ap.add_argument("--check", action="store_true")
     args = ap.parse_args()
