@@ -8,17 +8,29 @@ namespace tern {
 
 static constexpr uint8_t kZeroByte = 0x55; // four 0-trits (code 0b01 each)
 
-bool packTrits(const int8_t *trits, int64_t n, uint8_t *packed) {
-  std::fill(packed, packed + packedSize(n), kZeroByte);
-  for (int64_t k = 0; k < n; ++k) {
-    int8_t t = trits[k];
-    if (t < -1 || t > 1)
-      return false;
-    int shift = 2 * (k % 4);
-    uint8_t &byte = packed[k / 4];
-    byte = static_cast<uint8_t>((byte & ~(3u << shift)) | (encodeTrit(t) << shift));
+/// Four trits as one byte, trit s in bits 2s..2s+1; sets `bad` on a value
+/// outside {-1, 0, 1}. Missing trits (count < 4) are zero codes.
+static inline uint8_t packByte(const int8_t *t, int64_t stride, int count, bool &bad) {
+  unsigned byte = kZeroByte;
+  for (int s = 0; s < count; ++s) {
+    unsigned code = static_cast<uint8_t>(t[s * stride] + 1);
+    bad |= code > 2;
+    byte = (byte & ~(3u << (2 * s))) | (code << (2 * s));
   }
-  return true;
+  return static_cast<uint8_t>(byte);
+}
+
+// Byte-at-a-time rather than trit-at-a-time: a 1.3B model packs ~1.3 G
+// trits per compile, and the per-trit divisions and read-modify-writes were
+// a quarter of its compile time.
+bool packTrits(const int8_t *trits, int64_t n, uint8_t *packed) {
+  bool bad = false;
+  int64_t full = n / 4;
+  for (int64_t b = 0; b < full; ++b)
+    packed[b] = packByte(trits + 4 * b, 1, 4, bad);
+  if (int rest = static_cast<int>(n % 4))
+    packed[full] = packByte(trits + 4 * full, 1, rest, bad);
+  return !bad;
 }
 
 bool isValidPacking(const uint8_t *packed, int64_t n) {
@@ -43,7 +55,11 @@ bool isValidPacking(const uint8_t *packed, int64_t n) {
 bool unpackTrits(const uint8_t *packed, int64_t n, int8_t *trits) {
   if (!isValidPacking(packed, n))
     return false;
-  for (int64_t k = 0; k < n; ++k)
+  int64_t full = n / 4;
+  for (int64_t b = 0; b < full; ++b)
+    for (int s = 0; s < 4; ++s)
+      trits[4 * b + s] = static_cast<int8_t>(((packed[b] >> (2 * s)) & 3) - 1);
+  for (int64_t k = 4 * full; k < n; ++k)
     trits[k] = tritAt(packed, k);
   return true;
 }
@@ -67,18 +83,26 @@ int64_t groupedRowBytes(int64_t cols, int64_t groupBytes) {
 void packTritsGrouped(const int8_t *trits, int64_t rows, int64_t cols, int64_t groupBytes,
                       uint8_t *packed, int64_t tileRows) {
   int64_t rowBytes = groupedRowBytes(cols, groupBytes);
+  int64_t groupTrits = 4 * groupBytes;
+  // Padding rows of a partial tile are never written: zero codes.
   std::fill(packed, packed + rows * rowBytes, kZeroByte);
+  bool bad = false; // the callers pass valid trits
   for (int64_t n = 0; n < rows; ++n) {
     // Group g of row n: tile n / R, then group g of that tile's R rows.
     uint8_t *tile = packed + (n / tileRows) * tileRows * rowBytes + (n % tileRows) * groupBytes;
-    for (int64_t k = 0; k < cols; ++k) {
-      int64_t group = k / (4 * groupBytes), within = k % (4 * groupBytes);
-      int shift = static_cast<int>(2 * (within / groupBytes));
-      uint8_t &byte = tile[group * tileRows * groupBytes + within % groupBytes];
-      byte = static_cast<uint8_t>((byte & ~(3u << shift)) |
-                                  (encodeTrit(trits[n * cols + k]) << shift));
+    const int8_t *row = trits + n * cols;
+    for (int64_t g = 0; g * groupTrits < cols; ++g) {
+      uint8_t *out = tile + g * tileRows * groupBytes;
+      const int8_t *in = row + g * groupTrits;
+      int64_t left = cols - g * groupTrits; // trits of this row in the group
+      // Byte b of a group holds the trits b, b + G, b + 2G, b + 3G.
+      for (int64_t b = 0; b < groupBytes; ++b) {
+        int64_t count = left >= groupTrits ? 4 : (left - b + groupBytes - 1) / groupBytes;
+        out[b] = packByte(in + b, groupBytes, static_cast<int>(std::clamp<int64_t>(count, 0, 4)), bad);
+      }
     }
   }
+  (void)bad;
 }
 
 uint8_t encodeBase3(const uint8_t codes[5]) {
