@@ -1,4 +1,5 @@
 //===- CPUCodegen.cpp - LLVM dialect to optimized LLVM IR / asm / object --===//
+#include "Tern/TernDialect.h"
 #include "tern/Target/CPU/CPUTarget.h"
 #include "tern/Target/CPU/CPUTargetInfo.h"
 #include "OutlineTopLevelLoops.h"
@@ -240,7 +241,8 @@ LogicalResult emitCPUCode(ModuleOp module, const CPUCodegenOptions &options,
 
 void registerCPUTranslations() {
   auto dialects = [](DialectRegistry &registry) {
-    registry.insert<LLVM::LLVMDialect, omp::OpenMPDialect>();
+    // ternc's LLVM-stage modules keep their #tern.ternary_kernel attribute.
+    registry.insert<LLVM::LLVMDialect, omp::OpenMPDialect, TernDialect>();
   };
   auto emit = [](CPUEmitKind kind) {
     return [kind](Operation *op, raw_ostream &os) -> LogicalResult {

@@ -41,3 +41,19 @@ module attributes {tern.target = #llvm.target<triple = "x86_64-unknown-linux-gnu
     llvm.return %r : vector<16xi32>
   }
 }
+
+// -----
+
+// ternc's LLVM-stage output carries the module's #tern.ternary_kernel: it translates as it is.
+// A hand-written feature list without the triple's baseline (64-bit mode, SSE2) keeps the
+// baseline: LLVM aborted in instruction selection on ["+sse2"] alone.
+module attributes {tern.target = #llvm.target<triple = "x86_64-unknown-linux-gnu", chip = "x86-64",
+                   features = #llvm.target_features<["+sse2"]>>,
+                   tern.ternary_kernel = #tern.ternary_kernel<vnni, tile_rows = 16, tile_bytes = 4, dot = vpdpbusd>} {
+  // CHECK-LABEL: neg:
+  // CHECK: xorps
+  llvm.func @neg(%x: f32) -> f32 {
+    %r = llvm.fneg %x : f32
+    llvm.return %r : f32
+  }
+}

@@ -8,7 +8,7 @@
 // SERIAL: target triple = "aarch64-unknown-linux-gnu"
 // SERIAL-NOT: __kmpc
 // SERIAL-LABEL: define void @fill(ptr {{.*}}%0)
-// SERIAL: store i32
+// SERIAL: store {{.*}}i32
 // SERIAL-NOT: __kmpc
 
 // OMP-LABEL: define void @fill(
