@@ -125,6 +125,24 @@ def TernFuseElementwise : Pass<"tern-fuse-elementwise"> {
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
+def TernOrderConstantGlobals : Pass<"tern-order-constant-globals", "::mlir::ModuleOp"> {
+  let summary = "Name and order the constant globals of bufferization by first use";
+  let description = [{
+    One-shot bufferization with function boundaries visits the functions of a
+    module in an order taken from hash maps of operation pointers, so the
+    `__constant_*` globals it creates for tensor constants come out in a
+    different order, under different names, from one compile to the next, and
+    so do the model library's data sections: identical compiles gave
+    different libraries once `tern-split-large-functions` made many
+    functions. Run after bufferization, this pass names the private constant
+    `memref.global` ops `__constant_<k>` in the order of their first
+    `memref.get_global` in the module (functions in module order, ops in
+    program order), places them in that order at the top of the module, and
+    drops those nothing reads. Identical inputs then give identical output.
+  }];
+  let dependentDialects = ["::mlir::memref::MemRefDialect"];
+}
+
 def TernSplitLargeFunctions : Pass<"tern-split-large-functions", "::mlir::ModuleOp"> {
   let summary = "Move the ops of a large function, in runs of bounded size, into private functions it calls";
   let description = [{

@@ -95,6 +95,9 @@ void buildCPULinalgToLLVMPipeline(OpPassManager &pm, StringRef kernel) {
   pm.addPass(createTernSplitLargeFunctions());
   if (failed(parsePassPipeline(kBufferize, pm)))
     llvm::report_fatal_error("invalid built-in CPU pipeline");
+  // Bufferization names and places constant globals in a run-to-run order:
+  // fix both (identical compiles give identical libraries).
+  pm.addPass(createTernOrderConstantGlobals());
   // The kernel the module's #tern.ternary_kernel names (portable: the
   // generic loops stay).
   pm.addPass(createTernTernaryToVector());
