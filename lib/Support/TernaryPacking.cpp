@@ -13,7 +13,7 @@ static constexpr uint8_t kZeroByte = 0x55; // four 0-trits (code 0b01 each)
 static inline uint8_t packByte(const int8_t *t, int64_t stride, int count, bool &bad) {
   unsigned byte = kZeroByte;
   for (int s = 0; s < count; ++s) {
-    unsigned code = static_cast<uint8_t>(t[s * stride] + 1);
+    unsigned code = encodeTrit(t[s * stride]); // > 2 for a value outside {-1, 0, 1}
     bad |= code > 2;
     byte = (byte & ~(3u << (2 * s))) | (code << (2 * s));
   }
@@ -64,7 +64,7 @@ bool unpackTrits(const uint8_t *packed, int64_t n, int8_t *trits) {
   int64_t full = n / 4;
   for (int64_t b = 0; b < full; ++b)
     for (int s = 0; s < 4; ++s)
-      trits[4 * b + s] = static_cast<int8_t>(((packed[b] >> (2 * s)) & 3) - 1);
+      trits[4 * b + s] = tritAt(packed + b, s);
   for (int64_t k = 4 * full; k < n; ++k)
     trits[k] = tritAt(packed, k);
   return true;
@@ -104,7 +104,8 @@ void packTritsGrouped(const int8_t *trits, int64_t rows, int64_t cols, int64_t g
       // Byte b of a group holds the trits b, b + G, b + 2G, b + 3G.
       for (int64_t b = 0; b < groupBytes; ++b) {
         int64_t count = left >= groupTrits ? 4 : (left - b + groupBytes - 1) / groupBytes;
-        out[b] = packByte(in + b, groupBytes, static_cast<int>(std::clamp<int64_t>(count, 0, 4)), bad);
+        out[b] = packByte(in + b, groupBytes, static_cast<int>(std::clamp<int64_t>(count, 0, 4)),
+                          bad);
       }
     }
   }

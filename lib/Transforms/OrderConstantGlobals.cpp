@@ -49,9 +49,8 @@ struct OrderConstantGlobalsPass : impl::TernOrderConstantGlobalsBase<OrderConsta
       if (auto global = symbols.lookup<memref::GlobalOp>(entry.first);
           isBufferizedConstant(global))
         ordered.push_back(global);
-    DenseSet<Operation *> used(ordered.begin(), ordered.end());
     for (auto global : llvm::make_early_inc_range(module.getOps<memref::GlobalOp>()))
-      if (isBufferizedConstant(global) && !used.contains(global))
+      if (isBufferizedConstant(global) && !reads.contains(global.getSymNameAttr()))
         symbols.erase(global);
 
     // Temporary names first, so that no final name meets an old one.

@@ -82,11 +82,11 @@ void buildCPULinalgToLLVMPipeline(OpPassManager &pm, StringRef kernel) {
   (void)registered;
   if (!kernel.empty())
     pm.addPass(createTernSelectTernaryKernel(TernSelectTernaryKernelOptions{kernel.str()}));
-  // The strings are fixed and known-good; a parse failure is a programming
-  // error that the pipeline tests catch.
   // One loop per run of element-wise ops rather than per node: less
   // memory traffic, and less IR for every later pass and LLVM.
   pm.addPass(createTernFuseElementwise());
+  // The strings are fixed and known-good; a parse failure is a programming
+  // error that the pipeline tests catch.
   // Bufferization's conflict analysis is cubic in a chain tied to one
   // CSE'd tensor.empty: untie it first (compile time linear in graph size).
   pm.addPass(createTernSplitSharedEmptyTensors());

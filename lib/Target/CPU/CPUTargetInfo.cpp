@@ -141,10 +141,13 @@ std::string getLLVMFeatureString(LLVM::TargetAttr target) {
     // The triple's baseline (64-bit mode and SSE2 on x86-64, the psABI's
     // floating-point registers) is never turned off: without it LLVM aborts
     // in instruction selection on a hand-written list such as ["+sse2"].
+    StringRef baseCPU = triple.isX86() && triple.isArch64Bit() ? "x86-64" : "generic";
     std::unique_ptr<llvm::MCSubtargetInfo> base(
-        llvmTarget->createMCSubtargetInfo(triple, triple.isX86() && triple.isArch64Bit() ? "x86-64" : "generic", ""));
-    for (const llvm::SubtargetFeatureKV &kv : featureTable(*sti))
-      (hasFeature(target, kv.Key) || base->getFeatureBits().test(kv.Value) ? on : off).push_back(kv.Key);
+        llvmTarget->createMCSubtargetInfo(triple, baseCPU, ""));
+    for (const llvm::SubtargetFeatureKV &kv : featureTable(*sti)) {
+      bool enabled = hasFeature(target, kv.Key) || base->getFeatureBits().test(kv.Value);
+      (enabled ? on : off).push_back(kv.Key);
+    }
   }
   // Everything off first, then what is listed: a hand-written list that
   // omits an implied feature ("+dotprod" without "+neon") still gets it.
